@@ -1,0 +1,270 @@
+"""The saved-page reader: turns one crawled Bangla news page (a plain-text file) into an Article.
+
+Knows the layout described in ../shared/corpus/FORMAT.md; broken files are rejected with a reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+from search.article import Article, PageRejected
+from search.dates import (
+    is_bengali_calendar_month,
+    month_number,
+    parse_stamp,
+    to_ascii_digits,
+    weekday_number,
+)
+
+__all__ = ["MAX_LINE_CHARS", "MAX_PAGE_BYTES", "find_pages", "parse_page_text", "read_page"]
+
+# Hostile-input limits: a real article is well under 100 kB; anything this big is not a news page
+# and would only cost memory and index space.
+MAX_PAGE_BYTES = 5 * 1024 * 1024
+MAX_LINE_CHARS = 1024 * 1024
+# Bylines seen are at most ~50 characters ("name, district correspondent"); a longer line is text.
+MAX_DESK_CHARS = 80
+# Punctuation that ends a sentence: a line ending so is body text, not a byline.
+_SENTENCE_ENDS = ("।", "?", "!", ".")
+
+# Byte-order marks -> codec. UTF-32 comes first: its little-endian mark begins with UTF-16's.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Headings that start the boilerplate lists under the article: other articles' headlines follow,
+# and none of it may reach the body (every headline query would hit unrelated pages).
+BOILERPLATE_HEADINGS: frozenset[str] = frozenset({"সম্পর্কিত", "সর্বশেষ খবর", "সর্বাধিক পঠিত"})
+
+# Glue between the published and the updated stamp: "…, ১৫:০১আপডেট : …" (no space before it).
+_UPDATE_SPLIT_RE = re.compile(r"\s*আপডেট\s*:?\s*")
+# Optional words some outlets print before the publication stamp.
+_PUBLISHED_PREFIX_RE = re.compile(r"^\s*(?:প্রকাশ(?:িত)?|প্রকাশের সময়|Published)\s*:?\s*")
+# The crawl-date line: "শুক্রবার, ০৯ মে ২০২৫" (weekday, comma, day month year; digits made ASCII).
+_CRAWL_RE = re.compile(r"\s*(\S+?)\s*,\s*([0-9]{1,2})\s+(\S+)\s+([0-9]{4})\s*")
+# The Bengali-calendar line under it: "২৬ বৈশাখ ১৪৩২".
+_BENGALI_DATE_RE = re.compile(r"\s*([0-9]{1,2})\s+(\S+)\s+([0-9]{4})\s*")
+# Reporter's initials ending the body: "/এলকে/", also several people "/এফএ/এমএইচএস/".
+_INITIALS_RE = re.compile(r"\s*/((?:[^/\s]+/)+)\s*")
+# Bangla letters (not digits or signs): a "page" without any is not a Bangla article.
+_BANGLA_LETTER_RE = re.compile(r"[\u0985-\u09b9\u09dc-\u09df]")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+# Invisible characters that on their own make a line no more than spacing.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _is_blank(line: str) -> bool:
+    # str.strip() removes NBSP too: lines holding a single space or NBSP are spacing, not text.
+    return not line.strip().strip(_INVISIBLE)
+
+
+def decode_page(data: bytes, path: str) -> str:
+    """Bytes of a saved page -> text; raises PageRejected for empty, binary or non-UTF text."""
+    if not data.strip():
+        raise PageRejected(path, "empty file")
+    if len(data) > MAX_PAGE_BYTES:
+        raise PageRejected(path, f"page too large: {len(data):,} bytes (limit {MAX_PAGE_BYTES:,})")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as e:
+                raise PageRejected(
+                    path, f"not {codec.upper()} text despite its byte-order mark ({e.reason})"
+                ) from None
+    if b"\x00" in data:
+        raise PageRejected(path, "not UTF-8 text (binary or another encoding): holds NUL bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.reason == "unexpected end of data" and e.start >= len(data) - 3:
+            raise PageRejected(
+                path, "page cut off: the file ends in the middle of a character"
+            ) from None
+        raise PageRejected(
+            path,
+            "not UTF-8 text (binary or another encoding, e.g. Latin-1): "
+            f"invalid byte 0x{data[e.start]:02x} at offset {e.start}",
+        ) from None
+
+
+def read_page(path: str | Path) -> Article:
+    """Read one saved page; raises PageRejected (with a reason a person understands) if broken."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            # Checked before reading so a huge file never lands in memory.
+            raise PageRejected(
+                str(path), f"page too large: {size:,} bytes (limit {MAX_PAGE_BYTES:,})"
+            )
+        data = p.read_bytes()
+    except OSError as e:
+        raise PageRejected(str(path), f"cannot read the file: {e.strerror or e}") from None
+    return parse_page_text(decode_page(data, str(path)), str(path))
+
+
+def find_pages(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Saved pages (*.txt) among files and folders (searched recursively), sorted, each once."""
+    found: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found.update(f for f in p.rglob("*.txt") if f.is_file())
+        elif p.is_file() and p.suffix.lower() == ".txt":
+            found.add(p)
+    yield from sorted(found)
+
+
+def _looks_like_desk(line: str) -> bool:
+    # A page without a byline goes straight to the body: a long line or a sentence is not a desk.
+    stripped = line.strip()
+    return len(stripped) <= MAX_DESK_CHARS and not stripped.endswith(_SENTENCE_ENDS)
+
+
+def _crawl_date(line: str) -> date | None:
+    """The date of a crawl-date line "শুক্রবার, ০৯ মে ২০২৫", else None (also for impossible dates)."""
+    m = _CRAWL_RE.fullmatch(to_ascii_digits(line))
+    if m is None or weekday_number(m.group(1)) is None:
+        return None
+    month = month_number(m.group(3))
+    if month is None:
+        return None
+    try:
+        return date(int(m.group(4)), month, int(m.group(2)))
+    except ValueError:
+        return None
+
+
+def _bengali_date_line(line: str) -> bool:
+    m = _BENGALI_DATE_RE.fullmatch(to_ascii_digits(line))
+    return bool(m) and is_bengali_calendar_month(m.group(2))
+
+
+def _stamp_line(line: str) -> tuple[datetime, datetime | None] | None:
+    """(published, updated) from "১২ সেপ্টেম্বর ২০২৩, ১৫:০১আপডেট : …", or None if not such a line."""
+    line = _PUBLISHED_PREFIX_RE.sub("", line, count=1)
+    parts = _UPDATE_SPLIT_RE.split(line, maxsplit=1)
+    try:
+        published = parse_stamp(parts[0])
+        updated = parse_stamp(parts[1]) if len(parts) > 1 else None
+    except ValueError:
+        return None
+    return published, updated
+
+
+def parse_page_text(text: str, path: str) -> Article:
+    """Decoded page text -> Article; raises PageRejected if the page has no title or body."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise PageRejected(path, "empty file")
+    lines = _LINE_BREAK_RE.split(text)
+    longest = max(map(len, lines))
+    if longest > MAX_LINE_CHARS:
+        raise PageRejected(
+            path, f"page too large: a line of {longest:,} characters (limit {MAX_LINE_CHARS:,})"
+        )
+    if not _BANGLA_LETTER_RE.search(text):
+        raise PageRejected(path, "not a Bangla page: no Bangla letters at all")
+    blank = [_is_blank(line) for line in lines]
+    n = len(lines)
+
+    # Header: site chrome, crawl date, Bengali-calendar date, up to the first blank line. The crawl
+    # date is never taken as the publication date; a page without that block starts at its title.
+    i = 0
+    while i < n and blank[i]:
+        i += 1
+    header_end = i
+    while header_end < n and not blank[header_end]:
+        header_end += 1
+    crawled: date | None = None
+    is_header = False
+    for line in lines[i:header_end]:
+        if (found := _crawl_date(line)) is not None:
+            crawled = crawled or found
+            is_header = True
+        elif _bengali_date_line(line):
+            is_header = True
+    if is_header:
+        i = header_end
+    while i < n and blank[i]:
+        i += 1
+    if i >= n:
+        raise PageRejected(path, "no title: nothing after the crawl date")
+    title = lines[i].strip()
+    i += 1
+
+    # The boilerplate lists form the page's last block: from their first heading to the end of the
+    # file there is no blank line. A heading-like line earlier, inside the article, is body text.
+    tail_start = n
+    while tail_start > 0 and blank[tail_start - 1]:
+        tail_start -= 1
+    while tail_start > 0 and not blank[tail_start - 1]:
+        tail_start -= 1
+
+    def ends_article(j: int) -> bool:
+        return j >= n or (j >= tail_start and lines[j].strip() in BOILERPLATE_HEADINGS)
+
+    # Byline/desk, then the published line; either may be missing.
+    while i < n and blank[i]:
+        i += 1
+    desk: str | None = None
+    stamps = _stamp_line(lines[i]) if i < n else None
+    if i < n and stamps is None and not ends_article(i) and _looks_like_desk(lines[i]):
+        desk = lines[i].strip()
+        i += 1
+        stamps = _stamp_line(lines[i]) if i < n else None
+    published = updated = None
+    if stamps is not None:
+        published, updated = stamps
+        i += 1
+
+    # Body: paragraphs separated by blank lines, up to the initials or the first boilerplate list.
+    paragraphs: list[str] = []
+    current: list[str] = []
+    initials: str | None = None
+    while i < n and not ends_article(i):
+        if blank[i]:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            i += 1
+            continue
+        line = lines[i]
+        if m := _INITIALS_RE.fullmatch(line):
+            # Initials end the body only if nothing but the lists follows; elsewhere "/…/" is text.
+            k = i + 1
+            while k < n and blank[k]:
+                k += 1
+            if ends_article(k):
+                initials = m.group(1).rstrip("/")
+                break
+        current.append(line.strip())
+        i += 1
+    if current:
+        paragraphs.append(" ".join(current))
+    if not paragraphs:
+        raise PageRejected(path, "no body after the title")
+    return Article(
+        id=Path(path).name.removesuffix(".txt"),
+        title=title,
+        desk=desk,
+        published=published,
+        updated=updated,
+        paragraphs=tuple(paragraphs),
+        path=str(path),
+        initials=initials,
+        # The crawl date is kept for reference only: it says when the copy was saved, not written.
+        extra={"crawled": crawled} if crawled else {},
+    )
