@@ -20,7 +20,15 @@ from search.dates import (
     weekday_number,
 )
 
-__all__ = ["MAX_LINE_CHARS", "MAX_PAGE_BYTES", "find_pages", "parse_page_text", "read_page"]
+__all__ = [
+    "BOILERPLATE_HEADINGS",
+    "MAX_LINE_CHARS",
+    "MAX_PAGE_BYTES",
+    "decode_page",
+    "find_pages",
+    "parse_page_text",
+    "read_page",
+]
 
 # Hostile-input limits: a real article is well under 100 kB; anything this big is not a news page
 # and would only cost memory and index space.
@@ -121,7 +129,7 @@ def find_pages(paths: Iterable[Path | str]) -> Iterator[Path]:
         p = Path(raw)
         if p.is_dir():
             found.update(f for f in p.rglob("*.txt") if f.is_file())
-        elif p.is_file() and p.suffix.lower() == ".txt":
+        elif p.is_file() and p.suffix == ".txt":
             found.add(p)
     yield from sorted(found)
 
