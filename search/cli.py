@@ -1,0 +1,310 @@
+"""`sandhan`: one command line for everything — parse pages, build the index, search, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_INDEX = "index"
+
+
+def _index_option(f):
+    return click.option(
+        "--index",
+        "index_dir",
+        default=lambda: os.environ.get("SANDHAN_INDEX", DEFAULT_INDEX),
+        show_default="index/ or $SANDHAN_INDEX",
+        type=click.Path(file_okay=False),
+        help="Index folder.",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Sandhan (সন্ধান): full-text search for Bangla news archives."""
+
+
+# --- parse -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+def parse(paths: tuple[str, ...], as_json: bool) -> None:
+    """Show each saved page as the reader sees it.
+
+    Exit status 0 when every page was read, 1 when some were rejected.
+
+    \b
+    Example:
+      sandhan parse ../shared/corpus/seed/000_d0b87659e07cf7a3.txt --json
+    """
+    from search.article import PageRejected
+    from search.pages import find_pages, read_page
+
+    rejected = 0
+    for path in find_pages(paths):
+        record = {"file": str(path), "id": path.stem, "ok": True, "error": None}
+        try:
+            a = read_page(path)
+            record.update(
+                title=a.title,
+                desk=a.desk,
+                published=a.published.isoformat() if a.published else None,
+                updated=a.updated.isoformat() if a.updated else None,
+                body=a.body,
+            )
+        except PageRejected as exc:
+            rejected += 1
+            record.update(
+                ok=False,
+                error=exc.reason,
+                title=None,
+                desk=None,
+                published=None,
+                updated=None,
+                body=None,
+            )
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        elif record["ok"]:
+            click.echo(f"== {record['file']}")
+            for key in ("id", "title", "desk", "published", "updated"):
+                click.echo(f"{key:>9}: {record[key]}")
+            body = record["body"]
+            click.echo(
+                f"     body: {len(body)} characters: {body[:160]}{'…' if len(body) > 160 else ''}"
+            )
+        else:
+            click.echo(f"== {record['file']}\n  REJECTED: {record['error']}")
+    sys.exit(1 if rejected else 0)
+
+
+# --- index -------------------------------------------------------------------------------------
+
+
+@main.group("index")
+def index_group() -> None:
+    """Build and inspect the index."""
+
+
+def _progress_hooks():
+    """A progress bar on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, None, lambda: None
+    state = {}
+
+    def on_total(n: int) -> None:
+        state["bar"] = click.progressbar(length=n, label="indexing", file=sys.stderr)
+        state["bar"].__enter__()
+
+    def progress(k: int) -> None:
+        if "bar" in state:
+            state["bar"].update(k)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+    return progress, on_total, close
+
+
+def _print_report(report, verb: str) -> None:
+    click.echo(f"{verb} generation {report.generation} in {report.seconds:.1f} s")
+    click.echo(f"  indexed:    {report.indexed}")
+    if report.added or report.changed or report.removed:
+        click.echo(f"  added:      {report.added}")
+        click.echo(f"  changed:    {report.changed}")
+        click.echo(f"  removed:    {report.removed}")
+    click.echo(f"  duplicates: {len(report.duplicates)}")
+    click.echo(f"  rejected:   {len(report.rejected)}")
+    for reason, count in report.rejected_by_reason().most_common():
+        click.echo(f"    {count:5d} × {reason}")
+        for path, r in report.rejected:
+            if r == reason:
+                click.echo(f"            {path}")
+
+
+@index_group.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True),
+    help="Folder (or file) of saved pages; repeatable.",
+)
+@_index_option
+@click.option("--procs", default=2, show_default=True, help="Processes that analyze in parallel.")
+def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
+    """Index every page under --source into a new generation, then switch to it.
+
+    The live index keeps serving until the new one is complete; an interrupted rebuild
+    leaves it untouched.
+
+    \b
+    Example:
+      sandhan index rebuild --source ../shared/corpus/pages --index index
+    """
+    from search.index import BuildInProgress
+    from search.index import rebuild as do_rebuild
+
+    progress, on_total, close = _progress_hooks()
+    try:
+        report = do_rebuild(sources, index_dir, procs=procs, progress=progress, on_total=on_total)
+    except BuildInProgress as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        close()
+    _print_report(report, "Built")
+
+
+@index_group.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True),
+    help="Folder of saved pages; repeatable.",
+)
+@_index_option
+def update(sources: tuple[str, ...], index_dir: str) -> None:
+    """Add new pages, re-index changed ones, drop those whose files are gone.
+
+    \b
+    Example:
+      sandhan index update --source ../shared/corpus/pages
+    """
+    from search.index import IndexError_
+    from search.index import update as do_update
+
+    progress, _, close = _progress_hooks()
+    try:
+        report = do_update(sources, index_dir, progress=progress)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        close()
+    _print_report(report, "Updated to")
+
+
+@index_group.command()
+@_index_option
+@click.option("--json", "as_json", is_flag=True)
+def stats(index_dir: str, as_json: bool) -> None:
+    """Documents, date range, desks, size, generation and build time of the live index."""
+    from search.index import IndexError_
+    from search.index import stats as index_stats
+
+    try:
+        info = index_stats(index_dir)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"documents:  {info['documents']}")
+    click.echo(f"generation: {info['generation']} (built {info['built_at']})")
+    click.echo(f"size:       {info['size_bytes'] / 1e6:.1f} MB")
+    click.echo(f"dates:      {info['oldest']} … {info['newest']}")
+    click.echo(f"desks:      {len(info['desks'])}")
+    for desk, n in info["desks"][:10]:
+        click.echo(f"  {n:6d}  {desk or '(none)'}")
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--from", "date_from", help="Earliest publication date (2023-09-12 or ১২/০৯/২০২৩).")
+@click.option("--to", "date_to", help="Latest publication date, inclusive.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--desk", help="Only this desk.")
+@click.option("--page", default=1, show_default=True)
+@click.option("--per-page", default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
+@_index_option
+def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index_dir) -> None:
+    """Search the index from a terminal.
+
+    \b
+    Example:
+      sandhan search পুতিন কিম --from 2023-09-01 --sort newest
+    """
+    from search.index import IndexError_
+    from search.service import BadRequest, SearchService, parse_request
+
+    args = {
+        "q": " ".join(query),
+        "from": date_from,
+        "to": date_to,
+        "sort": sort,
+        "desk": desk,
+        "page": str(page),
+        "per_page": str(per_page),
+    }
+    try:
+        answer = SearchService(index_dir).search(parse_request(args))
+    except (BadRequest, IndexError_) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{answer['total']} results ({answer['took_ms']} ms)")
+    if answer.get("suggestion"):
+        click.echo(f"did you mean: {answer['suggestion']}")
+    for i, r in enumerate(answer["results"], start=(page - 1) * per_page + 1):
+        click.echo(f"{i:3d}. {r['title']}  [{r['desk'] or ''}] {r['published'] or 'undated'}")
+        click.echo(f"     {_plain(r['snippet_html'])}")
+
+
+def _plain(html: str) -> str:
+    """Snippet HTML for a terminal: <mark> as bold, entities decoded."""
+    from html import unescape
+
+    bold = "\x1b[1m" if sys.stdout.isatty() else ""
+    reset = "\x1b[0m" if sys.stdout.isatty() else ""
+    return unescape(html.replace("<mark>", bold).replace("</mark>", reset))
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+@main.command()
+@_index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--threads", default=8, show_default=True, help="Worker threads.")
+def serve(index_dir: str, host: str, port: int, threads: int) -> None:
+    """Serve the web page and JSON API with waitress (a production WSGI server).
+
+    A rebuilt index is picked up without restart.
+
+    \b
+    Example:
+      sandhan serve --index index --port 5000
+    """
+    from waitress import serve as waitress_serve
+
+    from search.index import IndexError_, current_generation
+    from web import create_app
+
+    try:
+        gen = current_generation(index_dir)
+        click.echo(f"Serving {Path(index_dir).resolve()} ({gen.name}, built {gen.built_at})")
+    except IndexError_ as exc:
+        click.echo(f"warning: {exc}", err=True)
+        click.echo("The API answers 503 until an index is built.", err=True)
+    app = create_app({"INDEX_DIR": index_dir})
+    click.echo(f"Listening on http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="sandhan")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,485 @@
+"""The on-disk index: its schema, atomic rebuilds and updates in generations, and opening it.
+
+Layout of an index folder (default `index/`):
+    CURRENT               name of the live generation, replaced atomically (os.replace)
+    generations/gen-N/    one complete Whoosh index plus `sandhan.json` (when and from what it was built)
+    generations/*.building  a build in progress; left over only by a crash, removed by the next build
+    write.lock            held (flock) by the one rebuild or update allowed at a time
+A build writes a new generation beside the live one and switches CURRENT only when it is complete, so a
+crash, Ctrl-C or SIGKILL at any moment leaves the previous generation serving.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import fields, index
+from whoosh.filedb.filestore import FileStorage
+
+from search.analysis import bangla_analyzer
+from search.article import DHAKA, Article, PageRejected
+from search.pages import find_pages, read_page
+
+META_FILE = "sandhan.json"
+SCHEMA_VERSION = 1
+# Sort keys for undated articles: they come last both newest-first and oldest-first.
+UNDATED_NEWEST = -1
+UNDATED_OLDEST = 2**40
+
+
+class IndexError_(Exception):
+    """Base of the index errors a person sees; the message says what to do."""
+
+
+class IndexMissing(IndexError_):
+    pass
+
+
+class IndexCorrupt(IndexError_):
+    pass
+
+
+class BuildInProgress(IndexError_):
+    pass
+
+
+def build_schema() -> fields.Schema:
+    analyzer = bangla_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        path=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=2.0),
+        lead=fields.TEXT(analyzer=analyzer, phrase=False),
+        body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        desk=fields.ID(stored=True),
+        month=fields.ID(),  # "2024-08", Bangladesh time: the per-month facet
+        published=fields.STORED,  # ISO 8601 with +06:00, as shown
+        updated=fields.STORED,
+        published_min=fields.NUMERIC(int, bits=64, sortable=True, signed=True),  # filter and sort
+        oldest_key=fields.NUMERIC(int, bits=64, sortable=True, signed=True),
+        body_hash=fields.ID(stored=True),  # exact-duplicate detection
+        fingerprint=fields.STORED,  # size:mtime of the source file, for `index update`
+    )
+
+
+def minutes(dt: datetime) -> int:
+    """Minutes since the epoch: the integer form of a time used for filters and sorting."""
+    return int(dt.timestamp() // 60)
+
+
+def body_hash(article: Article) -> str:
+    collapsed = " ".join(article.body.split())
+    return hashlib.sha1(collapsed.encode("utf-8")).hexdigest()
+
+
+def file_fingerprint(path: str | Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def article_document(article: Article) -> dict:
+    """The fields Whoosh stores and indexes for one article."""
+    published = article.published
+    doc = {
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "lead": article.paragraphs[0] if article.paragraphs else "",
+        "body": article.body,
+        "body_hash": body_hash(article),
+        "fingerprint": file_fingerprint(article.path),
+        "published_min": minutes(published) if published else UNDATED_NEWEST,
+        "oldest_key": minutes(published) if published else UNDATED_OLDEST,
+    }
+    if article.desk:
+        doc["desk"] = article.desk
+    if published:
+        doc["published"] = published.isoformat()
+        doc["month"] = published.astimezone(DHAKA).strftime("%Y-%m")
+    if article.updated:
+        doc["updated"] = article.updated.isoformat()
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# Generations
+
+
+@dataclass
+class Generation:
+    path: Path
+    meta: dict
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def built_at(self) -> str | None:
+        return self.meta.get("built_at")
+
+
+def _generations_dir(root: Path) -> Path:
+    return root / "generations"
+
+
+def current_generation(root: str | Path) -> Generation:
+    """The live generation, or IndexMissing / IndexCorrupt with a message saying what to do."""
+    root = Path(root)
+    pointer = root / "CURRENT"
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexMissing(
+            f"No index at {root}: build one with `sandhan index rebuild --source DIR --index {root}`"
+        ) from None
+    gen_path = _generations_dir(root) / name
+    if not re.fullmatch(r"gen-\d+", name) or not (gen_path / META_FILE).is_file():
+        raise IndexCorrupt(
+            f"The index at {root} is damaged (CURRENT names {name!r}, which is not a complete "
+            "generation): rebuild it with `sandhan index rebuild`"
+        )
+    meta = json.loads((gen_path / META_FILE).read_text(encoding="utf-8"))
+    return Generation(gen_path, meta)
+
+
+def open_generation(gen: Generation) -> index.Index:
+    try:
+        return index.open_dir(str(gen.path))
+    except Exception as exc:  # Whoosh raises several kinds for a damaged folder
+        raise IndexCorrupt(
+            f"The index generation {gen.path} cannot be opened ({exc.__class__.__name__}: {exc}): "
+            "rebuild it with `sandhan index rebuild`"
+        ) from exc
+
+
+@contextmanager
+def write_lock(root: Path) -> Iterator[None]:
+    """One rebuild or update at a time per index folder; the second refuses instead of waiting."""
+    root.mkdir(parents=True, exist_ok=True)
+    lock_path = root / "write.lock"
+    with open(lock_path, "a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            lock_file.seek(0)
+            holder = lock_file.read().strip() or "another process"
+            raise BuildInProgress(
+                f"Another rebuild or update of {root} is running ({holder}); "
+                "wait for it to finish, then try again."
+            ) from None
+        lock_file.seek(0)
+        lock_file.truncate()
+        lock_file.write(f"pid {os.getpid()}")
+        lock_file.flush()
+        try:
+            yield
+        finally:
+            lock_file.truncate(0)
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _next_generation_number(root: Path) -> int:
+    numbers = [
+        int(m.group(1))
+        for p in _generations_dir(root).glob("gen-*")
+        if (m := re.match(r"gen-(\d+)", p.name))
+    ]
+    return max(numbers, default=0) + 1
+
+
+def _clean_leftovers(root: Path) -> None:
+    """Remove half-built generations and all but the live and the previous complete ones.
+
+    The previous one is kept so a server still reading it can finish its requests.
+    """
+    gens = _generations_dir(root)
+    if not gens.is_dir():
+        return
+    try:
+        live = current_generation(root).name
+    except IndexError_:
+        live = None
+    complete = sorted(
+        (p for p in gens.iterdir() if re.fullmatch(r"gen-\d+", p.name)),
+        key=lambda p: int(p.name[4:]),
+    )
+    keep = {live}
+    older = [p.name for p in complete if live and int(p.name[4:]) < int(live[4:])]
+    if older:
+        keep.add(older[-1])
+    for p in gens.iterdir():
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _publish(root: Path, building: Path, meta: dict) -> Generation:
+    """Make a finished build the live generation: the only step readers can observe."""
+    (building / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
+    for f in building.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    final = building.with_name(building.name.removesuffix(".building"))
+    os.rename(building, final)
+    _fsync_dir(final.parent)
+    tmp = root / "CURRENT.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(final.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / "CURRENT")
+    _fsync_dir(root)
+    return Generation(final, meta)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+
+@dataclass
+class BuildReport:
+    indexed: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (dropped path, kept id)
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    generation: str = ""
+
+    def rejected_by_reason(self) -> Counter:
+        return Counter(reason for _, reason in self.rejected)
+
+
+Progress = Callable[[int], None]
+
+
+def _read_all(paths: Iterable[Path], report: BuildReport, progress: Progress | None):
+    for path in paths:
+        try:
+            yield read_page(path)
+        except PageRejected as exc:
+            report.rejected.append((str(path), exc.reason))
+        except Exception as exc:  # a reader bug must cost one page, not the rebuild
+            report.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
+        if progress:
+            progress(1)
+
+
+class _Deduplicator:
+    """Keeps one copy per article id and per body text: the most recently updated one."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, tuple[tuple, str]] = {}
+        self.by_hash: dict[str, tuple[tuple, str, str]] = {}
+        self.losers: dict[str, str] = {}  # path → id of the copy kept
+
+    @staticmethod
+    def _rank(article: Article) -> tuple:
+        fresh = article.freshest
+        return (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+
+    def offer(self, article: Article, digest: str) -> None:
+        rank = self._rank(article)
+        for table, key in ((self.by_id, article.id), (self.by_hash, digest)):
+            held = table.get(key)
+            if held is None:
+                continue
+            if held[0] >= rank:
+                self.losers[article.path] = held[-1] if table is self.by_hash else key
+                return
+            self.losers[held[1]] = article.id
+        self.by_id[article.id] = (rank, article.path)
+        self.by_hash[digest] = (rank, article.path, article.id)
+
+
+def rebuild(
+    sources: Iterable[str | Path],
+    root: str | Path,
+    *,
+    procs: int = 2,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Index every page under `sources` into a new generation of `root` and make it live."""
+    root = Path(root)
+    started = time.monotonic()
+    report = BuildReport()
+    with write_lock(root):
+        _clean_leftovers(root)
+        paths = list(find_pages(sources))
+        if on_total:
+            on_total(len(paths))
+        number = _next_generation_number(root)
+        building = _generations_dir(root) / f"gen-{number:06d}.building"
+        building.mkdir(parents=True)
+        ix = index.create_in(str(building), build_schema())
+        dedup = _Deduplicator()
+        writer = _writer(ix, procs)
+        try:
+            for article in _read_all(paths, report, progress):
+                doc = article_document(article)
+                dedup.offer(article, doc["body_hash"])
+                writer.add_document(**doc)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        if dedup.losers:
+            # Rare: drop the stale copies now that every page has been seen.
+            with ix.writer() as w:
+                for path in dedup.losers:
+                    w.delete_by_term("path", path)
+        ix.close()
+        report.duplicates = sorted(dedup.losers.items())
+        report.indexed = len(paths) - len(report.rejected) - len(report.duplicates)
+        report.seconds = time.monotonic() - started
+        meta = _meta(sources, report, ix_doc_count=report.indexed)
+        gen = _publish(root, building, meta)
+        report.generation = gen.name
+        _clean_leftovers(root)
+    return report
+
+
+def _writer(ix: index.Index, procs: int):
+    # Whoosh's multiprocess writer analyzes in `procs` worker processes; keeping their segments
+    # (multisegment) skips a final merge that would take as long again.
+    if procs > 1:
+        return ix.writer(procs=procs, multisegment=True, limitmb=256, batchsize=256)
+    return ix.writer(limitmb=256)
+
+
+def _meta(sources: Iterable[str | Path], report: BuildReport, ix_doc_count: int) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": datetime.now(UTC).astimezone(DHAKA).isoformat(timespec="seconds"),
+        "sources": [str(Path(s).resolve()) for s in sources],
+        "documents": ix_doc_count,
+        "rejected": len(report.rejected),
+        "duplicates": len(report.duplicates),
+        "seconds": round(report.seconds, 2),
+    }
+
+
+def update(
+    sources: Iterable[str | Path],
+    root: str | Path,
+    *,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the live index in line with `sources`: add new pages, re-index changed ones and
+    remove those whose files are gone, in a new generation (same atomicity as a rebuild)."""
+    root = Path(root)
+    sources = list(sources)
+    started = time.monotonic()
+    report = BuildReport()
+    with write_lock(root):
+        _clean_leftovers(root)
+        live = current_generation(root)
+        number = _next_generation_number(root)
+        building = _generations_dir(root) / f"gen-{number:06d}.building"
+        # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
+        # copy instant and leave the live generation untouched.
+        building.mkdir(parents=True)
+        for f in live.path.iterdir():
+            if f.name != META_FILE and not f.name.endswith(".lock"):
+                os.link(f, building / f.name)
+        ix = index.open_dir(str(building))
+        with ix.searcher() as s:
+            known = {
+                fields_["path"]: (fields_["fingerprint"], fields_["id"])
+                for fields_ in s.all_stored_fields()
+            }
+        on_disk = {str(p): p for p in find_pages(sources)}
+        gone = [p for p in known if p not in on_disk and _under(p, sources)]
+        fresh = [p for p, _ in on_disk.items() if known.get(p, (None,))[0] != _safe_fp(p)]
+        writer = ix.writer(limitmb=256)
+        try:
+            for p in gone:
+                writer.delete_by_term("path", p)
+                report.removed += 1
+            for article in _read_all((on_disk[p] for p in fresh), report, progress):
+                doc = article_document(article)
+                if article.path in known:
+                    report.changed += 1
+                else:
+                    report.added += 1
+                writer.delete_by_term("id", article.id)  # same id crawled again: newest copy wins
+                writer.add_document(**doc)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        report.indexed = ix.doc_count()
+        ix.close()
+        report.seconds = time.monotonic() - started
+        meta = _meta(live.meta.get("sources", sources), report, ix_doc_count=report.indexed)
+        meta["updated_from"] = live.name
+        gen = _publish(root, building, meta)
+        report.generation = gen.name
+        _clean_leftovers(root)
+    return report
+
+
+def _under(path: str, sources: Iterable[str | Path]) -> bool:
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(Path(s).resolve()) for s in sources)
+
+
+def _safe_fp(path: str) -> str | None:
+    try:
+        return file_fingerprint(path)
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Stats
+
+
+def stats(root: str | Path) -> dict:
+    """Documents, date range, desks, size, generation and build time of the live index."""
+    gen = current_generation(root)
+    ix = open_generation(gen)
+    with ix.searcher() as s:
+        desks = Counter(f.get("desk") or "" for f in s.all_stored_fields())
+        dated = [f["published"] for f in s.all_stored_fields() if f.get("published")]
+        documents = s.doc_count()
+    size = sum(f.stat().st_size for f in gen.path.iterdir())
+    return {
+        "documents": documents,
+        "generation": gen.name,
+        "built_at": gen.built_at,
+        "size_bytes": size,
+        "oldest": min(dated) if dated else None,
+        "newest": max(dated) if dated else None,
+        "desks": desks.most_common(),
+        "sources": gen.meta.get("sources", []),
+    }
+
+
+def storage_for(gen: Generation) -> FileStorage:
+    return FileStorage(str(gen.path))

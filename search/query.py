@@ -1,0 +1,102 @@
+"""The user's query language, parsed into engine-neutral clauses.
+
+Syntax: words, `"exact phrase"`, `-exclude`, `-"excluded phrase"`, `title:word`, `title:"phrase"`.
+Anything else counts as words: no query string is an error, however malformed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Hostile or pasted queries are cut here; a reader's query is a few words.
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 32
+FIELDS = ("title",)  # field prefixes a user may write; anything else is a word
+
+# A clause: optional minus, optional `field:`, then a quoted phrase (closing quote optional) or a word.
+_CLAUSE = re.compile(
+    r"""(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))"""
+)
+# Characters that mean something in other engines' syntax but nothing here: read as spaces.
+_OPERATOR_CHARS = str.maketrans({c: " " for c in "*?~^(){}[]<>+|&!\\/:;,.।॥'`=“”‘’«»"})
+
+
+@dataclass(frozen=True)
+class Clause:
+    words: tuple[str, ...]  # as typed (not analyzed); more than one means a phrase
+    phrase: bool = False
+    field: str | None = None  # None: title and body
+    exclude: bool = False
+
+    def __str__(self) -> str:
+        text = " ".join(self.words)
+        if self.phrase:
+            text = f'"{text}"'
+        if self.field:
+            text = f"{self.field}:{text}"
+        return f"-{text}" if self.exclude else text
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    clauses: tuple[Clause, ...]
+
+    @property
+    def positive(self) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if not c.exclude)
+
+    @property
+    def negative(self) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if c.exclude)
+
+    def __str__(self) -> str:
+        return " ".join(str(c) for c in self.clauses)
+
+    def __bool__(self) -> bool:
+        return bool(self.clauses)
+
+
+def clean(text: str) -> str:
+    """Drop what no reader means to search for: control characters and unpaired surrogates."""
+    text = text[:MAX_QUERY_CHARS]
+    kept = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cs", "Co", "Cn"):
+            kept.append(" ")
+        else:
+            kept.append(ch)
+    return "".join(kept)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in text.translate(_OPERATOR_CHARS).split() if _has_letter_or_digit(w))
+
+
+def _has_letter_or_digit(word: str) -> bool:
+    # A lone combining mark or punctuation run is not a word.
+    return any(unicodedata.category(c)[0] in "LN" for c in word)
+
+
+def parse_query(text: str) -> ParsedQuery:
+    clauses: list[Clause] = []
+    for m in _CLAUSE.finditer(clean(text or "")):
+        field = (m.group("field") or "").lower() or None
+        exclude = bool(m.group("neg"))
+        if field not in FIELDS and field is not None:
+            # `foo:bar` with an unknown field is just words.
+            words = _words(m.group(0).lstrip("-"))
+            clauses.extend(Clause((w,), exclude=exclude and i == 0) for i, w in enumerate(words))
+            continue
+        if m.group("phrase") is not None:
+            words = _words(m.group("phrase"))
+            if len(words) > 1:
+                clauses.append(Clause(words, phrase=True, field=field, exclude=exclude))
+                continue
+        else:
+            words = _words(m.group("word"))
+        # A word that punctuation split in two (e.g. "ঢাকা,খুলনা") becomes two words.
+        clauses.extend(Clause((w,), field=field, exclude=exclude) for w in words)
+    return ParsedQuery(tuple(clauses[:MAX_CLAUSES]))

@@ -1,0 +1,143 @@
+"""Highlighted titles and snippets: the matched words wrapped in <mark>, everything else escaped.
+
+Matching is done in analyzed space (a stem match marks the whole original word), but the marked
+spans are the analyzer's exact character offsets into the original text, so nothing is rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html import escape
+
+SNIPPET_CHARS = 220
+ELLIPSIS = "…"
+
+# Sentence ends in Bangla news: danda, question and exclamation marks (and a full stop in Latin text).
+_SENTENCE_END = re.compile(r"(?<=[।?!])\s+|(?<=[.])\s+(?=\S)|\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    term: str
+
+
+# An analyzer as this module needs it: text → (token text, startchar, endchar) for every token.
+TokenSpans = Callable[[str], Iterable[tuple[str, int, int]]]
+
+
+def match_spans(text: str, terms: set[str], token_spans: TokenSpans) -> list[Span]:
+    """The original-text spans whose analyzed tokens are among `terms`, in order, merged."""
+    spans: list[Span] = []
+    for token, start, end in token_spans(text):
+        if token in terms:
+            if spans and spans[-1].start == start:  # stem and surface at one position
+                continue
+            spans.append(Span(start, end, token))
+    return spans
+
+
+def mark(text: str, spans: Iterable[Span], start: int = 0, end: int | None = None) -> str:
+    """HTML for text[start:end] with `spans` inside it wrapped in <mark>."""
+    end = len(text) if end is None else end
+    out, at = [], start
+    for span in spans:
+        if span.start < start or span.end > end:
+            continue
+        out.append(escape(text[at : span.start]))
+        out.append(f"<mark>{escape(text[span.start : span.end])}</mark>")
+        at = span.end
+    out.append(escape(text[at:end]))
+    return "".join(out)
+
+
+def highlight_html(text: str, terms: set[str], token_spans: TokenSpans) -> str:
+    """The whole text (a title), escaped, with matches marked."""
+    return mark(text, match_spans(text, terms, token_spans) if terms else [])
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, whitespace trimmed."""
+    bounds, at = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((at, m.start()))
+        at = m.end()
+    bounds.append((at, len(text)))
+    out = []
+    for s, e in bounds:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def snippet_html(
+    body: str, terms: set[str], token_spans: TokenSpans, max_chars: int = SNIPPET_CHARS
+) -> str:
+    """About `max_chars` of the body around its best-matching passage, whole sentences when they fit.
+
+    The best passage holds the most distinct query terms; with no match, the lead is shown.
+    """
+    if not body:
+        return ""
+    spans = match_spans(body, terms, token_spans) if terms else []
+    sents = sentences(body)
+    if not sents:
+        return ""
+    if not spans:
+        return _window(body, sents, 0, [], max_chars)
+    # Score each sentence by distinct terms, then total matches; earlier wins ties (news leads).
+    per_sentence: list[tuple[int, int, int]] = []
+    i = 0
+    for idx, (s, e) in enumerate(sents):
+        inside = []
+        while i < len(spans) and spans[i].start < e:
+            if spans[i].start >= s:
+                inside.append(spans[i])
+            i += 1
+        per_sentence.append((len({sp.term for sp in inside}), len(inside), -idx))
+    best = max(range(len(sents)), key=lambda k: per_sentence[k])
+    return _window(body, sents, best, spans, max_chars)
+
+
+def _window(body: str, sents: list[tuple[int, int]], best: int, spans: list[Span], limit: int):
+    start, end = sents[best]
+    if end - start > limit:
+        # One long sentence: a window around its first match, cut at spaces (never in a cluster).
+        first = next((sp.start for sp in spans if start <= sp.start < end), start)
+        lo = max(start, first - limit // 3)
+        hi = min(end, lo + limit)
+        lo, hi = _to_space(body, lo, start, -1), _to_space(body, hi, end, +1)
+        prefix = ELLIPSIS if lo > start else ""
+        suffix = ELLIPSIS if hi < end else ""
+        return prefix + mark(body, spans, lo, hi).strip() + suffix
+    # Grow by whole sentences, following first (they continue the matched one), while they fit.
+    lo_i, hi_i = best, best
+    while True:
+        grew = False
+        if hi_i + 1 < len(sents) and sents[hi_i + 1][1] - sents[lo_i][0] <= limit:
+            hi_i += 1
+            grew = True
+        elif lo_i > 0 and sents[hi_i][1] - sents[lo_i - 1][0] <= limit:
+            lo_i -= 1
+            grew = True
+        if not grew:
+            break
+    lo, hi = sents[lo_i][0], sents[hi_i][1]
+    html = mark(body, spans, lo, hi)
+    html = re.sub(r"\s*\n\s*", " ", html)  # paragraph breaks read as spaces in one line
+    return (ELLIPSIS if lo_i > 0 else "") + html + (ELLIPSIS if hi_i < len(sents) - 1 else "")
+
+
+def _to_space(text: str, at: int, bound: int, step: int) -> int:
+    """Move `at` to the nearest whitespace towards `bound` so no word is cut."""
+    i = at
+    while i != bound and 0 < i < len(text) and not text[i].isspace() and not text[i - 1].isspace():
+        i += step
+    return i

@@ -1,0 +1,46 @@
+"""Sandhan's Flask app: the web search page and the JSON API over one SearchService."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from search.service import SearchService
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """App factory: defaults, then $SANDHAN_INDEX, then the test config."""
+    app = Flask(__name__)
+    app.config.from_mapping(INDEX_DIR=os.environ.get("SANDHAN_INDEX", "index"))
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False  # Bangla stays readable in the JSON
+    app.json.sort_keys = False
+    app.extensions["sandhan"] = SearchService(app.config["INDEX_DIR"])
+
+    from web import api, errors, pages
+
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.after_request(_security_headers)
+    return app
+
+
+def service() -> SearchService:
+    from flask import current_app
+
+    return current_app.extensions["sandhan"]
+
+
+def _security_headers(response):
+    # No inline script and nothing from another host; see web/static for our own script.
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,35 @@
+"""The JSON API: /api/search, /api/articles/<id>, /healthz, /openapi.json."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from web import service
+from web.openapi import openapi_document
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/api/search")
+def search():
+    from search.service import parse_request
+
+    return jsonify(service().search(parse_request(request.args)))
+
+
+@bp.get("/api/articles/<article_id>")
+def article(article_id: str):
+    found = service().article(article_id)
+    if found is None:
+        abort(404, description=f"No article with id {article_id!r}")
+    return jsonify(found)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(service().health())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

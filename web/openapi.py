@@ -1,0 +1,218 @@
+"""The OpenAPI 3.1 description of the JSON API; tests validate it and check responses against it."""
+
+from __future__ import annotations
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "parameter": {"type": "string"},
+            },
+        }
+    },
+}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+_FACET = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["value", "count"],
+        "properties": {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}},
+    },
+}
+_RESULT = {
+    "type": "object",
+    "required": [
+        "id",
+        "url",
+        "title",
+        "title_html",
+        "snippet_html",
+        "desk",
+        "published",
+        "updated",
+        "score",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "url": {"type": "string"},
+        "title": {"type": "string"},
+        "title_html": {"type": "string"},
+        "snippet_html": {"type": "string"},
+        "desk": _NULLABLE_STRING,
+        "published": _DATETIME,
+        "updated": _DATETIME,
+        "score": {"type": ["number", "null"]},
+        "similar": {"type": "integer", "minimum": 0},
+    },
+}
+_SEARCH = {
+    "type": "object",
+    "required": [
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "results",
+        "facets",
+        "suggestion",
+    ],
+    "properties": {
+        "query": {"type": "string"},
+        "interpreted_query": _NULLABLE_STRING,
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "took_ms": {"type": "number", "minimum": 0},
+        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
+        "facets": {
+            "type": "object",
+            "required": ["desk", "month"],
+            "properties": {"desk": _FACET, "month": _FACET},
+        },
+        "suggestion": _NULLABLE_STRING,
+    },
+}
+_ARTICLE = {
+    "type": "object",
+    "required": ["id", "title", "desk", "published", "updated", "body"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "desk": _NULLABLE_STRING,
+        "published": _DATETIME,
+        "updated": _DATETIME,
+        "body": {"type": "string"},
+        "related": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "documents", "built_at"],
+    "properties": {
+        "status": {"const": "ok"},
+        "documents": {"type": "integer", "minimum": 0},
+        "built_at": _DATETIME,
+        "generation": {"type": "string"},
+    },
+}
+
+
+def _date_param(name: str, what: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ "
+        "or ১২/০৯/২০২৩.",
+        "schema": {"type": "string"},
+    }
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sandhan",
+            "version": "1.0.0",
+            "description": "Full-text search over a Bangla news archive.",
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Ranked keyword search with date filters and facets",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": 'Words, "exact phrase", -exclude, title:word. Empty: '
+                            "the newest articles (within the date filter).",
+                            "schema": {"type": "string"},
+                        },
+                        _date_param("from", "Earliest publication date"),
+                        _date_param("to", "Latest publication date"),
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
+                        },
+                        {
+                            "name": "desk",
+                            "in": "query",
+                            "required": False,
+                            "description": "A desk value from facets.desk.",
+                            "schema": {"type": "string"},
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("SearchResponse", "Results"),
+                        "400": _json("Error", "A parameter is invalid"),
+                        "503": _json("Error", "No usable index"),
+                    },
+                }
+            },
+            "/api/articles/{id}": {
+                "get": {
+                    "operationId": "article",
+                    "summary": "One article",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _json("Article", "The article"),
+                        "404": _json("Error", "No such article"),
+                        "503": _json("Error", "No usable index"),
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness and the index being served",
+                    "responses": {
+                        "200": _json("Health", "Serving"),
+                        "503": _json("Error", "No usable index"),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": _ERROR,
+                "Result": _RESULT,
+                "SearchResponse": _SEARCH,
+                "Article": _ARTICLE,
+                "Health": _HEALTH,
+            }
+        },
+    }
