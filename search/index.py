@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import fields, index
-from whoosh.filedb.filestore import FileStorage
 
 from search.analysis import bangla_analyzer
 from search.article import DHAKA, Article, PageRejected
@@ -64,8 +63,8 @@ def build_schema() -> fields.Schema:
         title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=2.0),
         lead=fields.TEXT(analyzer=analyzer, phrase=False),
         body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
-        desk=fields.ID(stored=True),
-        month=fields.ID(),  # "2024-08", Bangladesh time: the per-month facet
+        desk=fields.ID(stored=True, sortable=True),
+        month=fields.ID(sortable=True),  # "2024-08", Bangladesh time: the per-month facet
         published=fields.STORED,  # ISO 8601 with +06:00, as shown
         updated=fields.STORED,
         published_min=fields.NUMERIC(int, bits=64, sortable=True, signed=True),  # filter and sort
@@ -480,6 +479,3 @@ def stats(root: str | Path) -> dict:
         "sources": gen.meta.get("sources", []),
     }
 
-
-def storage_for(gen: Generation) -> FileStorage:
-    return FileStorage(str(gen.path))

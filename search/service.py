@@ -6,9 +6,11 @@ and `search/index.py` know Whoosh.
 
 from __future__ import annotations
 
+import heapq
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,9 +18,9 @@ from datetime import time as dtime
 from pathlib import Path
 
 from whoosh import query as Q
-from whoosh import scoring, sorting
+from whoosh import scoring
 
-from search.analysis import bangla_analyzer, is_stopword
+from search.analysis import bangla_analyzer, is_stopword, normalize_text
 from search.article import DHAKA
 from search.dates import parse_date
 from search.index import (
@@ -27,15 +29,13 @@ from search.index import (
     minutes,
     open_generation,
 )
-from search.query import Clause, ParsedQuery, parse_query
+from search.query import ParsedQuery, parse_query
+from search.ranking import TermScorer
 from search.snippets import highlight_html, snippet_html
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-# Relevance: the top candidates by BM25F are re-ranked so that articles with every query word
-# come first (coordination); beyond this many the BM25F order stands.
-RERANK_DEPTH = 100
 TEXT_FIELDS = ("title", "body", "lead")
 
 
@@ -133,68 +133,61 @@ def analyze_units(text: str) -> list[Unit]:
     return [Unit(tuple(v), all(is_stopword(x) for x in v)) for _, v in sorted(by_pos.items()) if v]
 
 
+@dataclass(frozen=True)
+class Term:
+    """A query word bound to the fields it may match in."""
+
+    unit: Unit
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Consecutive words that must stand together, in one of `fields`."""
+
+    words: tuple[str, ...]  # the first variant of each word: the form indexed at its position
+    units: tuple[Unit, ...]
+    fields: tuple[str, ...]
+
+
 @dataclass
 class PlannedQuery:
-    """What the engine runs for a parsed query, plus what snippets and re-ranking need."""
+    """An engine-neutral plan: optional words (all-words-first), required phrases, exclusions."""
 
-    query: Q.Query | None  # None: match everything (an empty or all-excluding query)
-    units: list[Unit]  # the positive words that count for coordination
+    terms: list[Term]
+    phrases: list[Phrase]
+    excluded: list[Term | Phrase]
     highlight_terms: set[str]
 
-
-def _unit_query(unit: Unit, fields: tuple[str, ...]) -> Q.Query:
-    terms = [Q.Term(f, v) for f in fields for v in unit.variants]
-    return terms[0] if len(terms) == 1 else Q.Or(terms)
-
-
-def _phrase_query(units: list[Unit], fields: tuple[str, ...]) -> Q.Query:
-    # Every position is indexed with its first variant (the form the index stores at that position).
-    words = [u.variants[0] for u in units]
-    phrases = [Q.Phrase(f, words) for f in fields if f != "lead"]
-    return phrases[0] if len(phrases) == 1 else Q.Or(phrases)
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.phrases
 
 
 def plan(parsed: ParsedQuery) -> PlannedQuery:
-    positive: list[Q.Query] = []
-    negative: list[Q.Query] = []
-    units: list[Unit] = []
-    highlight: set[str] = set()
-    clause_units: list[tuple[Clause, list[Unit]]] = [
-        (c, analyze_units(" ".join(c.words))) for c in parsed.clauses
-    ]
-    # Stopwords are dropped from word clauses unless the whole query is stopwords.
-    all_stop = all(u.stopword for c, us in clause_units if not c.exclude for u in us)
-    for clause, cunits in clause_units:
-        if not cunits:
+    analyzed = [(c, analyze_units(" ".join(c.words))) for c in parsed.clauses]
+    # Stopwords are dropped from word clauses unless the query has nothing else.
+    all_stop = all(u.stopword for c, us in analyzed if not c.exclude for u in us)
+    planned = PlannedQuery([], [], [], set())
+    for clause, units in analyzed:
+        if not units:
             continue
         fields = ("title",) if clause.field == "title" else TEXT_FIELDS
-        if clause.phrase and len(cunits) > 1:
-            q = _phrase_query(cunits, fields)
-            if clause.exclude:
-                negative.append(q)
-            else:
-                positive.append(q)
-                units.append(Unit(tuple(v for u in cunits for v in u.variants[:1]), False))
-                highlight.update(v for u in cunits for v in u.variants)
+        if clause.phrase and len(units) > 1:
+            item: Term | Phrase = Phrase(
+                tuple(u.variants[0] for u in units), tuple(units), tuple(f for f in fields if f != "lead")
+            )
+            (planned.excluded if clause.exclude else planned.phrases).append(item)
+            if not clause.exclude:
+                planned.highlight_terms.update(v for u in units for v in u.variants)
             continue
-        for unit in cunits:
-            if unit.stopword and not all_stop and not clause.exclude:
-                continue
-            q = _unit_query(unit, fields)
+        for unit in units:
             if clause.exclude:
-                negative.append(q)
-            else:
-                positive.append(q)
-                units.append(unit)
-                highlight.update(unit.variants)
-    if positive:
-        query: Q.Query | None = positive[0] if len(positive) == 1 else Q.Or(positive)
-    else:
-        query = None
-    if negative:
-        base = query if query is not None else Q.Every()
-        query = Q.AndNot(base, Q.Or(negative) if len(negative) > 1 else negative[0])
-    return PlannedQuery(query, units, highlight)
+                planned.excluded.append(Term(unit, fields))
+            elif not unit.stopword or all_stop:
+                planned.terms.append(Term(unit, fields))
+                planned.highlight_terms.update(unit.variants)
+    return planned
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +197,20 @@ def plan(parsed: ParsedQuery) -> PlannedQuery:
 def _dhaka_minutes(day: date, end: bool) -> int:
     t = dtime(23, 59, 59) if end else dtime(0, 0)
     return minutes(datetime.combine(day, t, tzinfo=DHAKA))
+
+
+class _Held:
+    """A searcher and the per-document columns that filters, facets and sorting read."""
+
+    def __init__(self, generation: str, searcher):
+        self.generation = generation
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.scorer = TermScorer(reader, list(reader.leaf_readers()))
+        self.columns = {
+            name: list(reader.column_reader(name))
+            for name in ("published_min", "oldest_key", "desk", "month")
+        }
 
 
 class SearchService:
@@ -237,19 +244,22 @@ class SearchService:
                     self._generation, self._index, self._pointer_stamp = gen, ix, stamp
         return self._generation, self._index
 
-    def searcher(self):
-        """A searcher over the live generation, one per thread, reused across requests."""
+    def _held(self) -> _Held:
+        """This thread's searcher over the live generation, reused across requests."""
         gen, ix = self._live()
         held = getattr(self._local, "held", None)
-        if held is None or held[0] != gen.name:
+        if held is None or held.generation != gen.name:
             if held is not None:
-                held[1].close()
+                held.searcher.close()
             searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, title_B=0.5))
-            self._local.held = held = (gen.name, searcher)
-        return held[1]
+            self._local.held = held = _Held(gen.name, searcher)
+        return held
+
+    def searcher(self):
+        return self._held().searcher
 
     def health(self) -> dict:
-        gen, ix = self._live()
+        gen, _ = self._live()
         return {
             "status": "ok",
             "documents": self.searcher().doc_count(),
@@ -261,99 +271,122 @@ class SearchService:
 
     def search(self, req: SearchRequest) -> dict:
         started = time.perf_counter()
-        parsed = parse_query(req.q)
-        planned = plan(parsed)
-        searcher = self.searcher()
+        planned = plan(parse_query(req.q))
+        held = self._held()
+        col = held.columns
 
-        filters = []
-        if req.date_from or req.date_to:
-            lo = _dhaka_minutes(req.date_from, False) if req.date_from else None
-            hi = _dhaka_minutes(req.date_to, True) if req.date_to else None
-            # Undated articles carry UNDATED_NEWEST and so fall outside any window.
-            filters.append(Q.NumericRange("published_min", lo if lo is not None else 0, hi))
-        if req.desk:
-            filters.append(Q.Term("desk", req.desk))
-        filter_q = (filters[0] if len(filters) == 1 else Q.And(filters)) if filters else None
-
-        query = planned.query if planned.query is not None else Q.Every()
-        sort = (
-            req.sort
-            if planned.query is not None
-            else ("newest" if req.sort == "relevance" else req.sort)
-        )
-        start = (req.page - 1) * req.per_page
-        facets = {
-            "desk": sorting.FieldFacet("desk", maptype=sorting.Count),
-            "month": sorting.FieldFacet("month", maptype=sorting.Count),
-        }
-        kwargs = {"filter": filter_q, "groupedby": facets}
-        if sort == "relevance":
-            depth = max(RERANK_DEPTH, start + req.per_page)
-            results = searcher.search(query, limit=depth, terms=True, **kwargs)
-            hits = self._rerank(list(results), planned)
-        else:
-            key = "published_min" if sort == "newest" else "oldest_key"
-            results = searcher.search(
-                query,
-                limit=start + req.per_page,
-                sortedby=key,
-                reverse=(sort == "newest"),
-                terms=planned.query is not None,
-                **kwargs,
+        if planned.empty:
+            matched: dict[int, tuple[int, float]] = dict.fromkeys(
+                held.searcher.reader().all_doc_ids(), (0, 0.0)
             )
-            hits = list(results)
-        total = len(results)
-        page_hits = hits[start : start + req.per_page]
-        items = [self._result_item(h, planned.highlight_terms) for h in page_hits]
+        else:
+            matched = self._match(planned, held)
+        for item in planned.excluded:
+            for d in self._docs(item, held):
+                matched.pop(d, None)
+        if req.date_from or req.date_to:
+            lo = _dhaka_minutes(req.date_from, False) if req.date_from else 0
+            hi = _dhaka_minutes(req.date_to, True) if req.date_to else 2**62
+            pub = col["published_min"]
+            # Undated articles carry UNDATED_NEWEST (-1) and so fall outside any window.
+            matched = {d: v for d, v in matched.items() if lo <= pub[d] <= hi}
+        if req.desk:
+            desk = col["desk"]
+            matched = {d: v for d, v in matched.items() if desk[d] == req.desk}
+
+        start = (req.page - 1) * req.per_page
+        end = start + req.per_page
+        sort = req.sort if not planned.empty else ("newest" if req.sort == "relevance" else req.sort)
+        if sort == "relevance":
+            # All query words first, then BM25F: (words matched, score).
+            ranked = heapq.nlargest(end, matched.items(), key=lambda kv: (kv[1], -kv[0]))
+        elif sort == "newest":
+            key = col["published_min"]
+            ranked = heapq.nlargest(end, matched.items(), key=lambda kv: (key[kv[0]], -kv[0]))
+        else:
+            key = col["oldest_key"]
+            ranked = heapq.nsmallest(end, matched.items(), key=lambda kv: (key[kv[0]], kv[0]))
+
+        searcher = held.searcher
+        items = [
+            self._result_item(
+                searcher.stored_fields(d), score if not planned.empty else None, planned.highlight_terms
+            )
+            for d, (_, score) in ranked[start:end]
+        ]
         answer = {
             "query": req.q,
-            "total": total,
+            "total": len(matched),
             "page": req.page,
             "per_page": req.per_page,
             "took_ms": 0.0,
             "results": items,
             "facets": {
-                "desk": _facet_list(results.groups("desk"), by_count=True),
-                "month": _facet_list(results.groups("month"), by_count=False),
+                "desk": _facet(matched, col["desk"], by_count=True),
+                "month": _facet(matched, col["month"], by_count=False),
             },
             "suggestion": None,
         }
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
-    def _rerank(self, hits: list, planned: PlannedQuery) -> list:
-        """All query words first: order by how many words a hit matches, then by BM25F score."""
-        if len(planned.units) < 2:
-            return hits
-        unit_of: dict[str, set[int]] = {}
-        for i, unit in enumerate(planned.units):
-            for v in unit.variants:
-                unit_of.setdefault(v, set()).add(i)
+    def _unit_scores(self, term: Term, held: _Held) -> dict[int, float]:
+        """Document → BM25F score of one query word over its fields and variants."""
+        parts = [held.scorer.scores(f, v) for f in term.fields for v in term.unit.variants]
+        parts = [p for p in parts if p]
+        if len(parts) == 1:
+            return parts[0]
+        merged: dict[int, float] = {}
+        for part in parts:
+            for d, sc in part.items():
+                merged[d] = merged.get(d, 0.0) + sc
+        return merged
 
-        def matched_units(hit) -> int:
-            found: set[int] = set()
-            for _field, text in hit.matched_terms() or ():
-                found |= unit_of.get(
-                    text.decode("utf-8") if isinstance(text, bytes) else text, set()
-                )
-            return len(found)
+    def _docs(self, item: Term | Phrase, held: _Held) -> set[int]:
+        if isinstance(item, Term):
+            return set(self._unit_scores(item, held))
+        queries = [Q.Phrase(f, list(item.words)) for f in item.fields]
+        docs: set[int] = set()
+        for q in queries:
+            docs.update(held.searcher.docs_for_query(q))
+        return docs
 
-        scored = [(matched_units(h), h.score, -h.rank, h) for h in hits]
-        scored.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
-        return [t[3] for t in scored]
+    def _match(self, planned: PlannedQuery, held: _Held) -> dict[int, tuple[int, float]]:
+        """Document → (query words and phrases matched, BM25F score)."""
+        coord: dict[int, int] = {}
+        score: dict[int, float] = {}
+        for term in planned.terms:
+            for d, sc in self._unit_scores(term, held).items():
+                coord[d] = coord.get(d, 0) + 1
+                score[d] = score.get(d, 0.0) + sc
+        required: set[int] | None = None
+        for phrase in planned.phrases:
+            docs = self._docs(phrase, held)
+            required = docs if required is None else required & docs
+            phrase_score: dict[int, float] = {}
+            for unit in phrase.units:
+                for d, sc in self._unit_scores(Term(unit, phrase.fields), held).items():
+                    if d in docs:
+                        phrase_score[d] = phrase_score.get(d, 0.0) + sc
+            for d in docs:
+                coord[d] = coord.get(d, 0) + 1
+                score[d] = score.get(d, 0.0) + phrase_score.get(d, 0.0)
+        keys = coord.keys() if required is None else required
+        return {d: (coord[d], score[d]) for d in keys}
 
-    def _result_item(self, hit, terms: set[str]) -> dict:
-        fields = hit.fields()
+    def _result_item(self, fields: dict, score: float | None, terms: set[str]) -> dict:
         return {
             "id": fields["id"],
             "url": f"/articles/{fields['id']}",
             "title": fields["title"],
             "title_html": highlight_html(fields["title"], terms, token_spans),
-            "snippet_html": snippet_html(fields.get("body", ""), terms, token_spans),
+            "snippet_html": snippet_html(
+                fields.get("body", ""), terms, token_spans, normalize=normalize_text
+            ),
             "desk": fields.get("desk"),
             "published": fields.get("published"),
             "updated": fields.get("updated"),
-            "score": round(float(hit.score), 4) if hit.score is not None else None,
+            "score": round(float(score), 4) if score is not None else None,
         }
 
     # --- articles --------------------------------------------------------------------------
@@ -378,8 +411,10 @@ def highlight_terms(q: str) -> set[str]:
     return plan(parse_query(q)).highlight_terms
 
 
-def _facet_list(groups: dict, by_count: bool) -> list[dict]:
-    items = [{"value": k, "count": int(v)} for k, v in groups.items() if k]
+def _facet(docs, column, by_count: bool) -> list[dict]:
+    """Value counts of a per-document column over the whole matching set."""
+    counts = Counter(column[d] for d in docs)
+    items = [{"value": k, "count": n} for k, n in counts.items() if k]
     if by_count:
         items.sort(key=lambda d: (-d["count"], d["value"]))
     else:

@@ -78,18 +78,35 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def snippet_html(
-    body: str, terms: set[str], token_spans: TokenSpans, max_chars: int = SNIPPET_CHARS
+    body: str,
+    terms: set[str],
+    token_spans: TokenSpans,
+    max_chars: int = SNIPPET_CHARS,
+    normalize: Callable[[str], str] | None = None,
 ) -> str:
     """About `max_chars` of the body around its best-matching passage, whole sentences when they fit.
 
     The best passage holds the most distinct query terms; with no match, the lead is shown.
+    With `normalize` (the index's character normalization), only sentences whose normalized text
+    contains a term (a stem is a prefix of its words) are analyzed: most of a body never is.
     """
     if not body:
         return ""
-    spans = match_spans(body, terms, token_spans) if terms else []
     sents = sentences(body)
     if not sents:
         return ""
+    spans: list[Span] = []
+    if terms:
+        if normalize is None:
+            spans = match_spans(body, terms, token_spans)
+        else:
+            for s, e in sents:
+                folded = normalize(body[s:e])
+                if any(t in folded for t in terms):
+                    spans += [
+                        Span(sp.start + s, sp.end + s, sp.term)
+                        for sp in match_spans(body[s:e], terms, token_spans)
+                    ]
     if not spans:
         return _window(body, sents, 0, [], max_chars)
     # Score each sentence by distinct terms, then total matches; earlier wins ties (news leads).

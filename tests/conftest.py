@@ -1,0 +1,113 @@
+"""Shared fixtures: a small index of the sample pages built once per session, a Flask test
+client over it, and a real `sandhan serve` process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from search.index import rebuild
+from web import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_CORPUS = SHARED / "corpus"
+SAMPLES = REPO / "samples" / "pages"
+
+
+@pytest.fixture(scope="session")
+def shared_corpus() -> Path:
+    if not (SHARED_CORPUS / "pages").is_dir():
+        pytest.skip("../shared/corpus not found: the corpus tests run where the shared data is (CI has it)")
+    return SHARED_CORPUS
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sample") / "index"
+    rebuild([SAMPLES], root, procs=1)
+    return root
+
+
+@pytest.fixture(scope="session")
+def corpus_index(shared_corpus, tmp_path_factory) -> Path:
+    """The whole shared corpus, indexed once per session (about a minute on 2 cores)."""
+    root = tmp_path_factory.mktemp("corpus") / "index"
+    rebuild([shared_corpus / "pages"], root, procs=2)
+    return root
+
+
+@pytest.fixture
+def app(sample_index):
+    return create_app({"INDEX_DIR": str(sample_index), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """`sandhan serve` in a child process, as a user would run it."""
+
+    def __init__(self, index_dir: Path, port: int | None = None):
+        self.index_dir = index_dir
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, wait_healthy: bool = True) -> LiveServer:
+        cmd = [sys.executable, "-m", "search.cli", "serve", "--index", str(self.index_dir),
+               "--port", str(self.port)]
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stdout.read().decode()}")
+            try:
+                r = requests.get(self.url + "/healthz", timeout=2)
+                if r.status_code == 200 or not wait_healthy:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not come up within 30 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def get(self, path: str, **params):
+        return requests.get(self.url + path, params=params, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(sample_index):
+    server = LiveServer(sample_index).start()
+    yield server
+    server.stop()

@@ -1,0 +1,145 @@
+"""The JSON API against a real `sandhan serve` on a loopback port: every parameter, every 400,
+hostile queries, and every response checked against the OpenAPI document."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate
+
+from web.openapi import openapi_document
+
+SPEC = openapi_document()
+
+
+def check(response, status: int, schema: str):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    resolver_schema = {"$ref": f"#/components/schemas/{schema}", "components": SPEC["components"]}
+    jsonschema.validate(body, resolver_schema)
+    return body
+
+
+def test_openapi_document_is_valid(live_server):
+    served = live_server.get("/openapi.json").json()
+    validate(served)
+    assert set(served["paths"]) >= {"/api/search", "/api/articles/{id}", "/healthz"}
+
+
+def test_healthz(live_server):
+    body = check(live_server.get("/healthz"), 200, "Health")
+    assert body["documents"] > 0 and body["built_at"]
+
+
+def test_search_finds_and_highlights(live_server):
+    body = check(live_server.get("/api/search", q="ঢাকা"), 200, "SearchResponse")
+    assert body["total"] > 0
+    first = body["results"][0]
+    assert first["url"] == f"/articles/{first['id']}"
+    assert "<mark>" in first["title_html"] + first["snippet_html"]
+    assert body["facets"]["desk"] and body["facets"]["month"]
+    assert sum(f["count"] for f in body["facets"]["desk"]) <= body["total"]
+
+
+def test_desk_facet_counts_cover_the_whole_result_set(live_server):
+    body = live_server.get("/api/search", q="", per_page=1).json()
+    assert len(body["results"]) == 1
+    assert sum(f["count"] for f in body["facets"]["desk"]) == body["total"]
+    assert sum(f["count"] for f in body["facets"]["month"]) <= body["total"]
+
+
+def test_desk_filter(live_server):
+    desk = live_server.get("/api/search", q="").json()["facets"]["desk"][0]
+    body = check(live_server.get("/api/search", q="", desk=desk["value"]), 200, "SearchResponse")
+    assert body["total"] == desk["count"]
+    assert all(r["desk"] == desk["value"] for r in body["results"])
+
+
+def test_sorting_and_undated_last(live_server):
+    newest = live_server.get("/api/search", q="", sort="newest", per_page=100).json()["results"]
+    oldest = live_server.get("/api/search", q="", sort="oldest", per_page=100).json()["results"]
+    dated_new = [r["published"] for r in newest if r["published"]]
+    dated_old = [r["published"] for r in oldest if r["published"]]
+    assert dated_new == sorted(dated_new, reverse=True)
+    assert dated_old == sorted(dated_old)
+    for results in (newest, oldest):
+        flags = [r["published"] is None for r in results]
+        assert flags == sorted(flags), "undated articles come last"
+
+
+@pytest.mark.parametrize(
+    "date_from, date_to",
+    [("2024-01-01", "2024-12-31"), ("০১/০১/২০২৪", "৩১/১২/২০২৪"), ("১ জানুয়ারি ২০২৪", "৩১ ডিসেম্বর ২০২৪")],
+)
+def test_date_filter_in_every_format(live_server, date_from, date_to):
+    body = check(live_server.get("/api/search", q="", **{"from": date_from, "to": date_to}),
+                 200, "SearchResponse")
+    assert body["results"], "the samples have articles in 2024"
+    assert all(r["published"] and r["published"].startswith("2024-") for r in body["results"])
+
+
+def test_paging(live_server):
+    all_ids = [r["id"] for r in live_server.get("/api/search", q="", per_page=100).json()["results"]]
+    page2 = live_server.get("/api/search", q="", per_page=3, page=2).json()
+    assert [r["id"] for r in page2["results"]] == all_ids[3:6]
+    assert page2["page"] == 2 and page2["per_page"] == 3
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"from": "not a date"}, "from"),
+        ({"to": "2024-13-45"}, "to"),
+        ({"from": "2024-05-01", "to": "2024-04-01"}, "from"),
+        ({"page": "0"}, "page"),
+        ({"page": "x"}, "page"),
+        ({"per_page": "0"}, "per_page"),
+        ({"per_page": "101"}, "per_page"),
+        ({"sort": "random"}, "sort"),
+    ],
+)
+def test_bad_parameters_get_400_with_the_error_shape(live_server, params, parameter):
+    body = check(live_server.get("/api/search", q="ঢাকা", **params), 400, "Error")
+    assert body["error"]["parameter"] == parameter
+    assert body["error"]["message"]
+
+
+HOSTILE = [
+    '"', '"""', '"ঢাকা', "-", "- -", "--ঢাকা", "title:", 'title:"', "*", "*ঢাকা", "?", "~", "^",
+    "ঢাকা" * 1250, "ক " * 2500, "\x00\x01\x1f", "\u09be", "\u09cd\u09cd", "\u200c\u200d", "\ud800",
+    "AND OR NOT", "(ঢাকা", "ঢাকা)", "[a TO b]", "{}", "<script>alert(1)</script>", "' OR 1=1 --",
+    "%00", "\\", "😀" * 50, "ঢাকা\u0000খুলনা", "title:title:ঢাকা", "-title:ঢাকা",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_queries_never_fail(live_server, q):
+    r = live_server.get("/api/search", q=q)
+    check(r, 200, "SearchResponse")
+    assert "<script>" not in r.text
+
+
+def test_html_in_results_is_escaped(live_server):
+    body = live_server.get("/api/search", q="<b>ঢাকা</b>").json()
+    for r in body["results"]:
+        stripped = r["snippet_html"].replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in stripped
+
+
+def test_article_and_unknown_article(live_server):
+    first = live_server.get("/api/search", q="").json()["results"][0]
+    body = check(live_server.get(f"/api/articles/{first['id']}"), 200, "Article")
+    assert body["title"] == first["title"] and body["body"]
+    check(live_server.get("/api/articles/no-such-article"), 404, "Error")
+
+
+def test_unknown_api_path_is_json_404(live_server):
+    check(live_server.get("/api/nothing"), 404, "Error")
+
+
+def test_security_headers(live_server):
+    r = live_server.get("/")
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"]

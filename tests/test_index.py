@@ -1,0 +1,200 @@
+"""Rebuilds and updates end to end on temporary folders: atomic switch, dedup, kill safety, lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from search.index import (
+    BuildInProgress,
+    IndexCorrupt,
+    IndexMissing,
+    current_generation,
+    open_generation,
+    rebuild,
+    stats,
+    update,
+    write_lock,
+)
+from search.service import SearchService, parse_request
+from tests.conftest import REPO, SAMPLES
+
+PAGE = """X
+শুক্রবার, ০৯ মে ২০২৫
+
+{title}
+
+নিজস্ব প্রতিবেদক
+১২ সেপ্টেম্বর ২০২৩, ১৫:০১{updated}
+
+{body}
+
+"""
+
+
+def write_page(folder: Path, name: str, title: str, body: str, updated: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.txt"
+    stamp = f"আপডেট : {updated}" if updated else ""
+    path.write_text(PAGE.format(title=title, body=body, updated=stamp), encoding="utf-8")
+    return path
+
+
+def ids(root: Path) -> set[str]:
+    ix = open_generation(current_generation(root))
+    with ix.searcher() as s:
+        return {f["id"] for f in s.all_stored_fields()}
+
+
+def test_rebuild_indexes_every_sample_and_switches(tmp_path):
+    root = tmp_path / "index"
+    report = rebuild([SAMPLES], root, procs=1)
+    pages = sorted(SAMPLES.glob("*.txt"))
+    assert report.indexed + len(report.rejected) + len(report.duplicates) == len(pages)
+    assert report.indexed >= 10
+    gen = current_generation(root)
+    assert gen.name == report.generation == "gen-000001"
+    assert json.loads((gen.path / "sandhan.json").read_text())["documents"] == report.indexed
+    assert ids(root) == {p.stem for p in pages} - {Path(p).stem for p, _ in report.rejected} - {
+        Path(p).stem for p, _ in report.duplicates
+    }
+    second = rebuild([SAMPLES], root, procs=1)
+    assert second.generation == "gen-000002"
+    assert current_generation(root).name == "gen-000002"
+
+
+def test_rejected_pages_are_reported_and_the_rest_indexed(tmp_path):
+    src = tmp_path / "src"
+    write_page(src, "0001_aaaaaaaaaaaaaaaa", "ঢাকায় বৃষ্টি", "আজ ঢাকায় ভারী বৃষ্টি হয়েছে।")
+    (src / "0002_bbbbbbbbbbbbbbbb.txt").write_bytes(b"\x00\x01\x02binary")
+    (src / "0003_cccccccccccccccc.txt").write_text("")
+    report = rebuild([src], tmp_path / "index", procs=1)
+    assert report.indexed == 1
+    reasons = dict((Path(p).stem, r) for p, r in report.rejected)
+    assert set(reasons) == {"0002_bbbbbbbbbbbbbbbb", "0003_cccccccccccccccc"}
+    assert all(reasons.values())
+
+
+def test_same_text_under_two_names_is_indexed_once_keeping_the_fresher(tmp_path):
+    src = tmp_path / "src"
+    body = "চট্টগ্রাম বন্দরে আজ নতুন জাহাজ ভিড়েছে। বন্দরের কর্মকর্তারা জানান।"
+    write_page(src, "0001_aaaaaaaaaaaaaaaa", "বন্দরে জাহাজ", body)
+    write_page(src, "0002_bbbbbbbbbbbbbbbb", "বন্দরে জাহাজ", body, updated="১২ সেপ্টেম্বর ২০২৩, ১৬:০০")
+    write_page(src, "0003_cccccccccccccccc", "অন্য খবর", "সিলেটে আজ রোদ।")
+    report = rebuild([src], tmp_path / "index", procs=1)
+    assert ids(tmp_path / "index") == {"0002_bbbbbbbbbbbbbbbb", "0003_cccccccccccccccc"}
+    assert [Path(p).stem for p, _ in report.duplicates] == ["0001_aaaaaaaaaaaaaaaa"]
+
+
+def test_same_id_in_two_folders_is_indexed_once(tmp_path):
+    write_page(tmp_path / "a", "0001_aaaaaaaaaaaaaaaa", "পুরনো শিরোনাম", "প্রথম সংস্করণের লেখা।")
+    write_page(tmp_path / "b", "0001_aaaaaaaaaaaaaaaa", "নতুন শিরোনাম", "দ্বিতীয় সংস্করণের লেখা।",
+               updated="১৩ সেপ্টেম্বর ২০২৩, ১০:০০")
+    rebuild([tmp_path / "a", tmp_path / "b"], tmp_path / "index", procs=1)
+    service = SearchService(tmp_path / "index")
+    assert service.article("0001_aaaaaaaaaaaaaaaa")["title"] == "নতুন শিরোনাম"
+    assert service.search(parse_request({}))["total"] == 1
+
+
+def test_parallel_rebuild_matches_single_process(tmp_path):
+    one = rebuild([SAMPLES], tmp_path / "one", procs=1)
+    two = rebuild([SAMPLES], tmp_path / "two", procs=2)
+    assert one.indexed == two.indexed
+    assert ids(tmp_path / "one") == ids(tmp_path / "two")
+
+
+def test_missing_and_corrupt_index_say_what_to_do(tmp_path):
+    with pytest.raises(IndexMissing, match="sandhan index rebuild"):
+        current_generation(tmp_path / "nothing")
+    root = tmp_path / "index"
+    root.mkdir()
+    (root / "CURRENT").write_text("gen-000009\n")
+    with pytest.raises(IndexCorrupt, match="rebuild"):
+        current_generation(root)
+
+
+def test_second_writer_refuses_while_one_holds_the_lock(tmp_path):
+    root = tmp_path / "index"
+    with write_lock(root):
+        with pytest.raises(BuildInProgress, match="Another rebuild"):
+            rebuild([SAMPLES], root, procs=1)
+    rebuild([SAMPLES], root, procs=1)  # and works once the first is done
+
+
+def many_pages(folder: Path, count: int) -> Path:
+    """`count` distinct pages made from the samples, enough for a rebuild to take a while."""
+    samples = sorted(SAMPLES.glob("*.txt"))
+    folder.mkdir(parents=True)
+    for i in range(count):
+        text = samples[i % len(samples)].read_text(encoding="utf-8")
+        # A distinct last paragraph per copy so none is dropped as a duplicate.
+        (folder / f"{i:04d}_{i:016x}.txt").write_text(text + f"\n\nঅনুচ্ছেদ নম্বর {i}।\n", "utf-8")
+    return folder
+
+
+def test_rebuild_killed_half_way_leaves_the_old_index_serving(tmp_path):
+    root = tmp_path / "index"
+    rebuild([SAMPLES], root, procs=1)
+    before = ids(root)
+    big = many_pages(tmp_path / "big", 1500)
+    cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big),
+           "--index", str(root)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # well into the build
+    assert proc.poll() is None, "the rebuild finished before it could be killed: use more pages"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert current_generation(root).name == "gen-000001"
+    assert ids(root) == before
+    assert SearchService(root).search(parse_request({"q": "ঢাকা"}))["total"] >= 0
+    # The next rebuild cleans the leftover and succeeds.
+    report = rebuild([SAMPLES], root, procs=1)
+    assert not list((root / "generations").glob("*.building"))
+    assert current_generation(root).name == report.generation
+    assert ids(root) == before
+
+
+def test_update_adds_changes_and_removes(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    root = tmp_path / "index"
+    rebuild([src], root, procs=1)
+    before = ids(root)
+    gone = sorted(src.glob("*.txt"))[0]
+    gone.unlink()
+    changed = sorted(src.glob("*.txt"))[0]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("\n\n", "\n\nনতুন অনুচ্ছেদ যোগ হলো কুমিল্লা থেকে।\n\n", 1), "utf-8")
+    os.utime(changed, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    write_page(src, "7777_ffffffffffffffff", "নতুন খবর গাজীপুরে", "গাজীপুরে আজ মেলা বসেছে।")
+    report = update([src], root)
+    assert (report.added, report.changed, report.removed) == (1, 1, 1)
+    after = ids(root)
+    assert after == (before - {gone.stem}) | {"7777_ffffffffffffffff"}
+    assert current_generation(root).name == "gen-000002"
+    assert SearchService(root).search(parse_request({"q": "গাজীপুরে মেলা"}))["results"][0]["id"] == (
+        "7777_ffffffffffffffff"
+    )
+    # Nothing changed: an update adds nothing.
+    again = update([src], root)
+    assert (again.added, again.changed, again.removed) == (0, 0, 0)
+
+
+def test_stats_describe_the_live_index(sample_index):
+    info = stats(sample_index)
+    assert info["documents"] > 0
+    assert info["generation"].startswith("gen-")
+    assert info["oldest"] <= info["newest"]
+    assert sum(n for _, n in info["desks"]) == info["documents"]
