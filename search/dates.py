@@ -13,6 +13,7 @@ from search.article import DHAKA
 __all__ = [
     "BANGLA_DIGITS",
     "BENGALI_CALENDAR_MONTHS",
+    "MAX_DATE_CHARS",
     "MONTH_NAMES",
     "WEEKDAYS",
     "fold_name",
@@ -125,30 +126,36 @@ def to_bangla_digits(s: str) -> str:
     return s.translate(_TO_BANGLA)
 
 
-# Patterns run on text whose digits were made ASCII; [0-9], not \d, which would also match ০-৯ and
-# other scripts' digits. Whitespace is \s so NBSP between the parts is accepted too.
-_STAMP_RE = re.compile(
-    r"\s*([0-9]{1,2})\s+([^\s,0-9]+)\s*,?\s*([0-9]{4})\s*,?\s*([0-9]{1,2})\s*[:.]\s*([0-9]{2})\s*"
-)
-_DAY_MONTH_YEAR_RE = re.compile(r"\s*([0-9]{1,2})\s+([^\s,0-9]+)\s*,?\s*([0-9]{4})\s*")
-_ISO_RE = re.compile(r"\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s*")
-_SLASHED_RE = re.compile(r"\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*")
+# Patterns run on text whose digits were made ASCII and whose whitespace runs (NBSP too) were made
+# one space; [0-9], not \d, which would also match ০-৯. Only bounded optional parts, so no
+# backtracking blow-up on hostile input.
+_STAMP_RE = re.compile(r"([0-9]{1,2}) ([^\s,0-9]+) ?,? ?([0-9]{4}) ?,? ?([0-9]{1,2}) ?[:.] ?([0-9]{2})")
+_DAY_MONTH_YEAR_RE = re.compile(r"([0-9]{1,2}) ([^\s,0-9]+) ?,? ?([0-9]{4})")
+_ISO_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_SLASHED_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+# Longer than any date or stamp, even with odd spacing: refused before any pattern runs.
+MAX_DATE_CHARS = 100
 
 _EXPECTED_DATE = "expected 2023-09-12, ১২ সেপ্টেম্বর ২০২৩, ১২/০৯/২০২৩ or 12/09/2023"
+
+
+def _prepare(text: str, what: str) -> str:
+    """ASCII digits, single spaces, no padding; ValueError for text too long to be a date."""
+    if len(text) > MAX_DATE_CHARS:
+        raise ValueError(f"not {what}: {len(text)} characters is too long")
+    return " ".join(to_ascii_digits(text).split())
 
 
 def _make_date(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(
-            f"no such day: {text.strip()!r} (day {day}, month {month}, year {year})"
-        ) from None
+        raise ValueError(f"no such day: {text.strip()!r} (day {day}, month {month}, year {year})") from None
 
 
 def parse_stamp(text: str) -> datetime:
     """'১২ সেপ্টেম্বর ২০২৩, ১৫:০১' -> 2023-09-12 15:01+06:00 (Dhaka time; ASCII digits work too)."""
-    m = _STAMP_RE.fullmatch(to_ascii_digits(text))
+    m = _STAMP_RE.fullmatch(_prepare(text, "a date and time"))
     if m is None:
         raise ValueError(f"not a date and time: {text!r} (expected ১২ সেপ্টেম্বর ২০২৩, ১৫:০১)")
     day, month_name, year, hour, minute = m.groups()
@@ -166,7 +173,7 @@ def parse_date(text: str) -> date:
 
     Slashed dates are day/month/year, as written in Bangladesh. Raises ValueError otherwise.
     """
-    ascii_text = to_ascii_digits(text)
+    ascii_text = _prepare(text, "a date")
     if m := _ISO_RE.fullmatch(ascii_text):
         year, month, day = (int(g) for g in m.groups())
         return _make_date(year, month, day, text)
@@ -190,9 +197,7 @@ def format_bangla(dt: datetime | date) -> str:
     if isinstance(dt, datetime):
         if dt.tzinfo is not None:
             dt = dt.astimezone(DHAKA)
-        text = (
-            f"{dt.day:02d} {MONTH_NAMES[dt.month][0]} {dt.year:04d}, {dt.hour:02d}:{dt.minute:02d}"
-        )
+        text = f"{dt.day:02d} {MONTH_NAMES[dt.month][0]} {dt.year:04d}, {dt.hour:02d}:{dt.minute:02d}"
     else:
         text = f"{dt.day:02d} {MONTH_NAMES[dt.month][0]} {dt.year:04d}"
     return to_bangla_digits(text)

@@ -34,6 +34,8 @@ __all__ = [
 # and would only cost memory and index space.
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024
+# Date lines are under 80 characters; longer lines are not even tried (keeps regexes linear).
+MAX_DATE_LINE_CHARS = 200
 # Bylines seen are at most ~50 characters ("name, district correspondent"); a longer line is text.
 MAX_DESK_CHARS = 80
 # Punctuation that ends a sentence: a line ending so is body text, not a byline.
@@ -57,7 +59,7 @@ _UPDATE_SPLIT_RE = re.compile(r"\s*আপডেট\s*:?\s*")
 # Optional words some outlets print before the publication stamp.
 _PUBLISHED_PREFIX_RE = re.compile(r"^\s*(?:প্রকাশ(?:িত)?|প্রকাশের সময়|Published)\s*:?\s*")
 # The crawl-date line: "শুক্রবার, ০৯ মে ২০২৫" (weekday, comma, day month year; digits made ASCII).
-_CRAWL_RE = re.compile(r"\s*(\S+?)\s*,\s*([0-9]{1,2})\s+(\S+)\s+([0-9]{4})\s*")
+_CRAWL_RE = re.compile(r"\s*([^\s,]+)\s*,\s*([0-9]{1,2})\s+(\S+)\s+([0-9]{4})\s*")
 # The Bengali-calendar line under it: "২৬ বৈশাখ ১৪৩২".
 _BENGALI_DATE_RE = re.compile(r"\s*([0-9]{1,2})\s+(\S+)\s+([0-9]{4})\s*")
 # Reporter's initials ending the body: "/এলকে/", also several people "/এফএ/এমএইচএস/".
@@ -96,9 +98,7 @@ def decode_page(data: bytes, path: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         if e.reason == "unexpected end of data" and e.start >= len(data) - 3:
-            raise PageRejected(
-                path, "page cut off: the file ends in the middle of a character"
-            ) from None
+            raise PageRejected(path, "page cut off: the file ends in the middle of a character") from None
         raise PageRejected(
             path,
             "not UTF-8 text (binary or another encoding, e.g. Latin-1): "
@@ -113,9 +113,7 @@ def read_page(path: str | Path) -> Article:
         size = p.stat().st_size
         if size > MAX_PAGE_BYTES:
             # Checked before reading so a huge file never lands in memory.
-            raise PageRejected(
-                str(path), f"page too large: {size:,} bytes (limit {MAX_PAGE_BYTES:,})"
-            )
+            raise PageRejected(str(path), f"page too large: {size:,} bytes (limit {MAX_PAGE_BYTES:,})")
         data = p.read_bytes()
     except OSError as e:
         raise PageRejected(str(path), f"cannot read the file: {e.strerror or e}") from None
@@ -142,6 +140,8 @@ def _looks_like_desk(line: str) -> bool:
 
 def _crawl_date(line: str) -> date | None:
     """The date of a crawl-date line "শুক্রবার, ০৯ মে ২০২৫", else None (also for impossible dates)."""
+    if len(line) > MAX_DATE_LINE_CHARS:
+        return None
     m = _CRAWL_RE.fullmatch(to_ascii_digits(line))
     if m is None or weekday_number(m.group(1)) is None:
         return None
@@ -155,12 +155,16 @@ def _crawl_date(line: str) -> date | None:
 
 
 def _bengali_date_line(line: str) -> bool:
+    if len(line) > MAX_DATE_LINE_CHARS:
+        return False
     m = _BENGALI_DATE_RE.fullmatch(to_ascii_digits(line))
     return bool(m) and is_bengali_calendar_month(m.group(2))
 
 
 def _stamp_line(line: str) -> tuple[datetime, datetime | None] | None:
     """(published, updated) from "১২ সেপ্টেম্বর ২০২৩, ১৫:০১আপডেট : …", or None if not such a line."""
+    if len(line) > MAX_DATE_LINE_CHARS:
+        return None
     line = _PUBLISHED_PREFIX_RE.sub("", line, count=1)
     parts = _UPDATE_SPLIT_RE.split(line, maxsplit=1)
     try:

@@ -232,3 +232,10 @@ def test_format_then_parse_round_trip(month: int) -> None:
     dt = datetime(2024, month, 28, 7, 30, tzinfo=DHAKA)
     assert parse_stamp(format_bangla(dt)) == dt
     assert parse_date(format_bangla(dt.date())) == dt.date()
+
+
+@pytest.mark.parametrize("text", ["1 a" + " " * 20_000 + "x", "১" * 1_000_000, "12/09/2023" + " " * 200])
+def test_overlong_input_refused_before_matching(text: str) -> None:
+    for parse in (parse_date, parse_stamp):
+        with pytest.raises(ValueError, match="too long"):
+            parse(text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -499,6 +500,30 @@ def test_huge_line_rejected() -> None:
 def test_unreadable_path_rejected(tmp_path: Path) -> None:
     with pytest.raises(PageRejected, match="cannot read"):
         read_page(tmp_path / "missing.txt")
+
+
+HOSTILE_LINES = [
+    " " * 900_000 + "x",  # a long run of spaces: where \s* patterns could backtrack
+    "ক" + " " * 190 + "আপডেট" + " " * 190 + ":",
+    "১ মে" + " " * 195 + "২০২৫",
+    ("শুক্রবার" + " " * 50 + ", ") * 3,
+    "a," * 400_000,
+    "/" * 900_000,
+    "/ক" * 400_000 + "/",
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE_LINES, ids=range(len(HOSTILE_LINES)))
+def test_hostile_lines_are_read_quickly(line: str) -> None:
+    """Odd lines in the header, desk/date or body positions cost linear time, not a hang."""
+    head = "X\nশুক্রবার, ০৯ মে ২০২৫\n\nশিরোনাম\n\n"
+    for text in (head + line + "\n\nঅনুচ্ছেদ।\n", line + "\n\n" + head + "অনুচ্ছেদ।\n"):
+        started = time.perf_counter()
+        try:
+            parse_page_text(text, "p.txt")
+        except PageRejected:
+            pass
+        assert time.perf_counter() - started < 5
 
 
 # --- finding pages --------------------------------------------------------------------------
