@@ -1,0 +1,88 @@
+"""Character-level normalization of Bangla text: one spelling per word for the index and the query.
+
+`normalize_text` is the single definition; `BanglaNormalizer` applies it to tokens, cached per word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+from whoosh.analysis import Filter, Token
+
+# Characters that change how a word is drawn, never which word it is: deleted. ZWJ and ZWNJ
+# occur inside words (র‍্যাব, হ‌য়ে‌ছে) where editors forced a rendering; the rest are stray.
+_INVISIBLE = {
+    0x00AD: None,  # SOFT HYPHEN
+    0x200B: None,  # ZERO WIDTH SPACE
+    0x200C: None,  # ZERO WIDTH NON-JOINER
+    0x200D: None,  # ZERO WIDTH JOINER
+    0x200E: None,  # LEFT-TO-RIGHT MARK
+    0x200F: None,  # RIGHT-TO-LEFT MARK
+    0x2060: None,  # WORD JOINER
+    0xFEFF: None,  # ZERO WIDTH NO-BREAK SPACE (byte-order mark)
+    0xFE0E: None,  # VARIATION SELECTOR-15 (text presentation)
+    0xFE0F: None,  # VARIATION SELECTOR-16 (emoji presentation)
+}
+
+# Bangla digits to ASCII, so that ২০২৩ and 2023 are one token (ASCII: what a query box types).
+_DIGITS = {0x09E6 + i: ord("0") + i for i in range(10)}  # U+09E6..U+09EF BENGALI DIGIT ZERO..NINE
+
+# NFC decomposes the three nukta letters (they are composition exclusions) and so do we, so the
+# result is stable under any later NFC. The table only documents the choice; NFC does the work.
+_NUKTA_LETTERS = {
+    "\u09dc": "\u09a1\u09bc",  # BENGALI LETTER RRA ড় -> DDA + NUKTA
+    "\u09dd": "\u09a2\u09bc",  # BENGALI LETTER RHA ঢ় -> DDHA + NUKTA
+    "\u09df": "\u09af\u09bc",  # BENGALI LETTER YYA য় -> YA + NUKTA
+}
+
+_TRANSLATE = {**_INVISIBLE, **_DIGITS, **{ord(k): v for k, v in _NUKTA_LETTERS.items()}}
+
+# TA + HASANTA + ZWJ is how khanda ta was typed before Unicode 4.1 (ত্‍ = ৎ U+09CE); it must be
+# read before the ZWJ goes.
+_KHANDA_TA_ZWJ = re.compile("\u09a4\u09cd\u200d")
+
+# Rewrites after the invisible characters are gone, in order; each names the characters it joins.
+_REWRITES: list[tuple[re.Pattern[str], str]] = [
+    # TA + HASANTA before a consonant that never forms a conjunct with ta (ক প স ...) is the same
+    # old khanda-ta spelling without the ZWJ: তত্কালীন = তৎকালীন. ত্ত ত্থ ত্ন ত্ম ত্য ত্র ত্ব stay.
+    (
+        re.compile("\u09a4\u09cd(?=[\u0995-\u09a3\u09a6\u09a7\u09aa\u09ab\u09ad\u09b2\u09b6-\u09b9])"),
+        "\u09ce",
+    ),
+    # Word-final KHANDA TA ৎ becomes TA ত: inflection alternates them (সাক্ষাৎ, সাক্ষাতের) and
+    # writers mix them (সাক্ষাত). Inside a word (উৎসব) ৎ never alternates and is kept.
+    (re.compile("\u09ce(?![\u0980-\u09ff])"), "\u09a4"),
+    # Word-final TA + HASANTA is the same khanda ta (সাক্ষাত্), so the same TA.
+    (re.compile("\u09a4\u09cd(?![\u0980-\u09ff])"), "\u09a4"),
+    # Grouping commas inside a number (১,২৫,০০০): readers type 125000.
+    (re.compile(r"(?<=\d),(?=\d)"), ""),
+]
+
+
+def normalize_text(text: str) -> str:
+    """Normalize a string the way the index does: NFC, one form for য়/ড়/ঢ়, ৎ/ত, no ZWJ/ZWNJ,
+    ASCII digits, lowercase Latin. Works on whole sentences; may change the length."""
+    text = unicodedata.normalize("NFC", text)
+    text = _KHANDA_TA_ZWJ.sub("\u09ce", text).translate(_TRANSLATE)
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    return text.lower()
+
+
+@lru_cache(maxsize=200_000)
+def normalize_word(word: str) -> str:
+    """`normalize_text` for one token, cached: news text repeats its words, and this is per token."""
+    return normalize_text(word)
+
+
+class BanglaNormalizer(Filter):
+    """Rewrites each token's text with `normalize_text`; drops tokens left empty (a lone ZWNJ)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = normalize_word(t.text)
+            if t.text:
+                yield t
