@@ -19,7 +19,9 @@ YYA = "\u09af\u09bc"  # য় as normalize_text writes it: YA + NUKTA
 # so a stem never ends in HASANTA; the sets below say more where the ending depends on the sound
 # before it (genitive -এর after a consonant, -র after a vowel).
 CONSONANT = "C"  # a consonant letter, ড়/ঢ়/য় (ending in NUKTA), ৎ, ং
-INDEPENDENT = "I"  # an independent vowel letter অ..ঔ (acronyms: ডিএসইর, ভিডিওর)
+# Independent vowel letters: ই, এ, ও stand for themselves (acronyms end in them: ডিএসইর,
+# ভিডিওর); the others (আ, উ ...) are one class.
+INDEPENDENT = "I" + "ইএও"
 # Vowel signs, each standing for itself: া ি ী ু ূ ে ো ৌ
 SIGN_AA, SIGN_I, SIGN_II, SIGN_U = "\u09be", "\u09bf", "\u09c0", "\u09c1"
 SIGN_UU, SIGN_E, SIGN_O, SIGN_AU = "\u09c2", "\u09c7", "\u09cb", "\u09cc"
@@ -93,7 +95,7 @@ def _ending_class(stem: str) -> str:
     if last in _CONSONANT_ENDS:
         return CONSONANT
     if last in _INDEPENDENT_VOWELS:
-        return last if last in "ইএও" else INDEPENDENT
+        return last if last in "ইএও" else "I"
     if last in ANY_VOWEL:
         return last
     return ""  # HASANTA, a digit, Latin: not a stem
