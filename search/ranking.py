@@ -17,7 +17,7 @@ K1 = 1.2
 B = {"title": 0.5, "body": 0.75, "lead": 0.75}
 # Field weights: a word in the headline says more than one in the body; the lead paragraph holds
 # the key facts of a news story.
-FIELD_WEIGHT = {"title": 2.5, "body": 1.0, "lead": 0.5}
+FIELD_WEIGHT = {"title": 4.0, "body": 1.0, "lead": 0.5}
 CACHE_TERMS = 50_000
 
 

@@ -12,15 +12,17 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import query as Q
 from whoosh import scoring
 
 from search.analysis import bangla_analyzer, is_stopword, normalize_text
+from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
 from search.dates import parse_date
 from search.index import (
@@ -37,6 +39,12 @@ SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 TEXT_FIELDS = ("title", "body", "lead")
+# Proximity: among the best PROXIMITY_DEPTH candidates, each adjacent query-word pair found
+# adjacent in the title or body multiplies the score by up to (1 + PROXIMITY_WEIGHT).
+PROXIMITY_DEPTH = int(os.environ.get("SANDHAN_PROXIMITY_DEPTH", 50))
+PHRASE_DEPTH = int(os.environ.get("SANDHAN_PHRASE_DEPTH", 300))
+PROXIMITY_WEIGHT = float(os.environ.get("SANDHAN_PROXIMITY_WEIGHT", 1.0))
+FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
 
 
 class BadRequest(ValueError):
@@ -117,10 +125,20 @@ class Unit:
 _ANALYZER = bangla_analyzer()
 
 
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    return tuple(t.text for t in _ANALYZER(word, mode="index"))
+
+
 def token_spans(text: str):
-    """(token, start, end) for every index-time token of `text`: what snippets match against."""
-    for t in _ANALYZER(text, mode="index", positions=True, chars=True):
-        yield t.text, t.startchar, t.endchar
+    """(token, start, end) for every index-time token of `text`: what snippets match against.
+
+    The same tokens as the analyzer (its filters work word by word), with the analysis of each
+    distinct word cached: snippets analyze the same few thousand words over and over.
+    """
+    for start, end in word_spans(text):
+        for term in _word_terms(text[start:end]):
+            yield term, start, end
 
 
 def analyze_units(text: str) -> list[Unit]:
@@ -158,6 +176,9 @@ class PlannedQuery:
     phrases: list[Phrase]
     excluded: list[Term | Phrase]
     highlight_terms: set[str]
+    # The positive words in the order typed, stopwords included: adjacent pairs found adjacent
+    # in an article earn the proximity bonus.
+    sequence: list[Unit] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -184,7 +205,9 @@ def plan(parsed: ParsedQuery) -> PlannedQuery:
         for unit in units:
             if clause.exclude:
                 planned.excluded.append(Term(unit, fields))
-            elif not unit.stopword or all_stop:
+                continue
+            planned.sequence.append(unit)
+            if not unit.stopword or all_stop:
                 planned.terms.append(Term(unit, fields))
                 planned.highlight_terms.update(unit.variants)
     return planned
@@ -372,7 +395,38 @@ class SearchService:
                 coord[d] = coord.get(d, 0) + 1
                 score[d] = score.get(d, 0.0) + phrase_score.get(d, 0.0)
         keys = coord.keys() if required is None else required
-        return {d: (coord[d], score[d]) for d in keys}
+        matched = {d: (coord[d], score[d]) for d in keys}
+        self._proximity_bonus(matched, planned, held)
+        return matched
+
+    def _proximity_bonus(self, matched: dict, planned: PlannedQuery, held: _Held) -> None:
+        """Raise the score of top candidates in which adjacent query words stand together.
+
+        Only the PROXIMITY_DEPTH best candidates are checked, with phrase matchers that skip to
+        them, so the cost does not grow with the result set.
+        """
+        pairs = [
+            (a.variants[0], b.variants[0])
+            for a, b in zip(planned.sequence, planned.sequence[1:], strict=False)
+        ]
+        if not pairs or not matched:
+            return
+        top = heapq.nlargest(PHRASE_DEPTH, matched, key=lambda d: matched[d])
+        if len(planned.sequence) >= 3:
+            # The whole query standing together (a remembered passage) wins over scattered words.
+            words = [u.variants[0] for u in planned.sequence]
+            for f in ("title", "body"):
+                for d in _docs_among(held.searcher, Q.Phrase(f, words), sorted(top)):
+                    c, sc = matched[d]
+                    matched[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
+        candidates = sorted(heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: matched[d]))
+        together = Counter()
+        for pair in pairs:
+            for f in ("title", "body"):
+                together.update(_docs_among(held.searcher, Q.Phrase(f, list(pair)), candidates))
+        for d, n in together.items():
+            c, sc = matched[d]
+            matched[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
 
     def _result_item(self, fields: dict, score: float | None, terms: set[str]) -> dict:
         return {
@@ -404,6 +458,24 @@ class SearchService:
             "updated": fields.get("updated"),
             "body": fields.get("body", ""),
         }
+
+
+def _docs_among(searcher, query: Q.Query, candidates: list[int]) -> list[int]:
+    """Which of the sorted `candidates` match `query`, skipping the matcher straight to them."""
+    found = []
+    subs = searcher.subsearchers or [(searcher, 0)]
+    for (sub, offset), nxt in zip(subs, [o for _, o in subs[1:]] + [2**62], strict=True):
+        local = [d - offset for d in candidates if offset <= d < nxt]
+        if not local:
+            continue
+        m = query.matcher(sub)
+        for d in local:
+            if not m.is_active():
+                break
+            m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                found.append(d + offset)
+    return found
 
 
 def highlight_terms(q: str) -> set[str]:

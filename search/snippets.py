@@ -96,17 +96,19 @@ def snippet_html(
     if not sents:
         return ""
     spans: list[Span] = []
-    if terms:
-        if normalize is None:
-            spans = match_spans(body, terms, token_spans)
-        else:
-            for s, e in sents:
-                folded = normalize(body[s:e])
-                if any(t in folded for t in terms):
-                    spans += [
-                        Span(sp.start + s, sp.end + s, sp.term)
-                        for sp in match_spans(body[s:e], terms, token_spans)
-                    ]
+    if terms and normalize is None:
+        spans = match_spans(body, terms, token_spans)
+    elif terms:
+        # One normalization call for the whole body; the separator survives it unchanged.
+        folded = normalize("\x00".join(body[s:e] for s, e in sents)).split("\x00")
+        if len(folded) != len(sents):  # the separator did not survive: check sentence by sentence
+            folded = [normalize(body[s:e]) for s, e in sents]
+        for (s, e), text in zip(sents, folded, strict=True):
+            if any(t in text for t in terms):
+                spans += [
+                    Span(sp.start + s, sp.end + s, sp.term)
+                    for sp in match_spans(body[s:e], terms, token_spans)
+                ]
     if not spans:
         return _window(body, sents, 0, [], max_chars)
     # Score each sentence by distinct terms, then total matches; earlier wins ties (news leads).
