@@ -76,10 +76,23 @@ class LiveServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, wait_healthy: bool = True) -> LiveServer:
-        cmd = [sys.executable, "-m", "search.cli", "serve", "--index", str(self.index_dir),
-               "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        cmd = [
+            sys.executable,
+            "-m",
+            "search.cli",
+            "serve",
+            "--index",
+            str(self.index_dir),
+            "--port",
+            str(self.port),
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

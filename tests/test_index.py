@@ -96,8 +96,13 @@ def test_same_text_under_two_names_is_indexed_once_keeping_the_fresher(tmp_path)
 
 def test_same_id_in_two_folders_is_indexed_once(tmp_path):
     write_page(tmp_path / "a", "0001_aaaaaaaaaaaaaaaa", "পুরনো শিরোনাম", "প্রথম সংস্করণের লেখা।")
-    write_page(tmp_path / "b", "0001_aaaaaaaaaaaaaaaa", "নতুন শিরোনাম", "দ্বিতীয় সংস্করণের লেখা।",
-               updated="১৩ সেপ্টেম্বর ২০২৩, ১০:০০")
+    write_page(
+        tmp_path / "b",
+        "0001_aaaaaaaaaaaaaaaa",
+        "নতুন শিরোনাম",
+        "দ্বিতীয় সংস্করণের লেখা।",
+        updated="১৩ সেপ্টেম্বর ২০২৩, ১০:০০",
+    )
     rebuild([tmp_path / "a", tmp_path / "b"], tmp_path / "index", procs=1)
     service = SearchService(tmp_path / "index")
     assert service.article("0001_aaaaaaaaaaaaaaaa")["title"] == "নতুন শিরোনাম"
@@ -145,10 +150,10 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(tmp_path):
     rebuild([SAMPLES], root, procs=1)
     before = ids(root)
     big = many_pages(tmp_path / "big", 1500)
-    cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big),
-           "--index", str(root)]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big), "--index", str(root)]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 60
     while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
         time.sleep(0.05)
