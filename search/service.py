@@ -136,7 +136,8 @@ def token_spans(text: str):
     The same tokens as the analyzer (its filters work word by word), with the analysis of each
     distinct word cached: snippets analyze the same few thousand words over and over.
     """
-    for start, end in word_spans(text):
+    # Listed first: analyzing a word reuses this thread's BreakIterator, which word_spans iterates.
+    for start, end in list(word_spans(text)):
         for term in _word_terms(text[start:end]):
             yield term, start, end
 

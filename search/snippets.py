@@ -132,7 +132,8 @@ def _window(body: str, sents: list[tuple[int, int]], best: int, spans: list[Span
         first = next((sp.start for sp in spans if start <= sp.start < end), start)
         lo = max(start, first - limit // 3)
         hi = min(end, lo + limit)
-        lo, hi = _to_space(body, lo, start, -1), _to_space(body, hi, end, +1)
+        # Both ends move inwards to a space, so the window stays within the limit.
+        lo, hi = _to_space(body, lo, hi, +1), _to_space(body, hi, lo, -1)
         prefix = ELLIPSIS if lo > start else ""
         suffix = ELLIPSIS if hi < end else ""
         return prefix + mark(body, spans, lo, hi).strip() + suffix
@@ -155,7 +156,7 @@ def _window(body: str, sents: list[tuple[int, int]], best: int, spans: list[Span
 
 
 def _to_space(text: str, at: int, bound: int, step: int) -> int:
-    """Move `at` to the nearest whitespace towards `bound` so no word is cut."""
+    """Move `at` towards `bound` to the nearest word boundary (whitespace) so no word is cut."""
     i = at
     while i != bound and 0 < i < len(text) and not text[i].isspace() and not text[i - 1].isspace():
         i += step
