@@ -86,57 +86,56 @@ def snippet_html(
 ) -> str:
     """About `max_chars` of the body around its best-matching passage, whole sentences when they fit.
 
-    The best passage holds the most distinct query terms; with no match, the lead is shown.
-    With `normalize` (the index's character normalization), only sentences whose normalized text
-    contains a term (a stem is a prefix of its words) are analyzed: most of a body never is.
+    The best passage holds the most distinct query terms, then the most matches; earlier wins ties
+    (news leads); with no match, the lead is shown. With `normalize` (the index's character
+    normalization) sentences are scored by where terms occur in their normalized text (a stem is
+    a prefix of its words) and only the chosen window is analyzed: most of a body never is.
     """
-    if not body:
-        return ""
-    sents = sentences(body)
+    sents = sentences(body) if body else []
     if not sents:
         return ""
-    spans: list[Span] = []
-    if terms and normalize is None:
-        spans = match_spans(body, terms, token_spans)
-    elif terms:
+
+    def spans_in(lo: int, hi: int) -> list[Span]:
+        if not terms:
+            return []
+        return [
+            Span(sp.start + lo, sp.end + lo, sp.term) for sp in match_spans(body[lo:hi], terms, token_spans)
+        ]
+
+    if not terms:
+        return _window(body, sents, 0, spans_in, max_chars)
+    if normalize is None:
+        spans = spans_in(0, len(body))
+        scores = [
+            _score({sp.term for sp in spans if s <= sp.start < e}, sum(s <= sp.start < e for sp in spans))
+            for s, e in sents
+        ]
+    else:
         # One normalization call for the whole body; the separator survives it unchanged.
         folded = normalize("\x00".join(body[s:e] for s, e in sents)).split("\x00")
-        if len(folded) != len(sents):  # the separator did not survive: check sentence by sentence
+        if len(folded) != len(sents):  # it did not survive: normalize sentence by sentence
             folded = [normalize(body[s:e]) for s, e in sents]
-        for (s, e), text in zip(sents, folded, strict=True):
-            if any(t in text for t in terms):
-                spans += [
-                    Span(sp.start + s, sp.end + s, sp.term)
-                    for sp in match_spans(body[s:e], terms, token_spans)
-                ]
-    if not spans:
-        return _window(body, sents, 0, [], max_chars)
-    # Score each sentence by distinct terms, then total matches; earlier wins ties (news leads).
-    per_sentence: list[tuple[int, int, int]] = []
-    i = 0
-    for idx, (s, e) in enumerate(sents):
-        inside = []
-        while i < len(spans) and spans[i].start < e:
-            if spans[i].start >= s:
-                inside.append(spans[i])
-            i += 1
-        per_sentence.append((len({sp.term for sp in inside}), len(inside), -idx))
-    best = max(range(len(sents)), key=lambda k: per_sentence[k])
-    return _window(body, sents, best, spans, max_chars)
+        scores = [_score({t for t in terms if t in f}, sum(f.count(t) for t in terms)) for f in folded]
+    best = max(range(len(sents)), key=lambda k: (scores[k], -k))
+    return _window(body, sents, best if scores[best][0] else 0, spans_in, max_chars)
 
 
-def _window(body: str, sents: list[tuple[int, int]], best: int, spans: list[Span], limit: int):
+def _score(distinct: set[str], total: int) -> tuple[int, int]:
+    return (len(distinct), total)
+
+
+def _window(body: str, sents: list[tuple[int, int]], best: int, spans_in, limit: int) -> str:
     start, end = sents[best]
     if end - start > limit:
         # One long sentence: a window around its first match, cut at spaces (never in a cluster).
-        first = next((sp.start for sp in spans if start <= sp.start < end), start)
+        first = next((sp.start for sp in spans_in(start, end)), start)
         lo = max(start, first - limit // 3)
         hi = min(end, lo + limit)
         # Both ends move inwards to a space, so the window stays within the limit.
         lo, hi = _to_space(body, lo, hi, +1), _to_space(body, hi, lo, -1)
         prefix = ELLIPSIS if lo > start else ""
         suffix = ELLIPSIS if hi < end else ""
-        return prefix + mark(body, spans, lo, hi).strip() + suffix
+        return prefix + mark(body, spans_in(lo, hi), lo, hi).strip() + suffix
     # Grow by whole sentences, following first (they continue the matched one), while they fit.
     lo_i, hi_i = best, best
     while True:
@@ -150,7 +149,7 @@ def _window(body: str, sents: list[tuple[int, int]], best: int, spans: list[Span
         if not grew:
             break
     lo, hi = sents[lo_i][0], sents[hi_i][1]
-    html = mark(body, spans, lo, hi)
+    html = mark(body, spans_in(lo, hi), lo, hi)
     html = re.sub(r"\s*\n\s*", " ", html)  # paragraph breaks read as spaces in one line
     return (ELLIPSIS if lo_i > 0 else "") + html + (ELLIPSIS if hi_i < len(sents) - 1 else "")
 
