@@ -1,0 +1,176 @@
+"""Romanized (Banglish) dev queries: how well `search.romanize.interpret` reads them, and how fast.
+
+Builds a Lexicon from the corpus manifest, interprets each query and scores term overlap with the
+target's title, a proxy MRR@10 over the manifest, and MRR@10 through `search.service` when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import json
+import math
+import re
+import statistics
+import sys
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from search.lexicon import Lexicon  # noqa: E402
+from search.romanize import Interpretation, interpret, transliterations  # noqa: E402
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+TOKEN = re.compile(r"[\u0980-\u09ffA-Za-z0-9\u200c\u200d]+")
+PROXY_SUFFIX = 4  # proxy ranking: a term matches a token that extends it by this many letters
+TITLE_BOOST = 2.0  # as in the shared baselines
+
+
+def standin_analyze(text: str) -> list[str]:
+    """Until `search.analysis.analyze` exists: word runs, NFC, lowercased; no stemming."""
+    return [unicodedata.normalize("NFC", t).lower() for t in TOKEN.findall(text)]
+
+
+def pick_analyzer(name: str) -> tuple[str, Callable[[str], list[str]]]:
+    if name in ("engine", "auto"):
+        try:
+            analysis = importlib.import_module("search.analysis")
+            return "search.analysis.analyze", analysis.analyze
+        except (ImportError, AttributeError):
+            if name == "engine":
+                raise
+    return "stand-in (NFC, lowercase)", standin_analyze
+
+
+def load_manifest(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [d for d in map(json.loads, fh) if d.get("valid", True) and d.get("title")]
+
+
+def build_lexicon(
+    articles: list[dict], analyze: Callable[[str], list[str]], pad_to: int
+) -> tuple[Lexicon, dict[str, list[set[str]]]]:
+    """Lexicon of title+body terms; also each article's (title terms, body terms) for scoring."""
+    df: Counter[str] = Counter()
+    docs: dict[str, list[set[str]]] = {}
+    for article in articles:
+        title = set(analyze(article["title"]))
+        body = set(analyze(" ".join(article.get("paragraphs") or [])))
+        docs[article["id"]] = [title, body]
+        df.update(title | body)
+    if pad_to > len(df):
+        # Synthetic rare terms (glued pairs) to time lookups on a vocabulary of the target size.
+        words = [t for t, _ in df.most_common(2000)]
+        pairs = ((a, b) for a in words for b in words if a != b)
+        for a, b in pairs:
+            if len(df) >= pad_to:
+                break
+            df[a + b] += 1
+    return Lexicon.from_terms(df.items()), docs
+
+
+def proxy_rank(
+    interpretation: Interpretation,
+    docs: dict[str, list[set[str]]],
+    postings: dict[str, set[str]],
+    n_docs: int,
+) -> list[str]:
+    """OR query of each word's alternatives, idf-weighted, title boost 2; a stand-in engine."""
+    scores: defaultdict[str, float] = defaultdict(float)
+    for alternatives in interpretation.alternatives:
+        word_scores: defaultdict[str, float] = defaultdict(float)
+        for term in alternatives:
+            matching = postings.get(term, set())
+            if not matching:
+                continue
+            idf = math.log(1 + n_docs / len(matching))
+            for doc_id in matching:
+                title, _body = docs[doc_id]
+                boost = TITLE_BOOST if _matches(term, title) else 1.0
+                word_scores[doc_id] = max(word_scores[doc_id], idf * boost)
+        for doc_id, s in word_scores.items():
+            scores[doc_id] += s
+    return [d for d, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:10]]
+
+
+def _matches(term: str, tokens: set[str]) -> bool:
+    return any(t.startswith(term) and len(t) - len(term) <= PROXY_SUFFIX for t in tokens)
+
+
+def build_postings(docs: dict[str, list[set[str]]]) -> dict[str, set[str]]:
+    """Term → documents with a token that is the term or extends it by a short suffix."""
+    exact: defaultdict[str, set[str]] = defaultdict(set)
+    for doc_id, (title, body) in docs.items():
+        for token in title | body:
+            for cut in range(PROXY_SUFFIX + 1):
+                if len(token) - cut >= 2:
+                    exact[token[: len(token) - cut]].add(doc_id)
+    return exact
+
+
+def engine_search() -> Callable | None:
+    try:
+        service = importlib.import_module("search.service")
+        return service.search
+    except (ImportError, AttributeError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=Path, default=SHARED / "eval/queries_banglish_dev.tsv")
+    parser.add_argument("--manifest", type=Path, default=SHARED / "corpus/manifest.jsonl")
+    parser.add_argument("--analyzer", choices=("auto", "standin", "engine"), default="auto")
+    parser.add_argument("--pad-to", type=int, default=100_000, help="pad the vocabulary to N terms")
+    parser.add_argument("--index", type=Path, help="index folder for search.service (MRR via engine)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every interpretation")
+    args = parser.parse_args(argv)
+
+    analyzer_name, analyze = pick_analyzer(args.analyzer)
+    articles = load_manifest(args.manifest)
+    started = time.perf_counter()
+    lexicon, docs = build_lexicon(articles, analyze, args.pad_to)
+    build_s = time.perf_counter() - started
+    postings = build_postings(docs)
+    with args.queries.open(encoding="utf-8") as fh:
+        queries = list(csv.DictReader(fh, delimiter="\t"))
+    print(f"analyzer: {analyzer_name}; lexicon {len(lexicon):,} terms built in {build_s:.1f} s")
+
+    timings, overlaps, reciprocal = [], [], []
+    for row in queries:
+        transliterations.cache_clear()  # time each query cold, as a first-seen query
+        t0 = time.perf_counter()
+        reading = interpret(row["query"], lexicon, analyze)
+        timings.append((time.perf_counter() - t0) * 1000)
+        title, _body = docs[row["target_id"]]
+        romanized = [w for w in reading.words if w.romanized]
+        hit = sum(any(_matches(t, title) for t in w.terms) for w in romanized)
+        overlaps.append(hit / max(len(romanized), 1))
+        ranked = proxy_rank(reading, docs, postings, len(docs))
+        rr = 1 / (ranked.index(row["target_id"]) + 1) if row["target_id"] in ranked else 0.0
+        reciprocal.append(rr)
+        if args.verbose:
+            alts = " | ".join("/".join(w.terms) for w in reading.words)
+            print(f"{row['qid']}  rr={rr:.2f}  {row['query']}\n    → {reading.text}\n    [{alts}]")
+
+    print(f"title-term overlap of romanized words: {statistics.mean(overlaps):.3f}")
+    print(f"proxy MRR@10 (in-memory OR ranking, not the engine): {statistics.mean(reciprocal):.3f}")
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, int(0.95 * len(timings)))]
+    print(
+        f"interpret time per query (cold): median {statistics.median(timings):.1f} ms, "
+        f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms"
+    )
+    search = engine_search()
+    if search is None or args.index is None:
+        print("engine MRR@10: skipped (needs search.service.search and --index)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
