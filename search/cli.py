@@ -76,9 +76,7 @@ def parse(paths: tuple[str, ...], as_json: bool) -> None:
             for key in ("id", "title", "desk", "published", "updated"):
                 click.echo(f"{key:>9}: {record[key]}")
             body = record["body"]
-            click.echo(
-                f"     body: {len(body)} characters: {body[:160]}{'…' if len(body) > 160 else ''}"
-            )
+            click.echo(f"     body: {len(body)} characters: {body[:160]}{'…' if len(body) > 160 else ''}")
         else:
             click.echo(f"== {record['file']}\n  REJECTED: {record['error']}")
     sys.exit(1 if rejected else 0)

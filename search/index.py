@@ -203,9 +203,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _next_generation_number(root: Path) -> int:
     numbers = [
-        int(m.group(1))
-        for p in _generations_dir(root).glob("gen-*")
-        if (m := re.match(r"gen-(\d+)", p.name))
+        int(m.group(1)) for p in _generations_dir(root).glob("gen-*") if (m := re.match(r"gen-(\d+)", p.name))
     ]
     return max(numbers, default=0) + 1
 
@@ -409,8 +407,7 @@ def update(
         ix = index.open_dir(str(building))
         with ix.searcher() as s:
             known = {
-                fields_["path"]: (fields_["fingerprint"], fields_["id"])
-                for fields_ in s.all_stored_fields()
+                fields_["path"]: (fields_["fingerprint"], fields_["id"]) for fields_ in s.all_stored_fields()
             }
         on_disk = {str(p): p for p in find_pages(sources)}
         gone = [p for p in known if p not in on_disk and _under(p, sources)]
@@ -478,4 +475,3 @@ def stats(root: str | Path) -> dict:
         "desks": desks.most_common(),
         "sources": gen.meta.get("sources", []),
     }
-

@@ -16,9 +16,7 @@ MAX_CLAUSES = 32
 FIELDS = ("title",)  # field prefixes a user may write; anything else is a word
 
 # A clause: optional minus, optional `field:`, then a quoted phrase (closing quote optional) or a word.
-_CLAUSE = re.compile(
-    r"""(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))"""
-)
+_CLAUSE = re.compile(r"""(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))""")
 # Characters that mean something in other engines' syntax but nothing here: read as spaces.
 _OPERATOR_CHARS = str.maketrans({c: " " for c in "*?~^(){}[]<>+|&!\\/:;,.।॥'`=“”‘’«»"})
 

@@ -180,7 +180,7 @@ def test_missing_index_answers_503_and_a_later_build_is_picked_up(tmp_path):
             assert r.status_code == 503
             assert r.json()["error"]["code"] == "index_unavailable"
             assert "sandhan index rebuild" in r.json()["error"]["message"]
-        assert requests.get(server.url + "/", timeout=10).status_code == 503
+        assert requests.get(server.url + "/?q=ঢাকা", timeout=10).status_code == 503
         rebuild([SAMPLES], index, procs=1)
         assert server.get("/healthz").status_code == 200
     finally:
