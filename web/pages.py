@@ -1,31 +1,179 @@
-"""The HTML pages: the search page and the article page (placeholder until the web issue)."""
+"""The HTML pages: the search page and the article page, in Bangla, without a line of script needed.
+
+The search page calls the same `SearchService.search` as /api/search, so the two always agree.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import math
+from dataclasses import dataclass
+from datetime import date
 
-from web import service
+from flask import Blueprint, abort, render_template, request, url_for
+from markupsafe import Markup
+
+from search.dates import parse_date
+from search.service import MAX_PAGE, MAX_PER_PAGE, BadRequest, highlight_terms, parse_request, token_spans
+from search.snippets import highlight_html
+from web import months, service
 
 bp = Blueprint("pages", __name__)
+
+# The parameters a search is made of: kept across pages, filters, the chart and the article page.
+SEARCH_PARAMS = ("q", "from", "to", "desk", "sort", "per_page", "page")
+SORT_LABELS = {"relevance": "প্রাসঙ্গিকতা", "newest": "নতুন আগে", "oldest": "পুরনো আগে"}
+DESKS_SHOWN = 12  # the rest fold under "আরও"
+PAGE_WINDOW = 2  # page links either side of the current one
+
+
+@dataclass(frozen=True)
+class FormError:
+    field: str  # the request parameter, also the id of the input the message sits next to
+    message: str
+
+
+@bp.record_once
+def _tidy_templates(state) -> None:
+    # Block tags leave no blank lines behind: the page source stays readable. Only our templates
+    # use this environment (the API answers JSON).
+    state.app.jinja_env.trim_blocks = True
+    state.app.jinja_env.lstrip_blocks = True
+
+
+@bp.app_template_filter("bn")
+def bn_filter(n: int) -> str:
+    return months.bn_number(int(n))
+
+
+@bp.app_template_filter("bn_stamp")
+def bn_stamp_filter(iso: str | None) -> str:
+    return months.bangla_stamp(iso)
+
+
+@bp.app_template_filter("bn_date")
+def bn_date_filter(day: date) -> str:
+    return months.bangla_date(day)
+
+
+@bp.app_template_global()
+def search_url(args=None, **changes) -> str:
+    """The search page URL for `args` with `changes` applied; a change to None drops the parameter.
+
+    Defaults (sort=relevance, page=1) are left out so that equal searches have equal URLs.
+    """
+    args = request.args if args is None else args
+    params = {k: args.get(k) for k in SEARCH_PARAMS if k != "page"}
+    params.update(changes)
+    clean = {}
+    for key, value in params.items():
+        if isinstance(value, date):
+            value = value.isoformat()
+        if value in (None, "") or (key, str(value)) in (("sort", "relevance"), ("page", "1")):
+            continue
+        clean[key] = value
+    return url_for("pages.home", **clean)
+
+
+def bangla_message(exc: BadRequest, args) -> str:
+    """What went wrong with one parameter and what to type instead, in Bangla."""
+    raw = (args.get(exc.field) or "").strip()
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    if exc.code == "bad_range":
+        return "শুরুর তারিখটি শেষের তারিখের পরে পড়েছে। তারিখ দুটি অদলবদল করে আবার খুঁজুন।"
+    if exc.field in ("from", "to"):
+        which = "শুরুর" if exc.field == "from" else "শেষের"
+        return (
+            f"{which} তারিখ “{shown}” পড়া গেল না: এমন দিন নেই, বা লেখার ধরনটি অচেনা। "
+            "এভাবে লিখুন: ২০২৪-০৮-১৫ বা ১৫ আগস্ট ২০২৪।"
+        )
+    if exc.field == "sort":
+        return "এভাবে সাজানো যায় না। প্রাসঙ্গিকতা, নতুন আগে বা পুরনো আগে থেকে একটি বেছে নিন।"
+    if exc.field == "page":
+        return f"পাতা নম্বর ১ থেকে {months.bn_number(MAX_PAGE)}-এর মধ্যে একটি পূর্ণসংখ্যা হতে হবে।"
+    if exc.field == "per_page":
+        return f"প্রতি পাতায় ১ থেকে {months.bn_number(MAX_PER_PAGE)}টি ফল দেখানো যায়।"
+    return "অনুসন্ধানের অনুরোধটি বোঝা যায়নি। শব্দগুলো আবার লিখে খুঁজুন।"
+
+
+def date_value(raw: str | None) -> str:
+    """What a type=date input can show for a parameter: ISO if it parses, else empty."""
+    try:
+        return parse_date(raw).isoformat() if raw and raw.strip() else ""
+    except ValueError:
+        return ""
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: the first, the last, a window round the current; None is a gap."""
+    shown = {1, last, *range(current - PAGE_WINDOW, current + PAGE_WINDOW + 1)}
+    out: list[int | None] = []
+    for n in sorted(p for p in shown if 1 <= p <= last):
+        if out and out[-1] is not None and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 @bp.get("/")
 def home():
-    from search.service import BadRequest, parse_request
-
-    answer, error = None, None
+    args = request.args
+    answer, error, req = None, None, None
     try:
-        req = parse_request(request.args)
-        if req.q or request.args:
-            answer = service().search(req)
+        req = parse_request(args)
+        answer = service().search(req)
     except BadRequest as exc:
-        error = exc
-    return render_template("search.html", answer=answer, error=error, args=request.args)
+        # The form comes back with the message next to the field: a 400, never a 500.
+        error = FormError(exc.field, bangla_message(exc, args))
+    context = {
+        "args": args,
+        "q": args.get("q", ""),
+        "answer": answer,
+        "error": error,
+        "searched": any(args.get(k) for k in ("q", "from", "to", "desk")),
+        "date_from": date_value(args.get("from")),
+        "date_to": date_value(args.get("to")),
+        "sort": args.get("sort") or "relevance",
+        "sort_labels": SORT_LABELS,
+        "quick_ranges": months.quick_ranges(months.today_dhaka()),
+        "desks_shown": DESKS_SHOWN,
+    }
+    if error and error.field == "from" and args.get("from") and args.get("to"):
+        context["swap_url"] = search_url(args, **{"from": args.get("to"), "to": args.get("from")})
+    if answer is not None:
+        last = min(math.ceil(answer["total"] / req.per_page), MAX_PAGE)
+        context.update(
+            req=req,
+            chart=months.month_chart(answer["facets"]["month"], req.date_from, req.date_to),
+            last_page=last,
+            pages=page_numbers(req.page, last) if last > 1 else [],
+            first_shown=(req.page - 1) * req.per_page + 1,
+            last_shown=(req.page - 1) * req.per_page + len(answer["results"]),
+            article_params={k: args[k] for k in SEARCH_PARAMS if args.get(k)},
+        )
+    return render_template("search.html", **context), 400 if error else 200
 
 
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:
-        abort(404, description="এই খবরটি পাওয়া যায়নি।")
-    return render_template("article.html", article=found, q=request.args.get("q", ""))
+        abort(404, description="এই খবরটি আর্কাইভে পাওয়া যায়নি। ঠিকানাটি আবার দেখুন, অথবা খুঁজে দেখুন।")
+    q = request.args.get("q", "")
+    terms = highlight_terms(q) if q.strip() else set()
+    # highlight_html escapes the text and adds only <mark>, so the result is safe to render as is.
+    title_html = Markup(highlight_html(found["title"], terms, token_spans))
+    paragraphs = [
+        Markup(highlight_html(p, terms, token_spans)) for p in found["body"].split("\n\n") if p.strip()
+    ]
+    marks = title_html.count("<mark>") + sum(p.count("<mark>") for p in paragraphs)
+    from_search = any(request.args.get(k) for k in SEARCH_PARAMS)
+    back_url = search_url(request.args, page=request.args.get("page")) if from_search else None
+    return render_template(
+        "article.html",
+        article=found,
+        q=q,
+        title_html=title_html,
+        paragraphs=paragraphs,
+        marks=marks,
+        back_url=back_url,
+    )
