@@ -1,0 +1,509 @@
+"""The HTML pages through Flask's test client: the search form, results, filters, the month chart,
+the article page and errors, all in Bangla; the chart's counts checked against the index itself."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from search.article import DHAKA
+from search.index import current_generation, open_generation
+from search.service import MAX_PAGE
+from web import months, pages
+
+BANGLA_STAMP = re.compile(r"[০-৯]{2} \S+ [০-৯]{4}, [০-৯]{2}:[০-৯]{2}")
+
+
+class Page(HTMLParser):
+    """The parts of a rendered page the tests look at: links (and whether they sit in the chart),
+    the chart's bar titles, elements by id, and every element in document order."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.links: list[dict] = []
+        self.bars: list[dict] = []  # the chart's bars: {"href" (None if empty), "month", "title"}
+        self.by_id: dict[str, dict] = {}
+        self.order: list[dict] = []
+        self._stack: list[dict] = []
+        self._text_sinks: list[dict] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        in_svg = any(e["tag"] == "svg" for e in self._stack)
+        el = {"tag": tag, "attrs": dict(attrs), "text": "", "in_svg": in_svg}
+        self.order.append(el)
+        if "id" in el["attrs"]:
+            self.by_id[el["attrs"]["id"]] = el
+        if tag == "a":
+            self.links.append(el)
+        if tag in ("meta", "link", "input", "br", "img"):
+            return  # void elements: nothing to close
+        self._stack.append(el)
+
+    def handle_endtag(self, tag):
+        while any(e["tag"] == tag for e in self._stack):
+            el = self._stack.pop()
+            if el["tag"] == "title" and el["in_svg"]:
+                bar = next(e for e in reversed(self._stack) if e["tag"] in ("a", "g"))
+                href, month = bar["attrs"].get("href"), bar["attrs"]["data-month"]
+                self.bars.append({"href": href, "month": month, "title": el["text"]})
+            if el["tag"] == tag:
+                break
+
+    def handle_data(self, data):
+        for el in self._stack:
+            el["text"] += data
+
+    def link(self, text: str) -> dict:
+        return next(a for a in self.links if a["text"].strip() == text)
+
+    def chart_links(self) -> list[dict]:
+        return [a for a in self.links if a["in_svg"]]
+
+
+def params(href: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
+
+
+def get(client, path: str, status: int = 200, **query) -> Page:
+    response = client.get(path, query_string=query or None)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    assert response.mimetype == "text/html"
+    return Page(response.get_data(as_text=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# The form
+
+
+def test_form_renders_in_bangla_with_labelled_fields(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = Page(response.get_data(as_text=True))
+    assert '<html lang="bn">' in page.html
+    assert 'name="viewport"' in page.html
+    for field_id, kind in (("q", "search"), ("from", "date"), ("to", "date")):
+        assert page.by_id[field_id]["attrs"]["type"] == kind
+        assert f'<label for="{field_id}"' in page.html or f'for="{field_id}"' in page.html
+    options = re.findall(r'<option value="(\w+)"[^>]*>([^<]+)</option>', page.html)
+    assert options == [("relevance", "প্রাসঙ্গিকতা"), ("newest", "নতুন আগে"), ("oldest", "পুরনো আগে")]
+    for label in ("আজ", "গত ৭ দিন", "গত ৩০ দিন", "এই বছর"):
+        assert page.link(label)
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/?q=ঢাকা", "/articles/0001_1b7861754796836a?q=ঢাকা", "/nope"])
+def test_no_inline_script_or_style_and_nothing_from_another_host(client, path):
+    html = client.get(path).get_data(as_text=True)
+    # The CSP blocks inline script and style (attributes too), so none may be relied on.
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert not re.search(r"<style|\sstyle=|\son\w+=", html)
+    assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
+    assert 'src="/static/search.js"' in html and 'href="/static/style.css"' in html
+
+
+def test_static_files_are_served(client):
+    css = client.get("/static/style.css").get_data(as_text=True)
+    assert '"Noto Sans Bengali", SolaimanLipi, Kalpurush, Vrinda, sans-serif' in css
+    assert "@import" not in css and "url(" not in css  # no web fonts, nothing fetched
+    script = client.get("/static/search.js").get_data(as_text=True)
+    assert "/api/suggest" in script and "404" in script
+
+
+def test_quick_ranges_end_today_in_dhaka(client, monkeypatch):
+    monkeypatch.setattr(months, "today_dhaka", lambda: date(2024, 8, 15))
+    page = get(client, "/", q="ঢাকা", sort="newest")
+    expected = {
+        "আজ": ("2024-08-15", "2024-08-15"),
+        "গত ৭ দিন": ("2024-08-09", "2024-08-15"),
+        "গত ৩০ দিন": ("2024-07-17", "2024-08-15"),
+        "এই বছর": ("2024-01-01", "2024-08-15"),
+    }
+    for label, (lo, hi) in expected.items():
+        p = params(page.link(label)["attrs"]["href"])
+        assert p == {"q": "ঢাকা", "sort": "newest", "from": lo, "to": hi}
+
+
+def test_today_is_dhakas_today():
+    now_dhaka = datetime.now(DHAKA).date()
+    assert months.today_dhaka() == now_dhaka  # (could flip at midnight; close enough to never)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+def test_results_render_with_marks_bangla_dates_and_count(client):
+    api = client.get("/api/search", query_string={"q": "বৃষ্টি"}).get_json()
+    page = get(client, "/", q="বৃষ্টি")
+    # The page calls the same search as the API: the same total, the same first result.
+    assert f"{months.bn_number(api['total'])}টি ফলাফল" in page.html
+    assert re.search(r"\([০-৯]+ মিলিসেকেন্ড\)|১ মিলিসেকেন্ডের কম", page.html)
+    assert "<mark>" in page.html
+    first = api["results"][0]
+    link = next(a for a in page.links if a["attrs"]["href"].startswith(f"/articles/{first['id']}?"))
+    assert params(link["attrs"]["href"]) == {"q": "বৃষ্টি"}
+    assert first["title_html"] in page.html  # rendered as is: already escaped, only <mark> added
+    stamps = BANGLA_STAMP.findall(page.html)
+    assert len(stamps) == len(api["results"])
+    assert months.bangla_stamp(first["published"]) == stamps[0]
+
+
+def test_bangla_stamp_and_numbers():
+    assert months.bangla_stamp("2023-09-12T15:01:00+06:00") == "১২ সেপ্টেম্বর ২০২৩, ১৫:০১"
+    assert months.bangla_stamp("2023-09-12T09:01:00+00:00") == "১২ সেপ্টেম্বর ২০২৩, ১৫:০১"  # Dhaka time
+    assert months.bangla_stamp(None) == ""
+    assert [months.bn_number(n) for n in (0, 42, 1000, 123456, 12345678)] == [
+        "০",
+        "৪২",
+        "১,০০০",
+        "১,২৩,৪৫৬",
+        "১,২৩,৪৫,৬৭৮",
+    ]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "ঢাকা <b>বৃষ্টি</b>",
+        "</title><script>alert(1)</script>",
+    ],
+)
+def test_html_in_a_query_is_escaped_everywhere(client, q):
+    response = client.get("/", query_string={"q": q})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for raw in ("<script>alert", "<img src=x", "<b>বৃষ্টি", "onerror=alert(1)>"):
+        assert raw not in html
+    assert "&lt;" in html  # it is shown, escaped: in the input, the title, the empty state
+    article = client.get("/articles/0001_1b7861754796836a", query_string={"q": q}).get_data(as_text=True)
+    assert "<script>alert" not in article and "<img src=x" not in article
+
+
+def test_results_without_a_query_list_the_archive_newest_first(client):
+    page = get(client, "/")
+    assert "আর্কাইভে ১৮টি খবর" in page.html
+    stamps = re.findall(r'<time datetime="([^"]+)"', page.html)
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_undated_articles_say_so(client):
+    page = get(client, "/", sort="oldest", per_page="100")
+    assert "তারিখ নেই" in page.html
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors on the form
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ({"q": "ঢাকা", "from": "৩২ আগস্ট ২০২৪"}, "from", "শুরুর তারিখ “৩২ আগস্ট ২০২৪”"),
+        ({"q": "ঢাকা", "to": "কাল"}, "to", "শেষের তারিখ “কাল”"),
+        ({"q": "ঢাকা", "from": "2023-02-30"}, "from", "এভাবে লিখুন"),
+        ({"from": "2024-05-01", "to": "2024-01-01"}, "from", "অদলবদল"),
+        ({"q": "ঢাকা", "sort": "random"}, "sort", "প্রাসঙ্গিকতা, নতুন আগে বা পুরনো আগে"),
+    ],
+)
+def test_a_bad_field_is_explained_in_bangla_next_to_it(client, query, field, words):
+    page = get(client, "/", status=400, **query)
+    error = page.by_id[f"{field}-error"]
+    assert words in error["text"]
+    assert error["attrs"]["role"] == "alert"
+    field_el = page.by_id[field]
+    assert field_el["attrs"]["aria-invalid"] == "true"
+    assert field_el["attrs"]["aria-describedby"] == f"{field}-error"
+    # Next to the field: right after it in the document, before the next field.
+    at = page.order.index(field_el)
+    following_ids = [e["attrs"].get("id") for e in page.order[at + 1 :] if e["attrs"].get("id")]
+    assert following_ids[0] == f"{field}-error"
+    assert page.by_id["q"]["attrs"]["value"] == query.get("q", "")  # the form comes back filled
+
+
+def test_a_reversed_range_offers_the_swapped_search(client):
+    page = get(client, "/", status=400, q="ঢাকা", **{"from": "2024-05-01", "to": "2024-01-01"})
+    swap = page.link("অদলবদল করে খুঁজুন")
+    assert params(swap["attrs"]["href"]) == {"q": "ঢাকা", "from": "2024-01-01", "to": "2024-05-01"}
+
+
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "page=0",
+        f"page={MAX_PAGE + 1}",
+        "page=%E0%A6%A6%E0%A7%81%E0%A6%87",  # দুই
+        "per_page=100000",
+        "from=" + "x" * 5000,
+        "to=%E0%A7%A7%E0%A7%A8/%E0%A7%A7%E0%A7%A9/2024",  # ১২/১৩/২০২৪: no 13th month
+        "q=%00%ED%A0%80%FF",  # NUL, an encoded surrogate, a byte that is not UTF-8
+        "desk=%3Ci%3E%E0%A6%A8%E0%A7%87%E0%A6%87%3C/i%3E",
+        "q=%22&from=%20&to=%09",
+        "from=2024-01-01&from=garbage",
+    ],
+)
+def test_hostile_parameters_answer_200_or_400_with_the_form_never_500(client, query_string):
+    response = client.get("/?" + query_string)
+    assert response.status_code in (200, 400)
+    html = response.get_data(as_text=True)
+    assert 'id="q"' in html and 'lang="bn"' in html
+    assert "<i>" not in html
+    if response.status_code == 400:
+        assert 'role="alert"' in html and re.search("[\u0980-\u09ff]", html)
+
+
+def test_a_bad_page_number_says_so_in_bangla(client):
+    page = get(client, "/", status=400, q="ঢাকা", page="0")
+    assert "পাতা নম্বর" in page.by_id["page-error"]["text"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pagination, desks, empty results
+
+
+def test_pagination_links(client):
+    first = get(client, "/", q="", per_page="5")  # 18 articles: 4 pages
+    current = next(a for a in first.links if a["attrs"].get("aria-current") == "page")
+    assert current["text"] == "১"
+    numbers = [a["text"] for a in first.links if "page=" in a["attrs"]["href"] and a["text"] in "২৩৪"]
+    assert numbers == ["২", "৩", "৪"]
+    following = first.link("পরের →")
+    assert params(following["attrs"]["href"]) == {"per_page": "5", "page": "2"}
+    assert "আগের" not in [a["text"].strip("← ") for a in first.links]  # no previous on page 1
+
+    second = get(client, following["attrs"]["href"])
+    assert params(second.link("← আগের")["attrs"]["href"]) == {"per_page": "5"}  # page 1 has no page=
+    ids = lambda p: [a["attrs"]["href"] for a in p.links if a["attrs"]["href"].startswith("/articles/")]  # noqa: E731
+    assert not set(ids(first)) & set(ids(second))
+
+    last = get(client, "/", per_page="5", page="4")
+    assert "পরের →" not in [a["text"] for a in last.links]
+    assert len(ids(last)) == 18 - 15
+
+
+def test_page_numbers_window():
+    assert pages.page_numbers(1, 1) == [1]
+    assert pages.page_numbers(1, 4) == [1, 2, 3, 4]
+    assert pages.page_numbers(10, 20) == [1, None, 8, 9, 10, 11, 12, None, 20]
+    assert pages.page_numbers(20, 20) == [1, None, 18, 19, 20]
+
+
+def test_a_page_past_the_end_says_so(client):
+    page = get(client, "/", q="ঢাকা", page="50")
+    assert "এই পাতায় আর কোনো ফল নেই" in page.html
+    assert params(page.link("প্রথম পাতায় যান")["attrs"]["href"]) == {"q": "ঢাকা"}
+
+
+def test_desk_facet_links_filter_by_desk(client):
+    api = client.get("/api/search", query_string={"q": ""}).get_json()
+    page = get(client, "/", q="", sort="oldest")
+    for facet in api["facets"]["desk"]:
+        link = next(a for a in page.links if params(a["attrs"]["href"]).get("desk") == facet["value"])
+        assert params(link["attrs"]["href"]) == {"desk": facet["value"], "sort": "oldest"}
+        assert months.bn_number(facet["count"]) in link["text"]
+    top = api["facets"]["desk"][0]
+    filtered = get(client, "/", desk=top["value"])
+    assert f"{months.bn_number(top['count'])}টি ফলাফল" in filtered.html
+    assert filtered.by_id["q"] and f'name="desk" value="{top["value"]}"' in filtered.html  # kept on submit
+    assert params(filtered.link("সব ডেস্ক")["attrs"]["href"]) == {}
+
+
+def test_no_results_offers_tips(client):
+    page = get(client, "/", q="অস্তিত্বহীনশব্দ", desk="খেলা ডেস্ক")
+    assert "কিছু পাওয়া যায়নি" in page.html
+    assert params(page.link("সব ডেস্কে খুঁজুন")["attrs"]["href"]) == {"q": "অস্তিত্বহীনশব্দ"}
+
+
+def test_no_results_offers_the_suggestion_as_a_link(app, client, monkeypatch):
+    service = app.extensions["sandhan"]
+    original = service.search
+
+    def with_suggestion(req):
+        answer = original(req)
+        answer["suggestion"] = "বৃষ্টি <সংশোধিত>"
+        return answer
+
+    monkeypatch.setattr(service, "search", with_suggestion)
+    page = get(client, "/", q="বৃশটি")
+    link = page.link("বৃষ্টি <সংশোধিত>")
+    assert params(link["attrs"]["href"]) == {"q": "বৃষ্টি <সংশোধিত>"}
+    assert "<সংশোধিত>" not in page.html  # escaped
+
+
+# ---------------------------------------------------------------------------------------------
+# The month chart
+
+
+def bar_counts(page: Page) -> dict[str, int]:
+    """Bar title 'আগস্ট ২০২৪: ৩টি' -> {'আগস্ট ২০২৪': 3}."""
+    out = {}
+    for bar in page.bars:
+        label, count = bar["title"].strip().rsplit(": ", 1)
+        out[label] = int(count.removesuffix("টি").translate(str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")))
+    return out
+
+
+def test_month_chart_bars_link_to_month_filters(client):
+    page = get(client, "/", q="ঢাকা", sort="newest")
+    assert page.chart_links()
+    counts = bar_counts(page)
+    for bar in page.bars:
+        year, month = (int(p) for p in bar["month"].split("-"))
+        label = months.month_label(bar["month"])
+        assert bar["title"].strip() == f"{label}: {months.bn_number(counts[label])}টি"
+        if bar["href"] is None:
+            assert counts[label] == 0  # only empty months are not links
+            continue
+        lo, hi = months.month_bounds(year, month)
+        window = {"from": lo.isoformat(), "to": hi.isoformat()}
+        assert params(bar["href"]) == {"q": "ঢাকা", "sort": "newest", **window}
+        # Following the bar shows exactly the bar's count, and marks the bar as the current one.
+        followed = get(client, bar["href"])
+        assert f"{months.bn_number(counts[label])}টি ফলাফল" in followed.html
+        assert f'class="bar current" data-month="{bar["month"]}"' in followed.html
+
+
+def test_month_chart_fills_empty_months_between_first_and_last(client):
+    api = client.get("/api/search", query_string={"q": ""}).get_json()
+    facet = api["facets"]["month"]
+    first, last = facet[0]["value"], facet[-1]["value"]
+    span = (int(last[:4]) * 12 + int(last[5:])) - (int(first[:4]) * 12 + int(first[5:])) + 1
+    page = get(client, "/", q="")
+    counts = bar_counts(page)
+    assert len(counts) == span <= months.MAX_BARS
+    assert sum(counts.values()) == sum(f["count"] for f in facet)
+    assert list(counts)[0] == months.month_label(first) and list(counts)[-1] == months.month_label(last)
+
+
+def test_a_date_window_is_drawn_in_full(client):
+    page = get(client, "/", q="", **{"from": "2024-01-01", "to": "2024-12-31"})
+    assert list(bar_counts(page)) == [months.month_label(f"2024-{m:02d}") for m in range(1, 13)]
+
+
+def test_long_spans_are_drawn_by_quarter_then_by_year():
+    facet = [{"value": "2021-02", "count": 5}, {"value": "2023-12", "count": 1}]
+    assert months.month_chart(facet).by == "month"  # 35 months
+    facet.append({"value": "2024-03", "count": 2})
+    chart = months.month_chart(facet)  # 38 months: 2021 Q1 .. 2024 Q1
+    assert chart.by == "quarter" and len(chart.bars) == 13
+    assert (chart.bars[0].label, chart.bars[0].count) == ("জানুয়ারি–মার্চ ২০২১", 5)
+    assert (chart.bars[0].date_from, chart.bars[0].date_to) == (date(2021, 1, 1), date(2021, 3, 31))
+    assert sum(b.count for b in chart.bars) == 8
+
+    facet = [{"value": "2001-05", "count": 3}, {"value": "2024-01", "count": 2}]
+    chart = months.month_chart(facet)
+    assert chart.by == "year" and len(chart.bars) == 24
+    assert (chart.bars[0].title, chart.bars[0].date_from, chart.bars[0].date_to) == (
+        "২০০১: ৩টি",
+        date(2001, 1, 1),
+        date(2001, 12, 31),
+    )
+    assert all(b.height == 1.0 for b in chart.bars[1:-1])  # empty years drawn as stubs
+    assert months.month_chart([]) is None
+
+
+def test_chart_geometry_stays_inside_the_viewbox():
+    facet = [{"value": f"2022-{m:02d}", "count": m * 7} for m in range(1, 13)]
+    chart = months.month_chart(facet)
+    tallest = max(chart.bars, key=lambda b: b.count)
+    assert tallest.y == months.PLOT_TOP and tallest.y + tallest.height == chart.baseline
+    for bar in chart.bars:
+        assert 0 <= bar.x and bar.x + bar.width <= chart.width
+        assert bar.y + bar.height == pytest.approx(chart.baseline)
+    assert all(0 < label.x < chart.width for label in chart.labels)
+
+
+def stored_months(index_dir) -> Counter:
+    """Articles per Dhaka month, read straight from the index's stored fields (not the facet)."""
+    ix = open_generation(current_generation(index_dir))
+    with ix.searcher() as searcher:
+        return Counter(
+            datetime.fromisoformat(f["published"]).astimezone(DHAKA).strftime("%Y-%m")
+            for f in searcher.all_stored_fields()
+            if f.get("published")
+        )
+
+
+def test_month_counts_match_a_direct_count_over_the_index(client, sample_index):
+    direct = stored_months(sample_index)
+    window = ("2023-09-01", "2024-12-31")
+    page = get(client, "/", q="", **{"from": window[0], "to": window[1]})
+    shown = bar_counts(page)
+    expected = {}
+    for i in range(2023 * 12 + 8, 2024 * 12 + 12):
+        key = f"{i // 12:04d}-{i % 12 + 1:02d}"
+        expected[months.month_label(key)] = direct.get(key, 0)
+    assert shown == expected
+    assert sum(shown.values()) > 0
+    api = client.get("/api/search", query_string={"q": "", "from": window[0], "to": window[1]}).get_json()
+    assert {f["value"]: f["count"] for f in api["facets"]["month"]} == {
+        k: n for k, n in direct.items() if "2023-09" <= k <= "2024-12"
+    }
+
+
+@pytest.mark.parametrize("q", ["ঢাকা", "বৃষ্টি", "ক্রিকেট"])
+def test_month_counts_for_a_word_match_separate_searches_per_month(client, q):
+    """Each bar's count (empty months too) equals the total of a search filtered to its month."""
+    page = get(client, "/", q=q)
+    shown = bar_counts(page)
+    assert sum(shown.values()) > 0
+    for bar in page.bars:
+        lo, hi = months.month_bounds(*(int(p) for p in bar["month"].split("-")))
+        window = {"q": q, "from": lo.isoformat(), "to": hi.isoformat(), "per_page": 1}
+        total = client.get("/api/search", query_string=window).get_json()["total"]
+        assert shown[months.month_label(bar["month"])] == total, bar["month"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The article page
+
+
+def test_article_page_highlights_the_query_and_links_back(client):
+    page = get(client, "/articles/0001_1b7861754796836a", q="বৃষ্টি", **{"from": "2024-01-01"})
+    body = page.html.split('class="article-body"', 1)[1]
+    assert "<mark>বৃষ্টিতে</mark>" in body
+    assert "১৮ জুলাই ২০২৪, ১০:২৫" in page.html
+    assert "নিজস্ব প্রতিবেদক" in page.html
+    back = next(a for a in page.links if "ফলাফলে ফিরে যান" in a["text"])
+    assert back["attrs"]["href"].startswith("/?")
+    assert params(back["attrs"]["href"]) == {"q": "বৃষ্টি", "from": "2024-01-01"}
+    assert re.search(r"[০-৯]+টি জায়গা", page.html)
+
+
+def test_article_page_shows_the_update_time(client):
+    page = get(client, "/articles/0014_d1b4b4d3c89c737f")
+    assert "প্রকাশ:" in page.html and "১৪ জুন ২০২৫, ১০:১০" in page.html
+    assert "হালনাগাদ:" in page.html and "১৪ জুন ২০২৫, ১৫:৪৫" in page.html
+
+
+def test_article_page_without_a_query_marks_nothing(client):
+    page = get(client, "/articles/0001_1b7861754796836a")
+    assert "<mark>" not in page.html
+    assert page.link("← আর্কাইভে খুঁজুন")["attrs"]["href"] == "/"
+
+
+def test_result_links_carry_the_search_to_the_article_and_back(client):
+    page = get(client, "/", q="বৃষ্টি", sort="newest", page="1")
+    href = next(a["attrs"]["href"] for a in page.links if a["attrs"]["href"].startswith("/articles/"))
+    assert params(href) == {"q": "বৃষ্টি", "sort": "newest", "page": "1"}
+    article = get(client, href)
+    back = next(a for a in article.links if "ফলাফলে ফিরে যান" in a["text"])
+    assert params(back["attrs"]["href"]) == {"q": "বৃষ্টি", "sort": "newest"}
+
+
+def test_unknown_article_is_a_bangla_404(client):
+    response = client.get("/articles/নেই-এমন-খবর")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert 'lang="bn"' in html and "৪০৪" in html and "পাওয়া যায়নি" in html
+    assert "এই খবরটি আর্কাইভে পাওয়া যায়নি" in unescape(html)
+    assert 'id="q"' in html  # a way on: search from the error page
