@@ -15,6 +15,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -286,31 +287,47 @@ def _read_all(paths: Iterable[Path], report: BuildReport, progress: Progress | N
             progress(1)
 
 
-class _Deduplicator:
-    """Keeps one copy per article id and per body text: the most recently updated one."""
+@dataclass(frozen=True)
+class _Scanned:
+    """What deduplication needs to know of a page, without keeping its text."""
 
-    def __init__(self) -> None:
-        self.by_id: dict[str, tuple[tuple, str]] = {}
-        self.by_hash: dict[str, tuple[tuple, str, str]] = {}
-        self.losers: dict[str, str] = {}  # path → id of the copy kept
+    path: str
+    id: str
+    digest: str
+    rank: tuple  # (dated, freshest time, path): the greater copy is kept
 
-    @staticmethod
-    def _rank(article: Article) -> tuple:
-        fresh = article.freshest
-        return (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
 
-    def offer(self, article: Article, digest: str) -> None:
-        rank = self._rank(article)
-        for table, key in ((self.by_id, article.id), (self.by_hash, digest)):
-            held = table.get(key)
-            if held is None:
-                continue
-            if held[0] >= rank:
-                self.losers[article.path] = held[-1] if table is self.by_hash else key
-                return
-            self.losers[held[1]] = article.id
-        self.by_id[article.id] = (rank, article.path)
-        self.by_hash[digest] = (rank, article.path, article.id)
+def _scan(path: Path) -> _Scanned | tuple[str, str]:
+    """A page's identity, or (path, reason) when it cannot be read. Runs in worker processes."""
+    try:
+        article = read_page(path)
+    except PageRejected as exc:
+        return (str(path), exc.reason)
+    except Exception as exc:  # a reader bug must cost one page, not the rebuild
+        return (str(path), f"could not be read ({exc.__class__.__name__})")
+    fresh = article.freshest
+    rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+    return _Scanned(article.path, article.id, body_hash(article), rank)
+
+
+def _deduplicate(pages: list[_Scanned]) -> tuple[list[str], list[tuple[str, str]]]:
+    """One copy per article id and per body text: the most recently updated one.
+
+    Returns the paths to index, in their original order, and (dropped path, id of the copy kept).
+    """
+    dropped: dict[str, str] = {}
+    for key in ("id", "digest"):
+        best: dict[str, _Scanned] = {}
+        for page in pages:
+            held = best.get(getattr(page, key))
+            if held is None or page.rank > held.rank:
+                best[getattr(page, key)] = page
+        kept = {p.path for p in best.values()}
+        for p in pages:
+            if p.path not in kept:
+                dropped[p.path] = best[getattr(p, key)].id
+        pages = [p for p in pages if p.path in kept]
+    return [p.path for p in pages], sorted(dropped.items())
 
 
 def rebuild(
@@ -321,44 +338,56 @@ def rebuild(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> BuildReport:
-    """Index every page under `sources` into a new generation of `root` and make it live."""
+    """Index every page under `sources` into a new generation of `root` and make it live.
+
+    Two passes: the first reads every page (in `procs` processes) to find rejections and
+    duplicates, the second indexes the copies kept, so the index never holds deleted documents.
+    """
     root = Path(root)
     started = time.monotonic()
     report = BuildReport()
     with write_lock(root):
         _clean_leftovers(root)
         paths = list(find_pages(sources))
+        scanned: list[_Scanned] = []
+        with _pool(procs) as pool:
+            for result in pool.imap(_scan, paths, chunksize=64) if pool else map(_scan, paths):
+                if isinstance(result, _Scanned):
+                    scanned.append(result)
+                else:
+                    report.rejected.append(result)
+        keep, report.duplicates = _deduplicate(scanned)
         if on_total:
-            on_total(len(paths))
+            on_total(len(keep))
         number = _next_generation_number(root)
         building = _generations_dir(root) / f"gen-{number:06d}.building"
         building.mkdir(parents=True)
         ix = index.create_in(str(building), build_schema())
-        dedup = _Deduplicator()
         writer = _writer(ix, procs)
         try:
-            for article in _read_all(paths, report, progress):
-                doc = article_document(article)
-                dedup.offer(article, doc["body_hash"])
-                writer.add_document(**doc)
+            for article in _read_all(keep, report, progress):
+                writer.add_document(**article_document(article))
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
-        if dedup.losers:
-            # Rare: drop the stale copies now that every page has been seen.
-            with ix.writer() as w:
-                for path in dedup.losers:
-                    w.delete_by_term("path", path)
         ix.close()
-        report.duplicates = sorted(dedup.losers.items())
-        report.indexed = len(paths) - len(report.rejected) - len(report.duplicates)
+        report.indexed = len(keep)
         report.seconds = time.monotonic() - started
         meta = _meta(sources, report, ix_doc_count=report.indexed)
         gen = _publish(root, building, meta)
         report.generation = gen.name
         _clean_leftovers(root)
     return report
+
+
+@contextmanager
+def _pool(procs: int):
+    if procs < 2:
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(procs) as pool:
+        yield pool
 
 
 def _writer(ix: index.Index, procs: int):

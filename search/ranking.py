@@ -19,6 +19,8 @@ B = {"title": 0.5, "body": 0.75, "lead": 0.75}
 # the key facts of a news story.
 FIELD_WEIGHT = {"title": 4.0, "body": 1.0, "lead": 0.5}
 CACHE_TERMS = 50_000
+# Positions are larger than scores: the cache holds at most this many positions in all.
+CACHE_POSITIONS = 20_000_000
 
 
 class TermScorer:
@@ -37,6 +39,8 @@ class TermScorer:
                 reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())
             ]
         self._cache: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        self._positions: OrderedDict[tuple[str, str], dict[int, frozenset[int]]] = OrderedDict()
+        self._positions_held = 0
         self._lock = threading.Lock()
 
     def scores(self, field: str, term: str) -> dict[int, float]:
@@ -73,3 +77,43 @@ class TermScorer:
                 out[doc] = weight * idf * tf * (K1 + 1) / (tf + norm)
                 m.next()
         return out
+
+    def positions(self, field: str, term: str) -> dict[int, frozenset[int]]:
+        """Document → word positions of `term` in `field`, decoded once and cached."""
+        key = (field, term)
+        with self._lock:
+            hit = self._positions.get(key)
+            if hit is not None:
+                self._positions.move_to_end(key)
+                return hit
+        out: dict[int, frozenset[int]] = {}
+        for leaf, offset in self.leaves:
+            if (field, term) not in leaf:
+                continue
+            m = leaf.postings(field, term)
+            while m.is_active():
+                out[m.id() + offset] = frozenset(m.value_as("positions"))
+                m.next()
+        size = sum(len(p) for p in out.values())
+        with self._lock:
+            self._positions[key] = out
+            self._positions_held += size
+            while self._positions_held > CACHE_POSITIONS and len(self._positions) > 1:
+                _, dropped = self._positions.popitem(last=False)
+                self._positions_held -= sum(len(p) for p in dropped.values())
+        return out
+
+    def phrase_docs(self, field: str, words: list[str], candidates) -> set[int]:
+        """Which `candidates` hold `words` consecutively in `field`."""
+        postings = [self.positions(field, w) for w in words]
+        found = set()
+        for d in candidates:
+            starts = postings[0].get(d)
+            if not starts:
+                continue
+            rest = [p.get(d) for p in postings[1:]]
+            if any(r is None for r in rest):
+                continue
+            if any(all(s + i in r for i, r in enumerate(rest, 1)) for s in starts):
+                found.add(d)
+        return found

@@ -403,8 +403,8 @@ class SearchService:
     def _proximity_bonus(self, matched: dict, planned: PlannedQuery, held: _Held) -> None:
         """Raise the score of top candidates in which adjacent query words stand together.
 
-        Only the PROXIMITY_DEPTH best candidates are checked, with phrase matchers that skip to
-        them, so the cost does not grow with the result set.
+        Only the best candidates are checked, against cached positions, so the cost does not
+        grow with the result set.
         """
         pairs = [
             (a.variants[0], b.variants[0])
@@ -412,19 +412,19 @@ class SearchService:
         ]
         if not pairs or not matched:
             return
+        scorer = held.scorer
         top = heapq.nlargest(PHRASE_DEPTH, matched, key=lambda d: matched[d])
         if len(planned.sequence) >= 3:
             # The whole query standing together (a remembered passage) wins over scattered words.
             words = [u.variants[0] for u in planned.sequence]
-            for f in ("title", "body"):
-                for d in _docs_among(held.searcher, Q.Phrase(f, words), sorted(top)):
-                    c, sc = matched[d]
-                    matched[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
-        candidates = sorted(heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: matched[d]))
+            for d in scorer.phrase_docs("title", words, top) | scorer.phrase_docs("body", words, top):
+                c, sc = matched[d]
+                matched[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
+        candidates = heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: matched[d])
         together = Counter()
         for pair in pairs:
             for f in ("title", "body"):
-                together.update(_docs_among(held.searcher, Q.Phrase(f, list(pair)), candidates))
+                together.update(scorer.phrase_docs(f, list(pair), candidates))
         for d, n in together.items():
             c, sc = matched[d]
             matched[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
@@ -459,24 +459,6 @@ class SearchService:
             "updated": fields.get("updated"),
             "body": fields.get("body", ""),
         }
-
-
-def _docs_among(searcher, query: Q.Query, candidates: list[int]) -> list[int]:
-    """Which of the sorted `candidates` match `query`, skipping the matcher straight to them."""
-    found = []
-    subs = searcher.subsearchers or [(searcher, 0)]
-    for (sub, offset), nxt in zip(subs, [o for _, o in subs[1:]] + [2**62], strict=True):
-        local = [d - offset for d in candidates if offset <= d < nxt]
-        if not local:
-            continue
-        m = query.matcher(sub)
-        for d in local:
-            if not m.is_active():
-                break
-            m.skip_to(d)
-            if m.is_active() and m.id() == d:
-                found.append(d + offset)
-    return found
 
 
 def highlight_terms(q: str) -> set[str]:

@@ -1,0 +1,120 @@
+"""HTTP latency and throughput of a real `sandhan serve` over the dev queries.
+
+Starts the server on a free loopback port over an existing index, sends every query of the dev set
+once to warm up, then measures each query's latency one at a time (p50/p95/p99), then requests/s
+with 4 concurrent clients for a fixed time.
+
+    .venv/bin/python bench/http_latency.py --index bench/out/eval-index
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(sorted_ms: list[float], p: float) -> float:
+    return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--index", type=Path, default=REPO / "bench" / "out" / "eval-index")
+    ap.add_argument("--queries", type=Path, default=SHARED / "eval" / "queries_dev.tsv")
+    ap.add_argument("--seconds", type=float, default=15.0, help="duration of the concurrent run")
+    ap.add_argument("--clients", type=int, default=4)
+    a = ap.parse_args()
+
+    rows = list(csv.DictReader(a.queries.open(encoding="utf-8"), delimiter="\t"))
+    params = []
+    for r in rows:
+        p = {"q": r["query"]}
+        if r.get("date_from"):
+            p["from"], p["to"] = r["date_from"], r["date_to"]
+        params.append(p)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "serve", "--index", str(a.index), "--port", str(port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(url + "/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        session = requests.Session()
+        cold = []
+        for p in params:  # first pass: cold caches, reported separately
+            t0 = time.perf_counter()
+            session.get(url + "/api/search", params=p, timeout=10).raise_for_status()
+            cold.append((time.perf_counter() - t0) * 1000)
+        warm = []
+        for p in params:
+            t0 = time.perf_counter()
+            session.get(url + "/api/search", params=p, timeout=10).raise_for_status()
+            warm.append((time.perf_counter() - t0) * 1000)
+        cold.sort()
+        warm.sort()
+
+        done = [0] * a.clients
+        failures = [0] * a.clients
+        stop = time.monotonic() + a.seconds
+
+        def client(i: int) -> None:
+            s = requests.Session()
+            k = i
+            while time.monotonic() < stop:
+                r = s.get(url + "/api/search", params=params[k % len(params)], timeout=10)
+                done[i] += 1
+                failures[i] += not r.ok
+                k += a.clients
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(a.clients)]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    print(f"index: {a.index}  queries: {len(params)}")
+    for name, ms in (("first pass (cold)", cold), ("second pass (warm)", warm)):
+        print(
+            f"{name}: p50 {percentile(ms, 0.50):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
+            f"p99 {percentile(ms, 0.99):.1f} ms  mean {statistics.mean(ms):.1f} ms"
+        )
+    print(
+        f"{a.clients} concurrent clients for {elapsed:.0f} s: {sum(done) / elapsed:.0f} requests/s, "
+        f"{sum(failures)} failed"
+    )
+
+
+if __name__ == "__main__":
+    main()
