@@ -23,7 +23,7 @@ PLOT_HEIGHT = 96
 LABEL_BAND = 22
 CHART_HEIGHT = PLOT_TOP + PLOT_HEIGHT + LABEL_BAND
 MAX_PITCH = 40  # a few bars stay narrow instead of filling the width
-MIN_LABEL_GAP = 44  # year labels closer than this would overlap
+MIN_LABEL_GAP = 56  # year labels closer than this would overlap (at the phone's larger text)
 
 
 def bn_number(n: int) -> str:
@@ -217,7 +217,7 @@ def month_chart(
         # Years label the axis, under the first bar of each year (and the chart's first bar).
         centre = x + bar_width / 2
         if (start % 12 == 0 or i == 0) and centre - last_label_x >= MIN_LABEL_GAP:
-            x_label = min(max(centre, 14.0), CHART_WIDTH - 14.0)  # keep the text inside the viewBox
+            x_label = min(max(centre, 24.0), CHART_WIDTH - 24.0)  # keep the text inside the viewBox
             labels.append(AxisLabel(round(x_label, 1), to_bangla_digits(str(start // 12))))
             last_label_x = centre
     return Chart(by=BUCKET_NAMES[size], bars=bars, labels=labels, max_count=top)
