@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
@@ -131,9 +131,23 @@ def test_quick_ranges_end_today_in_dhaka(client, monkeypatch):
         assert p == {"q": "ঢাকা", "sort": "newest", "from": lo, "to": hi}
 
 
-def test_today_is_dhakas_today():
-    now_dhaka = datetime.now(DHAKA).date()
-    assert months.today_dhaka() == now_dhaka  # (could flip at midnight; close enough to never)
+@pytest.mark.parametrize(
+    ("utc", "dhaka_day"),
+    [
+        (datetime(2024, 8, 14, 17, 59, tzinfo=UTC), date(2024, 8, 14)),
+        (datetime(2024, 8, 14, 18, 0, tzinfo=UTC), date(2024, 8, 15)),  # midnight in Dhaka
+        (datetime(2024, 12, 31, 20, 0, tzinfo=UTC), date(2025, 1, 1)),
+    ],
+)
+def test_today_is_dhakas_today_whatever_the_server_clock(monkeypatch, utc, dhaka_day):
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return utc.astimezone(tz)
+
+    monkeypatch.setattr(months, "datetime", Clock)
+    assert months.today_dhaka() == dhaka_day
+    assert months.quick_ranges(months.today_dhaka())[3].date_from == date(dhaka_day.year, 1, 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,7 +337,8 @@ def test_no_results_offers_tips(client):
     assert params(page.link("সব ডেস্কে খুঁজুন")["attrs"]["href"]) == {"q": "অস্তিত্বহীনশব্দ"}
 
 
-def test_no_results_offers_the_suggestion_as_a_link(app, client, monkeypatch):
+@pytest.mark.parametrize("q", ["বৃশটি", "বৃষ্টি"])
+def test_a_suggestion_is_offered_as_a_link_with_or_without_results(app, client, monkeypatch, q):
     service = app.extensions["sandhan"]
     original = service.search
 
@@ -333,10 +348,11 @@ def test_no_results_offers_the_suggestion_as_a_link(app, client, monkeypatch):
         return answer
 
     monkeypatch.setattr(service, "search", with_suggestion)
-    page = get(client, "/", q="বৃশটি")
+    page = get(client, "/", q=q, desk="খেলা ডেস্ক")
     link = page.link("বৃষ্টি <সংশোধিত>")
-    assert params(link["attrs"]["href"]) == {"q": "বৃষ্টি <সংশোধিত>"}
+    assert params(link["attrs"]["href"]) == {"q": "বৃষ্টি <সংশোধিত>", "desk": "খেলা ডেস্ক"}
     assert "<সংশোধিত>" not in page.html  # escaped
+    assert "আপনি কি খুঁজছিলেন" in page.html
 
 
 # ---------------------------------------------------------------------------------------------
