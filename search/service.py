@@ -21,7 +21,7 @@ from pathlib import Path
 from whoosh import query as Q
 from whoosh import scoring
 
-from search.analysis import bangla_analyzer, is_stopword, normalize_text
+from search.analysis import bangla_analyzer, is_stopword
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
 from search.dates import parse_date
@@ -140,6 +140,27 @@ def token_spans(text: str):
     for start, end in list(word_spans(text)):
         for term in _word_terms(text[start:end]):
             yield term, start, end
+
+
+# How a normalized term may be spelled in raw text (the inverse of the normalizer's main folds).
+_RAW_FORMS = (
+    ("\u09af\u09bc", "\u09df"),  # য + nukta, as indexed → precomposed য় U+09DF, as mostly written
+    ("\u09a1\u09bc", "\u09dc"),  # ড + nukta → ড় U+09DC
+    ("\u09a2\u09bc", "\u09dd"),  # ঢ + nukta → ঢ় U+09DD
+)
+_TO_BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
+
+
+@lru_cache(maxsize=20_000)
+def raw_spellings(term: str) -> tuple[str, ...]:
+    """Spellings of an index term as it may stand in a page: nukta letters either way, Bangla or
+    ASCII digits, a final ত written ৎ. Used to find candidate sentences for snippets."""
+    forms = {term, term.translate(_TO_BANGLA_DIGITS)}
+    for decomposed, composed in _RAW_FORMS:
+        forms |= {f.replace(decomposed, composed) for f in forms}
+    if term.endswith("\u09a4"):
+        forms |= {f[:-1] + "\u09ce" for f in forms}
+    return tuple(forms)
 
 
 def analyze_units(text: str) -> list[Unit]:
@@ -435,9 +456,7 @@ class SearchService:
             "url": f"/articles/{fields['id']}",
             "title": fields["title"],
             "title_html": highlight_html(fields["title"], terms, token_spans),
-            "snippet_html": snippet_html(
-                fields.get("body", ""), terms, token_spans, normalize=normalize_text
-            ),
+            "snippet_html": snippet_html(fields.get("body", ""), terms, token_spans, probes=raw_spellings),
             "desk": fields.get("desk"),
             "published": fields.get("published"),
             "updated": fields.get("updated"),

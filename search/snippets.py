@@ -82,14 +82,15 @@ def snippet_html(
     terms: set[str],
     token_spans: TokenSpans,
     max_chars: int = SNIPPET_CHARS,
-    normalize: Callable[[str], str] | None = None,
+    probes: Callable[[str], Iterable[str]] | None = None,
 ) -> str:
     """About `max_chars` of the body around its best-matching passage, whole sentences when they fit.
 
     The best passage holds the most distinct query terms, then the most matches; earlier wins ties
-    (news leads); with no match, the lead is shown. With `normalize` (the index's character
-    normalization) sentences are scored by where terms occur in their normalized text (a stem is
-    a prefix of its words) and only the chosen window is analyzed: most of a body never is.
+    (news leads); with no match, the lead is shown. With `probes` (term → the raw spellings it
+    may take in a text) sentences are scored by substring search, a stem being a prefix of its
+    words, and only the chosen window is analyzed: most of a body never is. A spelling the
+    probes miss only costs the choice of sentence; what is marked is always exact.
     """
     sents = sentences(body) if body else []
     if not sents:
@@ -104,18 +105,20 @@ def snippet_html(
 
     if not terms:
         return _window(body, sents, 0, spans_in, max_chars)
-    if normalize is None:
+    if probes is None:
         spans = spans_in(0, len(body))
         scores = [
             _score({sp.term for sp in spans if s <= sp.start < e}, sum(s <= sp.start < e for sp in spans))
             for s, e in sents
         ]
     else:
-        # One normalization call for the whole body; the separator survives it unchanged.
-        folded = normalize("\x00".join(body[s:e] for s, e in sents)).split("\x00")
-        if len(folded) != len(sents):  # it did not survive: normalize sentence by sentence
-            folded = [normalize(body[s:e]) for s, e in sents]
-        scores = [_score({t for t in terms if t in f}, sum(f.count(t) for t in terms)) for f in folded]
+        lowered = body.lower()
+        spellings = {t: tuple(probes(t)) for t in terms}
+        scores = []
+        for s, e in sents:
+            text = lowered[s:e]
+            counts = {t: sum(text.count(p) for p in ps) for t, ps in spellings.items()}
+            scores.append(_score({t for t, n in counts.items() if n}, sum(counts.values())))
     best = max(range(len(sents)), key=lambda k: (scores[k], -k))
     return _window(body, sents, best if scores[best][0] else 0, spans_in, max_chars)
 
