@@ -88,6 +88,8 @@ CHEAP_INDEL = {
     "\u09df": 0.5,  # য় glide: mohua, mohuya, মহুয়া
     "ও": 0.6,  # ও glide before য় (হওয়া)
     "\u0982": 0.6,  # ং
+    "\u09cb": 0.5,  # ো: typed o, which is also the unwritten inherent vowel
+    "\u09be": 0.6,  # া: typed a, which readers also write for the inherent vowel
 }
 VOWEL_SUB = 0.6  # one vowel sign for another: o/a, e/i are confused in romanization
 DEFAULT_COST = 1.0

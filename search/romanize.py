@@ -62,6 +62,7 @@ CONSONANTS: dict[str, tuple[Alt, ...]] = {
     "gh": (C("ঘ"),),  # gh
     "ng": (N("ং"), C("ঙ", 0.3)),  # ng is ং (songsod সংসদ), ঙ before a consonant (ঙ্গ)
     "nk": (NC("ংক", 0.2), C("ঙ্ক", 0.2), C("ন্ক", 1.0)),  # nk: bank ব্যাংক
+    "ngg": (C("ঙ্গ"), NC("ংগ", 0.2)),  # ngg is ঙ্গ (shongge সঙ্গে, bongo বঙ্গ)
     "c": (C("ক", 0.2), C("চ", 0.3), C("স", 0.6)),  # English c (cumilla, africa); Avro's চ; soft c
     "ch": (C("চ"), C("ছ", 0.3)),  # ch; readers write ch for ছ too (chatro ছাত্র)
     "chh": (C("ছ"),),  # Avro's chh
@@ -73,7 +74,7 @@ CONSONANTS: dict[str, tuple[Alt, ...]] = {
     "th": (C("থ"), C("ঠ", 0.2), C("ট", 0.8)),  # th for both aspirates; English th (theatre)
     "d": (C("দ"), C("ড", 0.2)),  # d for dental and retroflex (English d is ড: godown)
     "dh": (C("ধ"), C("ঢ", 0.3)),  # dh
-    "n": (C("ন"), C("ণ", 0.3)),  # n; ণ after ঋ, র, ষ
+    "n": (C("ন"), C("ণ", 0.3), N("ঁ", 0.9)),  # n; ণ; n after a vowel may be ঁ (gaon গাঁও)
     "p": (C("প"),),  # p
     "ph": (C("ফ"),),  # ph
     "f": (C("ফ"),),  # f
@@ -83,6 +84,7 @@ CONSONANTS: dict[str, tuple[Alt, ...]] = {
     "m": (C("ম"),),  # m
     "r": (C("র"), C("ড়", 0.3), C("ঢ়", 0.8)),  # r; ড় is typed r (pahar পাহাড়)
     "rh": (C("ঢ়"), C("ড়", 0.3)),  # Avro's rh
+    "rr": (C("র", 0.1), C("ড়", 0.4)),  # doubled r is English spelling (perry পেরি): র্র is no word
     "l": (C("ল"),),  # l
     "s": (C("স"), C("শ", 0.2), C("ষ", 0.5), C("ছ", 0.8)),  # s for any sibilant; ছ in names (হাছান)
     "sh": (C("শ"), C("ষ", 0.2), C("স", 0.2)),  # sh for any sibilant: স is said sh
@@ -91,6 +93,8 @@ CONSONANTS: dict[str, tuple[Alt, ...]] = {
     "w": (P("্ব", 0.3), V("ও", "ও", 0.6)),  # w after a consonant is ba-phala (bishwa বিশ্ব)
     "ow": (P("্ব", 1.0),),  # ba-phala spelled by its sound (dowadosh দ্বাদশ)
     "tion": (C("শন", 0.1),),  # English -tion (station স্টেশন)
+    "tch": (C("চ"),),  # English tch (match ম্যাচ)
+    "cial": (C("শ্যাল", 0.2), C("শিয়াল", 0.4)),  # English -cial (social সোশ্যাল)
     "sion": (C("শন", 0.1),),  # English -sion (television টেলিভিশন)
 }
 
@@ -101,16 +105,21 @@ VOWELS: dict[str, tuple[Alt, ...]] = {
         V("আ", "া"),
         V("অ", "", 0.4),
         V("অ্যা", "্যা", 0.7),
-        V("এ", "ে", 1.2),
+        V("এ", "ে", 0.9),
     ),
     "aa": (V("আ", "া"),),  # aa
     "i": (V("ই", "ি"), V("ঈ", "ী", 0.2), V("আই", "াই", 1.2)),  # i; English i (bike বাইক)
     "ee": (V("ঈ", "ী"), V("ই", "ি", 0.1)),  # ee is dirgho i, often written short
     "ii": (V("ঈ", "ী"), V("ই", "ি", 0.2)),  # ii (rare)
-    "u": (V("উ", "ু"), V("ঊ", "ূ", 0.2), V("আ", "া", 1.2)),  # u; English u (bus বাস)
+    "u": (  # u; English short u is া or the inherent vowel (bus বাস, number নম্বর)
+        V("উ", "ু"),
+        V("ঊ", "ূ", 0.2),
+        V("আ", "া", 1.0),
+        V("অ", "", 1.0),
+    ),
     "oo": (V("উ", "ু"), V("ঊ", "ূ", 0.3)),  # oo (English pool পুল)
     "uu": (V("ঊ", "ূ"), V("উ", "ু", 0.2)),  # uu (rare)
-    "e": (V("এ", "ে"), V("অ্যা", "্যা", 0.8), V("ই", "ি", 1.0)),  # e; English e (set স্যাট)
+    "e": (V("এ", "ে"), V("অ্যা", "্যা", 0.8), V("ই", "ি", 0.7)),  # e; English e (set স্যাট)
     "oi": (V("ঐ", "ৈ"),),  # oi diphthong (boishakh বৈশাখ); o+i is tried too
     "ou": (V("ঔ", "ৌ"),),  # ou diphthong; o+u is tried too
     "ow": (V("আউ", "াউ", 0.4), V("ঔ", "ৌ", 0.5)),  # English ow (godown গোডাউন)
@@ -119,7 +128,8 @@ VOWELS: dict[str, tuple[Alt, ...]] = {
     "ei": (V("এই", "েই"),),  # ei
     "ey": (V("এ", "ে", 0.3), V("এই", "েই", 0.5)),  # English ey (they)
     "oa": (V("ও", "ো", 0.2),),  # English oa (load লোড)
-    "ea": (V("ঈ", "ী", 0.5), V("ই", "ি", 0.5)),  # English ea (team টিম)
+    "ea": (V("ঈ", "ী", 0.5), V("ই", "ি", 0.5), V("ইয়া", "িয়া", 0.6)),  # team টিম; korea কোরিয়া
+    "er": (V("আর", "ার", 0.6, last="C"),),  # English er before a consonant (jersey জার্সি)
     "ri": (V("ঋ", "ৃ", 0.5),),  # ri after a consonant may be ঋ-kar (krishi কৃষি); r+i is tried too
     "rri": (V("ঋ", "ৃ"),),  # Avro's rri
     "wa": (V("ওয়া", "ওয়া", 0.3),),  # wa glide (howa হওয়া)
@@ -133,14 +143,23 @@ FINALS: dict[str, tuple[Alt, ...]] = {
     "ey": (V("ই", "ি", 0.3),),  # English final ey (jersey জার্সি)
     "ce": (C("স", 0.3), C("শ", 0.3)),  # English final ce (police পুলিশ, notice নোটিশ)
     "ge": (C("জ", 0.3),),  # English final ge (college কলেজ)
-    "er": (V("আর", "ার", 0.3, last="C"),),  # English -er (voter ভোটার); e+r gives ের too
+    "er": (  # English -er (voter ভোটার, number নম্বর); e+r gives ের too
+        V("আর", "ার", 0.3, last="C"),
+        V("অর", "র", 0.4, last="C"),
+    ),
+    "gue": (C("গ", 0.2),),  # English final gue (league লীগ)
     "h": (V("", "", 0.5),),  # a final h is often silent (allah আল্লা, salah সালাহ keeps it)
+}
+
+# Groups read only at the start of a word.
+INITIALS: dict[str, tuple[Alt, ...]] = {
+    "y": (C("ইয়", 0.1),),  # initial y is written ইয় (yaba ইয়াবা, yamal ইয়ামাল)
 }
 
 # Doubled consonants: readers double a letter for a conjunct (fotullay ফতুল্লায়), for a ya-phala
 # (konna কন্যা, moddho মধ্য: ya-phala doubles the sound), or as English spelling (perry পেরি).
 GEMINATE_COSTS = (("conjunct", 0.1), ("ya-phala", 0.5), ("single", 0.6))
-GEMINABLE = ("k", "g", "c", "ch", "j", "t", "d", "n", "p", "b", "m", "l", "s", "sh", "r", "f", "z")
+GEMINABLE = ("k", "g", "c", "ch", "j", "t", "d", "n", "p", "b", "m", "l", "s", "sh", "f", "z")
 
 
 def _geminates() -> dict[str, tuple[Alt, ...]]:
@@ -202,7 +221,7 @@ RULES: dict[str, tuple[Alt, ...]] = {}
 for _table in (CONSONANTS, VOWELS, _geminates()):
     for _group, _alts in _table.items():
         RULES[_group] = RULES.get(_group, ()) + _alts
-MAX_GROUP = max(map(len, (*RULES, *FINALS)))
+MAX_GROUP = max(map(len, (*RULES, *FINALS, *INITIALS)))
 
 # English letter names as Bangla writes them, for acronyms (bnp বিএনপি, ssc এসএসসি).
 LETTER_NAMES = {
@@ -216,6 +235,7 @@ ACRONYM_MAX = 6  # longer all-letter words are words, not initials
 ACRONYM_COST_VOWELLESS = 0.2  # bnp, ssc: no vowel, so almost surely initials
 ACRONYM_COST_ONSET = 0.4  # mbe, bgmea: no Bangla or English word starts with m+b or b+g
 ACRONYM_COST = 1.5  # other short words may be initials too (dam ডিএএম is not likely)
+ACRONYM_SHORT = 3  # up to this length a word with vowels may still be initials (ict, abc)
 ONSET_PENALTY = 0.8  # reading a word that starts with an impossible pair (mb, bg) as sounds
 # Two-consonant word starts that Banglish and English spellings have; other pairs (bn, mb, bg)
 # mark initials. Aspirates (kh, bh) and digraphs (ch, sh) are letter groups, not pairs.
@@ -229,13 +249,27 @@ BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 # Join costs between two consonants typed with no vowel between them: a conjunct (nirbachon
 # নির্বাচন) or the unwritten inherent vowel, silent in speech (dorpoton দরপতন).
 CONJUNCT_COST = 0.2
+# Letters that hardly ever follow a hasanta: reading k+h as ক্হ instead of খ wastes a candidate.
+CONJUNCT_EXTRA = {"হ": 1.5, "য়": 3.0, "ঙ": 1.5, "ঞ": 0.5, "ণ": 0.5}
 SCHWA_COST = 0.3
 GLIDE_COST = 0.3  # a vowel after a vowel written with য় (mohua মহুয়া) rather than independent
+# A vowel right after a vowel: (cost as the independent letter, cost as য় + sign). Bangla writes
+# a and e there with the য় glide (media মিডিয়া, biye বিয়ে); i, u, o mostly stand alone (bhai
+# ভাই, dao দাও).
+AFTER_VOWEL = {
+    "আ": (0.5, 0.1),  # ia, ua: িয়া, ুয়া
+    "এ": (0.5, 0.1),  # ie, oe: িয়ে, োয়ে
+    "অ": (0.5, 0.3),  # an inherent vowel cannot follow a vowel: ও or য়
+    "ই": (0.0, 0.6),  # ai: াই
+    "উ": (0.0, 0.6),  # au: াউ
+    "ও": (0.0, 0.3),  # ao: াও, or য়ো
+}
 GROUP_COST = 0.1  # each letter group costs a little, so kh reads as খ before k + h
 UNKNOWN_COST = 1.0  # a character no rule reads is dropped
 
 BEAM = 24  # partial spellings kept per position
 CANDIDATES = 40  # spellings handed to snapping
+CANDIDATES_CHEAPEST = 16  # of those, taken by cost alone; the rest one per new loose key
 
 
 def is_romanized(word: str) -> bool:
@@ -248,14 +282,18 @@ def _joins(last: str | None, alt: Alt) -> tuple[tuple[str, float, str], ...]:
     """Ways to append `alt` after a spelling ending in kind `last`: (text, extra cost, new last)."""
     if alt.first == "C":
         if last == "C":
-            return ((HASANTA + alt.text, CONJUNCT_COST, alt.last), (alt.text, SCHWA_COST, alt.last))
+            conjunct = CONJUNCT_COST + CONJUNCT_EXTRA.get(alt.text[0], 0.0)
+            return ((HASANTA + alt.text, conjunct, alt.last), (alt.text, SCHWA_COST, alt.last))
         return ((alt.text, 0.0, alt.last),)
     if alt.first == "V":
         if last == "C":
             return ((alt.text, 0.0, alt.last),)
-        if last == "V" and alt.text:
-            return ((alt.initial, 0.0, alt.last), ("য়" + alt.text, GLIDE_COST, alt.last))
-        return ((alt.initial, 0.0 if last != "V" else 0.5, alt.last),)
+        if last == "V":
+            independent, glide = AFTER_VOWEL.get(alt.initial, (0.0, GLIDE_COST))
+            if not alt.text:
+                return ((alt.initial, independent, alt.last),)
+            return ((alt.initial, independent, alt.last), ("য়" + alt.text, glide, alt.last))
+        return ((alt.initial, 0.0, alt.last),)
     if alt.first == "P":
         return ((alt.text, 0.0, alt.last),) if last == "C" else ()
     return ((alt.text, 0.0, alt.last),) if last is not None and last != "N" else ()
@@ -280,6 +318,8 @@ def transliterations(word: str) -> tuple[tuple[str, float], ...]:
             alts = RULES.get(group, ())
             if i + length == n:
                 alts = alts + FINALS.get(group, ())
+            if i == 0:
+                alts = alts + INITIALS.get(group, ())
             if not alts:
                 continue
             matched = True
@@ -313,9 +353,10 @@ def transliterations(word: str) -> tuple[tuple[str, float], ...]:
     for (text, _last), cost in states[n].items():
         if text and cost + penalty < best.get(text, math.inf):
             best[text] = cost + penalty
-    if 1 < n <= ACRONYM_MAX and word.isalpha():
+    vowelless = not any(ch in VOWEL_LETTERS for ch in word)
+    if 1 < n <= ACRONYM_MAX and word.isalpha() and (vowelless or bad_onset or n <= ACRONYM_SHORT):
         spelled = "".join(LETTER_NAMES[ch] for ch in word)
-        if not any(ch in VOWEL_LETTERS for ch in word):
+        if vowelless:
             cost = ACRONYM_COST_VOWELLESS
         elif bad_onset:
             cost = ACRONYM_COST_ONSET
@@ -323,7 +364,18 @@ def transliterations(word: str) -> tuple[tuple[str, float], ...]:
             cost = ACRONYM_COST
         best[spelled] = min(best.get(spelled, math.inf), cost)
     ranked = sorted(best.items(), key=lambda kv: kv[1])
-    return tuple(ranked[:CANDIDATES])
+    # The cheapest spellings, then the cheapest of each further loose key: spellings that
+    # differ only in i/ī, s/sh or o/a find the same terms, so variety reaches more of them.
+    chosen = ranked[:CANDIDATES_CHEAPEST]
+    keys = {loose_key(text) for text, _cost in chosen}
+    for text, cost in ranked[CANDIDATES_CHEAPEST:]:
+        if len(chosen) >= CANDIDATES:
+            break
+        key = loose_key(text)
+        if key not in keys:
+            keys.add(key)
+            chosen.append((text, cost))
+    return tuple(chosen)
 
 
 def transliterate(word: str) -> list[str]:
@@ -337,8 +389,11 @@ PRIOR_WEIGHT = 1.0  # prior runs 0..1 on log document frequency
 LOOSE_PENALTY = 0.4  # the term shares only the loose key with a candidate (o/a, hasanta, phala)
 NEIGHBOUR_PENALTY = 0.8  # the loose key is one i/u/e vowel away (heru for হিরু)
 DISTANCE_WEIGHT = 0.5  # per unit of weighted edit distance between candidate and term
+# Per letter the analyzer cut off a candidate: a misread word whose tail looks like an ending
+# (করেতা → কর) must not win on the frequency of a short stem.
+STEM_CUT_PENALTY = 0.2
 LOOSE_KEYS = 8  # distinct loose keys looked up, cheapest candidates first
-NEIGHBOUR_KEYS = 2  # of those, how many also try one-vowel-away keys
+NEIGHBOUR_KEYS = 3  # of those, how many also try one-vowel-away keys
 BUCKET_LIMIT = 25  # most frequent terms taken from one loose-key bucket
 REFINE = 12  # best pre-scored loose hits whose edit distance is computed
 ALTERNATIVE_MARGIN = 0.35  # other terms within this of the best are ORed in
@@ -384,8 +439,10 @@ class Interpretation:
 def _analyze_each(texts: list[str], analyze: Callable[[str], list[str]]) -> list[str | None]:
     """The single analyzed term of each text (None when it analyzes to none or several)."""
     joined = analyze(" ".join(texts))
-    if len(joined) == len(texts):
-        return list(joined)  # one call for all when nothing was dropped or split
+    # One call for all when nothing was dropped or split: same count, and each term starts
+    # with its text's letter (a dropped word and a split one could otherwise shift the rest).
+    if len(joined) == len(texts) and all(t[:1] == x[:1] for t, x in zip(joined, texts, strict=True)):
+        return list(joined)
     out: list[str | None] = []
     for text in texts:
         terms = analyze(text)
@@ -411,7 +468,8 @@ def _snap(
         if not term:
             continue
         if term in lexicon:
-            score = cost - PRIOR_WEIGHT * lexicon.prior(term)
+            cut = max(len(text) - len(term), 0) * STEM_CUT_PENALTY
+            score = cost + cut - PRIOR_WEIGHT * lexicon.prior(term)
             if score < scores.get(term, math.inf):
                 scores[term] = score
                 surfaces[term] = text
@@ -457,7 +515,10 @@ def _read_romanized(word: str, lexicon: Lexicon, analyze: Callable[[str], list[s
     if terms[0] == latin_term:
         return Reading(word, word, tuple(terms), True)
     # Show a spelling that analyzes to the term (a stem may not be a word a reader knows).
-    return Reading(word, surfaces.get(terms[0], terms[0]), tuple(terms), True)
+    surface = surfaces.get(terms[0], terms[0])
+    if analyze(surface) != [terms[0]]:
+        surface = terms[0]
+    return Reading(word, surface, tuple(terms), True)
 
 
 def _read_number(word: str, lexicon: Lexicon, analyze: Callable[[str], list[str]]) -> Reading:
