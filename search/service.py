@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from whoosh import query as Q
-from whoosh import scoring
 
 from search.analysis import bangla_analyzer, is_stopword
 from search.analysis.tokenizer import word_spans
@@ -245,11 +244,15 @@ def _dhaka_minutes(day: date, end: bool) -> int:
 
 
 class _Held:
-    """A searcher and the per-document columns that filters, facets and sorting read."""
+    """One generation's searcher, term caches and the per-document columns that filters, facets
+    and sorting read, shared by all server threads. Whoosh's readers seek shared file handles, so
+    reads go through `lock`; the work is pure Python and holds the GIL anyway, so serving threads
+    lose no parallelism by it (more processes give more)."""
 
     def __init__(self, generation: str, searcher):
         self.generation = generation
         self.searcher = searcher
+        self.lock = threading.RLock()
         reader = searcher.reader()
         self.scorer = TermScorer(reader, list(reader.leaf_readers()))
         self.columns = {
@@ -267,8 +270,7 @@ class SearchService:
         self._lock = threading.Lock()
         self._pointer_stamp: tuple | None = None
         self._generation: Generation | None = None
-        self._index = None
-        self._local = threading.local()
+        self._current: _Held | None = None
 
     # --- the live generation ---------------------------------------------------------------
 
@@ -279,35 +281,33 @@ class SearchService:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def _live(self):
-        stamp = self._pointer()
-        if stamp != self._pointer_stamp or self._index is None:
-            with self._lock:
-                if stamp != self._pointer_stamp or self._index is None:
-                    gen = current_generation(self.root)  # raises IndexMissing / IndexCorrupt
-                    ix = open_generation(gen)
-                    self._generation, self._index, self._pointer_stamp = gen, ix, stamp
-        return self._generation, self._index
-
     def _held(self) -> _Held:
-        """This thread's searcher over the live generation, reused across requests."""
-        gen, ix = self._live()
-        held = getattr(self._local, "held", None)
-        if held is None or held.generation != gen.name:
-            if held is not None:
-                held.searcher.close()
-            searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2, title_B=0.5))
-            self._local.held = held = _Held(gen.name, searcher)
+        """The live generation's shared state, reopened when CURRENT changes (one stat a call)."""
+        stamp = self._pointer()
+        held = self._current
+        if held is None or stamp != self._pointer_stamp:
+            with self._lock:
+                if self._current is None or stamp != self._pointer_stamp:
+                    gen = current_generation(self.root)  # raises IndexMissing / IndexCorrupt
+                    if self._current is None or self._current.generation != gen.name:
+                        searcher = open_generation(gen).searcher()
+                        # Threads still answering from the old generation keep their reference;
+                        # its files close when the last of them lets go.
+                        self._current = _Held(gen.name, searcher)
+                        self._generation = gen
+                    self._pointer_stamp = stamp
+                held = self._current
         return held
 
     def searcher(self):
         return self._held().searcher
 
     def health(self) -> dict:
-        gen, _ = self._live()
+        held = self._held()
+        gen = self._generation
         return {
             "status": "ok",
-            "documents": self.searcher().doc_count(),
+            "documents": held.searcher.doc_count(),
             "built_at": gen.built_at,
             "generation": gen.name,
         }
@@ -318,6 +318,12 @@ class SearchService:
         started = time.perf_counter()
         planned = plan(parse_query(req.q))
         held = self._held()
+        with held.lock:
+            answer = self._search(req, planned, held)
+        answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        return answer
+
+    def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
         col = held.columns
 
         if planned.empty:
@@ -372,7 +378,6 @@ class SearchService:
             },
             "suggestion": None,
         }
-        answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
     def _unit_scores(self, term: Term, held: _Held) -> dict[int, float]:
@@ -466,8 +471,9 @@ class SearchService:
     # --- articles --------------------------------------------------------------------------
 
     def article(self, article_id: str) -> dict | None:
-        searcher = self.searcher()
-        fields = searcher.document(id=article_id)
+        held = self._held()
+        with held.lock:
+            fields = held.searcher.document(id=article_id)
         if fields is None:
             return None
         return {

@@ -111,8 +111,7 @@ def _date_param(name: str, what: str) -> dict:
         "name": name,
         "in": "query",
         "required": False,
-        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ "
-        "or ১২/০৯/২০২৩.",
+        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ or ১২/০৯/২০২৩.",
         "schema": {"type": "string"},
     }
 
