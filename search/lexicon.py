@@ -105,13 +105,15 @@ def canonical(text: str) -> str:
 
 def fold(term: str) -> str:
     """The spelling a term is compared by: confusable letters and signs folded together."""
-    return canonical(term).translate(_FOLD_TABLE)
+    # ঙ্ক and ংক: once ঙ folds to ং, the hasanta after it has nothing to join.
+    return canonical(term).translate(_FOLD_TABLE).replace("\u0982\u09cd", "\u0982")
 
 
 # Phala: ya and ba after hasanta mostly change the vowel or double the consonant in speech;
 # romanized spellings show them as doubled letters, a, w, or not at all, so keys drop them.
-# ba after ম or ব is a real b (লম্বা lomba, আব্বা abba) and stays.
-_PHALA = re.compile("\u09cd\u09af|(?<![\u09ae\u09ac])\u09cd\u09ac")
+# ba after ম or ব is a real b (লম্বা lomba, আব্বা abba) and stays; after র the hasanta is a
+# reph over a full ব or য (নির্বাচন nirbachon, কার্য karjo), which stay too.
+_PHALA = re.compile("(?<!\u09b0)\u09cd\u09af|(?<![\u09ae\u09ac\u09b0])\u09cd\u09ac")
 
 # Loose key: the skeleton plus the vowels readers type reliably (i, u, e). a/o are dropped: o is
 # both the unwritten inherent vowel and ো, a is both া and the inherent vowel (nirbachan).
