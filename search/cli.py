@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -300,8 +301,17 @@ def serve(index_dir: str, host: str, port: int, threads: int) -> None:
         click.echo(f"warning: {exc}", err=True)
         click.echo("The API answers 503 until an index is built.", err=True)
     app = create_app({"INDEX_DIR": index_dir})
+    # Build the vocabulary for romanized queries and suggestions before the first reader needs it.
+    threading.Thread(target=_warm, args=(app,), daemon=True).start()
     click.echo(f"Listening on http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads, ident="sandhan")
+
+
+def _warm(app) -> None:
+    try:
+        app.extensions["sandhan"].warm()
+    except Exception:  # no index yet: the first request says so
+        pass
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from search.analysis import bangla_analyzer, is_stopword
+from search.analysis import analyze, bangla_analyzer, is_stopword
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
 from search.dates import parse_date
@@ -30,8 +30,11 @@ from search.index import (
     minutes,
     open_generation,
 )
-from search.query import ParsedQuery, parse_query
+from search.lexicon import Lexicon
+from search.lexicon import suggest as did_you_mean
+from search.query import ParsedQuery, clean, parse_query
 from search.ranking import TermScorer
+from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
 
 SORTS = ("relevance", "newest", "oldest")
@@ -43,6 +46,8 @@ TEXT_FIELDS = ("title", "body", "lead")
 PROXIMITY_DEPTH = int(os.environ.get("SANDHAN_PROXIMITY_DEPTH", 50))
 PHRASE_DEPTH = int(os.environ.get("SANDHAN_PHRASE_DEPTH", 300))
 PROXIMITY_WEIGHT = float(os.environ.get("SANDHAN_PROXIMITY_WEIGHT", 1.0))
+# Below this many results, did-you-mean looks for a better spelling of the query.
+SUGGEST_BELOW = 3
 FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
 
 
@@ -206,8 +211,18 @@ class PlannedQuery:
         return not self.terms and not self.phrases
 
 
-def plan(parsed: ParsedQuery) -> PlannedQuery:
-    analyzed = [(c, analyze_units(" ".join(c.words))) for c in parsed.clauses]
+def plan(parsed: ParsedQuery, readings: dict[str, Reading] | None = None) -> PlannedQuery:
+    """The engine-neutral plan of a parsed query; `readings` gives the Bangla terms of
+    romanized words (see `search.romanize`)."""
+    readings = readings or {}
+
+    def units_of(clause) -> list[Unit]:
+        if len(clause.words) == 1 and clause.words[0] in readings:
+            terms = readings[clause.words[0]].terms
+            return [Unit(tuple(terms), False)] if terms else []
+        return analyze_units(" ".join(clause.words))
+
+    analyzed = [(c, units_of(c)) for c in parsed.clauses]
     # Stopwords are dropped from word clauses unless the query has nothing else.
     all_stop = all(u.stopword for c, us in analyzed if not c.exclude for u in us)
     planned = PlannedQuery([], [], [], set())
@@ -255,10 +270,25 @@ class _Held:
         self.lock = threading.RLock()
         reader = searcher.reader()
         self.scorer = TermScorer(reader, list(reader.leaf_readers()))
+        self._lexicon: Lexicon | None = None
         self.columns = {
             name: list(reader.column_reader(name))
             for name in ("published_min", "oldest_key", "desk", "month")
         }
+
+    def lexicon(self) -> Lexicon:
+        """The analyzed vocabulary of title and body with document frequencies, built on first use
+        (a few seconds at 5,000 articles): romanized queries and did-you-mean snap to it."""
+        with self.lock:
+            if self._lexicon is None:
+                df: dict[str, int] = {}
+                reader = self.searcher.reader()
+                for fieldname in ("title", "body"):
+                    for raw, info in reader.iter_field(fieldname):
+                        term = raw.decode("utf-8")
+                        df[term] = max(df.get(term, 0), info.doc_frequency())
+                self._lexicon = Lexicon.from_terms(df.items())
+            return self._lexicon
 
 
 class SearchService:
@@ -316,12 +346,64 @@ class SearchService:
 
     def search(self, req: SearchRequest) -> dict:
         started = time.perf_counter()
-        planned = plan(parse_query(req.q))
+        parsed = parse_query(req.q)
         held = self._held()
         with held.lock:
+            readings, interpreted = self._read_romanized(parsed, held)
+            planned = plan(parsed, readings)
             answer = self._search(req, planned, held)
+            answer["interpreted_query"] = interpreted
+            if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted:
+                answer["suggestion"] = did_you_mean(req.q, held.lexicon(), analyze)
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
+
+    def _read_romanized(self, parsed: ParsedQuery, held: _Held) -> tuple[dict[str, Reading], str | None]:
+        """Bangla readings of the query's Latin words, and the query as interpreted (or None)."""
+        words = [w for c in parsed.clauses for w in c.words]
+        if not any(is_romanized(w) for w in words):
+            return {}, None
+        interpretation = interpret(" ".join(words), held.lexicon(), analyze)
+        readings = {r.source: r for r in interpretation.words if r.romanized}
+        return readings, (interpretation.text if interpretation.changed else None)
+
+    def suggest(self, prefix: str, limit: int = 8) -> dict:
+        """Search-as-you-type: completions of the last word from the index vocabulary (kept as
+        typed up to a trailing hasanta or vowel sign), then titles holding them."""
+        words = clean(prefix).split()
+        answer: dict = {"query": prefix, "suggestions": []}
+        if not words or is_romanized(words[-1]):
+            return answer
+        held = self._held()
+        with held.lock:
+            completions = held.lexicon().complete(words[-1], limit=limit)
+            head = " ".join(words[:-1])
+            answer["suggestions"] = [
+                {"text": f"{head} {term}".strip(), "kind": "term"} for term in completions[: limit // 2 or 1]
+            ]
+            docs: dict[int, tuple[int, float]] = {}
+            head_units = [Term(u, ("title",)) for u in analyze_units(head)] if head else []
+            for term in completions[:3]:
+                for d, sc in held.scorer.scores("title", term).items():
+                    c, total = docs.get(d, (0, 0.0))
+                    docs[d] = (max(c, 1), total + sc)
+            for unit_term in head_units:
+                for d, sc in self._unit_scores(unit_term, held).items():
+                    if d in docs:
+                        c, total = docs[d]
+                        docs[d] = (c + 1, total + sc)
+            for d, _ in heapq.nlargest(
+                limit - len(answer["suggestions"]), docs.items(), key=lambda kv: kv[1]
+            ):
+                fields = held.searcher.stored_fields(d)
+                answer["suggestions"].append(
+                    {"text": fields["title"], "kind": "title", "url": f"/articles/{fields['id']}"}
+                )
+        return answer
+
+    def warm(self) -> None:
+        """Open the live generation and build its lexicon now rather than on the first query."""
+        self._held().lexicon()
 
     def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
         col = held.columns

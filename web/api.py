@@ -17,6 +17,11 @@ def search():
     return jsonify(service().search(parse_request(request.args)))
 
 
+@bp.get("/api/suggest")
+def suggest():
+    return jsonify(service().suggest(request.args.get("q", "")[:200]))
+
+
 @bp.get("/api/articles/<article_id>")
 def article(article_id: str):
     found = service().article(article_id)

@@ -94,6 +94,25 @@ _ARTICLE = {
         "related": {"type": "array", "items": {"type": "object"}},
     },
 }
+_SUGGESTIONS = {
+    "type": "object",
+    "required": ["query", "suggestions"],
+    "properties": {
+        "query": {"type": "string"},
+        "suggestions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["text", "kind"],
+                "properties": {
+                    "text": {"type": "string"},
+                    "kind": {"enum": ["term", "title"]},
+                    "url": {"type": "string"},
+                },
+            },
+        },
+    },
+}
 _HEALTH = {
     "type": "object",
     "required": ["status", "documents", "built_at"],
@@ -180,6 +199,25 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Completions for search-as-you-type: vocabulary terms, then titles",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": "What the reader has typed so far.",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("Suggestions", "Completions"),
+                        "503": _json("Error", "No usable index"),
+                    },
+                }
+            },
             "/api/articles/{id}": {
                 "get": {
                     "operationId": "article",
@@ -212,6 +250,7 @@ def openapi_document() -> dict:
                 "SearchResponse": _SEARCH,
                 "Article": _ARTICLE,
                 "Health": _HEALTH,
+                "Suggestions": _SUGGESTIONS,
             }
         },
     }
