@@ -1,7 +1,6 @@
-"""Light inflectional stemmer for Bangla: strips case, plural, classifier, emphatic and common verb
-endings from a normalized word, by rules with guards plus a corpus-derived table of exceptions.
+"""Light inflectional stemmer for Bangla: case, plural, classifier, emphatic and verb endings.
 
-Input must already be normalized (`normalize_text`): য় is YA + NUKTA, word-final ৎ is ত.
+Suffix rules with guards, then a corpus-derived override table; input is `normalize_text` output.
 """
 
 from __future__ import annotations
@@ -11,6 +10,8 @@ from functools import lru_cache
 from importlib import resources
 
 from whoosh.analysis import Filter, Token
+
+from search.analysis.stopwords import STOPWORDS
 
 NUKTA = "\u09bc"
 YYA = "\u09af\u09bc"  # য় as normalize_text writes it: YA + NUKTA
@@ -47,8 +48,7 @@ SUFFIXES: list[tuple[str, str, int]] = [
     ("টি", ANY, 2),  # -টি classifier (সংগঠনটি)
     ("টা", ANY, 2),  # -টা classifier, colloquial (কতোটা)
     ("টো", ANY, 2),  # -টো classifier, colloquial
-    ("খানা", ANY, 2),  # -খানা classifier (বইখানা)
-    ("খানি", ANY, 2),  # -খানি classifier
+    # No -খানা/-খানি: rare as classifiers in news, common as the end of a word (কারখানা).
     # Case endings.
     ("\u09c7র", CONSONANT, 2),  # -এর genitive after a consonant (পুতিনের)
     ("র", BEFORE_GENITIVE_R, 2),  # -র genitive after a vowel (ঢাকার, ভিডিওর)
@@ -123,15 +123,23 @@ def _load_overrides() -> dict[str, str]:
 OVERRIDES = _load_overrides()
 
 
-def strip_once(word: str) -> str:
-    """One rule application: the word without its longest fitting suffix, or the word itself."""
+# Suffixes that end a word or come before an emphatic particle only: the plural -রা is itself
+# a case, so রা before another ending belongs to the stem (মধ্যরাতে is মধ্যরাত + -এ, not -রা -তে).
+OUTERMOST = frozenset({"রা", "\u09c7রা"})
+EMPHATIC = frozenset({"ও", "ই"})
+
+
+def strips(word: str, inner: bool = False) -> Iterator[tuple[str, str]]:
+    """Every (stem, suffix) one rule allows on `word`, longest suffix first. `inner`: a suffix other
+    than an emphatic particle was already stripped from the word."""
     for suffix, after, min_letters in SUFFIXES:
         if len(word) > len(suffix) and word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            cls = _ending_class(stem)
-            if cls and cls in after and _letters(stem) >= min_letters:
-                return stem
-    return word
+            if inner and suffix in OUTERMOST:
+                continue
+            rest = word[: -len(suffix)]
+            cls = _ending_class(rest)
+            if cls and cls in after and _letters(rest) >= min_letters:
+                yield rest, suffix
 
 
 @lru_cache(maxsize=200_000)
@@ -139,13 +147,17 @@ def stem(word: str, use_overrides: bool = True) -> str:
     """The stem of a normalized Bangla word; other words come back unchanged."""
     if not word or not ("\u0980" <= word[0] <= "\u09ff"):
         return word
+    inner = False
     for _ in range(4):  # at most verb/plural + case + emphatic, and one more for -র after -এর
+        if word in STOPWORDS:  # a function word, maybe inflected: আমরাও is আমরা, not আম
+            break
         if use_overrides and word in OVERRIDES:
             return OVERRIDES[word]
-        shorter = strip_once(word)
-        if shorter == word:
+        step = next(strips(word, inner), None)
+        if step is None:
             break
-        word = shorter
+        word, suffix = step
+        inner = inner or suffix not in EMPHATIC
     return word
 
 
