@@ -9,59 +9,17 @@ project's own reader, index and search function (see ../shared/eval/README.md fo
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
-import json
 import statistics
 import sys
-import time
-from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO))
 
+from search.evaluate import evaluate, syndicated_groups  # noqa: E402
 from search.index import rebuild  # noqa: E402
-from search.service import SearchService, parse_request  # noqa: E402
-
-
-def syndicated_groups(manifest: Path) -> dict[str, set[str]]:
-    """Article id → ids whose body is the same text (a syndicated copy counts as the target)."""
-    by_hash: dict[str, set[str]] = defaultdict(set)
-    ids_hash = {}
-    for line in manifest.open(encoding="utf-8"):
-        d = json.loads(line)
-        if not d.get("valid"):
-            continue
-        text = " ".join(" ".join(d["paragraphs"]).split())
-        h = hashlib.sha1(text.encode()).hexdigest()
-        by_hash[h].add(d["id"])
-        ids_hash[d["id"]] = h
-    return {i: by_hash[h] for i, h in ids_hash.items()}
-
-
-def evaluate(service: SearchService, queries: Path, groups: dict[str, set[str]], verbose: bool):
-    per_type: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    latencies = []
-    misses = []
-    with queries.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            args = {"q": row["query"], "per_page": "10"}
-            if row.get("date_from"):
-                args["from"], args["to"] = row["date_from"], row["date_to"]
-            t0 = time.perf_counter()
-            answer = service.search(parse_request(args))
-            latencies.append((time.perf_counter() - t0) * 1000)
-            targets = groups.get(row["target_id"], {row["target_id"]})
-            rank = next((i for i, r in enumerate(answer["results"], 1) if r["id"] in targets), None)
-            per_type[row["type"]].append((1 / rank if rank else 0.0, 1.0 if rank else 0.0))
-            if rank != 1:
-                misses.append((row["qid"], rank, row["query"], answer.get("interpreted_query")))
-    if verbose:
-        for m in misses:
-            print("miss", *m)
-    return per_type, latencies
+from search.service import SearchService  # noqa: E402
 
 
 def main() -> None:

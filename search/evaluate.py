@@ -1,0 +1,64 @@
+"""Known-item evaluation as ../shared/eval/README.md defines it: MRR@10 and Recall@10 per query type.
+
+Used by `bench/eval_dev.py` (by hand, any index) and `tests/test_quality.py` (CI, the shared corpus).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from search.service import SearchService, parse_request
+
+
+def syndicated_groups(manifest: Path) -> dict[str, set[str]]:
+    """Article id → ids whose body is the same text (a syndicated copy counts as the target)."""
+    by_hash: dict[str, set[str]] = defaultdict(set)
+    ids_hash = {}
+    for line in manifest.open(encoding="utf-8"):
+        d = json.loads(line)
+        if not d.get("valid"):
+            continue
+        text = " ".join(" ".join(d["paragraphs"]).split())
+        h = hashlib.sha1(text.encode()).hexdigest()
+        by_hash[h].add(d["id"])
+        ids_hash[d["id"]] = h
+    return {i: by_hash[h] for i, h in ids_hash.items()}
+
+
+def evaluate(service: SearchService, queries: Path, groups: dict[str, set[str]], verbose: bool):
+    per_type: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    latencies = []
+    misses = []
+    with queries.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            args = {"q": row["query"], "per_page": "10"}
+            if row.get("date_from"):
+                args["from"], args["to"] = row["date_from"], row["date_to"]
+            t0 = time.perf_counter()
+            answer = service.search(parse_request(args))
+            latencies.append((time.perf_counter() - t0) * 1000)
+            targets = groups.get(row["target_id"], {row["target_id"]})
+            rank = next((i for i, r in enumerate(answer["results"], 1) if r["id"] in targets), None)
+            per_type[row["type"]].append((1 / rank if rank else 0.0, 1.0 if rank else 0.0))
+            if rank != 1:
+                misses.append((row["qid"], rank, row["query"], answer.get("interpreted_query")))
+    if verbose:
+        for m in misses:
+            print("miss", *m)
+    return per_type, latencies
+
+
+def summary(per_type: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Type (and "ALL") → (MRR@10, R@10)."""
+    out = {
+        t: (statistics.mean(s[0] for s in v), statistics.mean(s[1] for s in v)) for t, v in per_type.items()
+    }
+    every = [s for v in per_type.values() for s in v]
+    out["ALL"] = (statistics.mean(s[0] for s in every), statistics.mean(s[1] for s in every))
+    return out

@@ -1,0 +1,47 @@
+"""Ranking quality on the shared development set, over an index of the whole shared corpus.
+
+A change that costs quality below the bar fails here; `bench/eval_dev.py` prints the full table.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from search.evaluate import evaluate, summary, syndicated_groups
+from search.service import SearchService
+
+# Type → minimum MRR@10: the analysis issue's bar — overall 0.95, morph 0.85, unicode 1.00, and
+# every type within one query (0.025) of the best peer engine of ../shared/eval/README.md.
+FLOORS = {
+    "ALL": 0.95,
+    "title": 0.975,
+    "keywords": 0.965,
+    "morph": 0.85,
+    "unicode": 1.0,
+    "digits": 0.935,
+    "body": 0.825,
+    "datefilter": 0.945,
+}
+
+
+@pytest.fixture(scope="module")
+def groups(shared_corpus):
+    return syndicated_groups(shared_corpus / "manifest.jsonl")
+
+
+def test_known_item_queries(corpus_index, shared_corpus, groups):
+    per_type, _ = evaluate(
+        SearchService(corpus_index), shared_corpus.parent / "eval" / "queries_dev.tsv", groups, verbose=False
+    )
+    scores = summary(per_type)
+    print({t: round(m, 3) for t, (m, _) in scores.items()})
+    below = {t: round(scores[t][0], 3) for t, floor in FLOORS.items() if scores[t][0] < floor}
+    assert not below, f"MRR@10 under the floor: {below}"
+
+
+def test_romanized_queries(corpus_index, shared_corpus, groups):
+    queries = shared_corpus.parent / "eval" / "queries_banglish_dev.tsv"
+    per_type, _ = evaluate(SearchService(corpus_index), queries, groups, verbose=False)
+    mrr = summary(per_type)["ALL"][0]
+    print("banglish MRR@10", round(mrr, 3))
+    assert mrr >= 0.80
