@@ -96,10 +96,12 @@ DEFAULT_COST = 1.0
 
 
 def canonical(text: str) -> str:
-    """NFC, with nukta letters composed to one character and joiners removed."""
-    text = unicodedata.normalize("NFC", text)
-    for decomposed, composed in COMPOSE:
-        text = text.replace(decomposed, composed)
+    """NFC, with the three nukta letters composed to one character each."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\u09bc" in text:
+        for decomposed, composed in COMPOSE:
+            text = text.replace(decomposed, composed)
     return text
 
 
@@ -146,8 +148,11 @@ for _table in (_SKELETON_TABLE, _LOOSE_TABLE):
 _GEMINATE = re.compile(r"([a-z])\+(?=\1)")
 
 
+_BANGLA_CHAR = re.compile("[\u0980-\u09ff]")
+
+
 def _is_latin(text: str) -> bool:
-    return not any("\u0980" <= ch <= "\u09ff" for ch in text)
+    return _BANGLA_CHAR.search(text) is None
 
 
 def skeleton(term: str) -> str:

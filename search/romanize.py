@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -268,7 +268,7 @@ GROUP_COST = 0.1  # each letter group costs a little, so kh reads as খ before 
 UNKNOWN_COST = 1.0  # a character no rule reads is dropped
 
 BEAM = 24  # partial spellings kept per position
-CANDIDATES = 40  # spellings handed to snapping
+CANDIDATES = 32  # spellings handed to snapping
 CANDIDATES_CHEAPEST = 16  # of those, taken by cost alone; the rest one per new loose key
 
 
@@ -385,7 +385,7 @@ def transliterate(word: str) -> list[str]:
 
 # Snapping: a candidate's score is its transliteration cost, plus how far the vocabulary term is
 # from it, minus a prior for common terms (a reader most likely means the word news uses).
-PRIOR_WEIGHT = 1.0  # prior runs 0..1 on log document frequency
+PRIOR_WEIGHT = 1.3  # prior runs 0..1 on log document frequency
 LOOSE_PENALTY = 0.4  # the term shares only the loose key with a candidate (o/a, hasanta, phala)
 NEIGHBOUR_PENALTY = 0.8  # the loose key is one i/u/e vowel away (heru for হিরু)
 DISTANCE_WEIGHT = 0.5  # per unit of weighted edit distance between candidate and term
@@ -398,6 +398,8 @@ BUCKET_LIMIT = 25  # most frequent terms taken from one loose-key bucket
 REFINE = 12  # best pre-scored loose hits whose edit distance is computed
 ALTERNATIVE_MARGIN = 0.35  # other terms within this of the best are ORed in
 MAX_ALTERNATIVES = 3
+COMPOUND_MAX_SCORE = 2.0  # a joined reading must be about as good as a plain word's
+COMPOUND_PARTS = 4  # spellings of each word glued when looking for a compound
 FREQUENT_LATIN_DF = 20  # a Latin word this common in the index is kept as it is, alone
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+|[\u0980-\u09ff\u200c\u200d]+")
@@ -456,10 +458,14 @@ def snap(word: str, lexicon: Lexicon, analyze: Callable[[str], list[str]]) -> li
 
 
 def _snap(
-    word: str, lexicon: Lexicon, analyze: Callable[[str], list[str]]
+    word: str,
+    lexicon: Lexicon,
+    analyze: Callable[[str], list[str]],
+    candidates: tuple[tuple[str, float], ...] | None = None,
 ) -> tuple[list[tuple[str, float]], dict[str, str]]:
     """`snap`, plus for terms spelled exactly by a candidate the candidate (a surface form)."""
-    candidates = transliterations(word)
+    if candidates is None:
+        candidates = transliterations(word)
     analyzed = _analyze_each([text for text, _cost in candidates], analyze)
     scores: dict[str, float] = {}
     surfaces: dict[str, str] = {}
@@ -544,4 +550,28 @@ def interpret(query: str, lexicon: Lexicon, analyze: Callable[[str], list[str]])
             readings.append(_read_number(word, lexicon, analyze))
         else:
             readings.append(Reading(word, word, tuple(analyze(word)), False))
+    _add_compounds(readings, lexicon, analyze)
     return Interpretation(query, tuple(readings))
+
+
+def _add_compounds(readings: list[Reading], lexicon: Lexicon, analyze: Callable[[str], list[str]]) -> None:
+    """Two romanized words that Bangla writes as one (chhatro jonota ছাত্রজনতা, chhera fata
+    ছেঁড়াফাটা): the joined term, when the index has it, is ORed into both words."""
+    for i in range(len(readings) - 1):
+        first, second = readings[i], readings[i + 1]
+        if not (first.romanized and second.romanized and first.terms and second.terms):
+            continue
+        # The cheapest spellings of each word, glued: cheaper than reading the joined word anew.
+        glued = sorted(
+            (a + b, cost_a + cost_b)
+            for a, cost_a in transliterations(first.source)[:COMPOUND_PARTS]
+            for b, cost_b in transliterations(second.source)[:COMPOUND_PARTS]
+        )
+        glued.sort(key=lambda pair: pair[1])
+        ranked = _snap(first.source + second.source, lexicon, analyze, tuple(glued))[0]
+        if not ranked or ranked[0][1] > COMPOUND_MAX_SCORE:
+            continue
+        joined = ranked[0][0]
+        for j in (i, i + 1):
+            if joined not in readings[j].terms:
+                readings[j] = replace(readings[j], terms=(*readings[j].terms, joined))
