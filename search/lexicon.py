@@ -45,6 +45,9 @@ FOLDS = {
     "\u0999": "\u0982",  # ঙ → ং: ঙ্ক and ংক are both written
 }
 _FOLD_TABLE = str.maketrans(FOLDS)
+# য inside a word and not after a hasanta is mostly য় typed without its nukta
+# (বিশ্ববিদ্যালযের); the few real ones (অযথা) are prefixed words. Suggestions try the য় spelling.
+_BARE_YA = re.compile("(?<=[\u0980-\u09cc\u09ce-\u09ff])\u09af(?!\u09bc)")
 
 # Skeleton classes: consonants that a romanized spelling cannot tell apart share a class, so a
 # word and its variants land in one bucket. Vowels, signs and hasanta are dropped.
@@ -368,7 +371,11 @@ def _suggest_word(word: str, lexicon: Lexicon, analyze: Callable[[str], list[str
     term = terms[0]
     have = lexicon.df(term)
     best = None
-    for candidate, d in lexicon.near(term, SUGGEST_MAX_DISTANCE):
+    with_nukta = _BARE_YA.sub("\u09af\u09bc", term)
+    neighbours = lexicon.near(term, SUGGEST_MAX_DISTANCE)
+    if with_nukta != term:
+        neighbours = [(with_nukta, 0.0), *lexicon.near(with_nukta, SUGGEST_MAX_DISTANCE), *neighbours]
+    for candidate, d in neighbours:
         if candidate == term:
             continue
         df = lexicon.df(candidate)

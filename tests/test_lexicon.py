@@ -164,6 +164,7 @@ def test_near_finds_folded_spellings(lexicon: Lexicon) -> None:
         ("পুলিস", "পুলিশ", "স for শ"),
         ("নির্বাচণ", "নির্বাচন", "ণ for ন"),
         ("নির্বাচোন", "নির্বাচন", "one more edit: a vowel sign too many"),
+        ("বিশ্ববিদ্যালয", "বিশ্ববিদ্যালয়", "য typed for য়"),
         ("পুলিসের কাছে", "পুলিশের কাছে", "only the misspelled word changes"),
     ],
 )
