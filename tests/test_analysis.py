@@ -46,6 +46,7 @@ NORMALIZATION = [
     ("word-final khanda ta is ta", "সাক্ষাৎ", "সাক্ষাত"),
     ("word-final TA+HASANTA is ta", "সাক্ষাত্", "সাক্ষাত"),
     ("khanda ta inside a word stays", "উৎপাদন", "উৎপাদন"),
+    ("initial এ্যা is অ্যা", "এ্যাডভোকেট", "অ্যাডভোকেট"),
     ("Bangla digits are ASCII", "২০২৩", "2023"),
     ("grouping commas leave numbers", "১,২৫,০০০", "125000"),
     ("decimal point stays", "১২.৫", "12.5"),

@@ -57,6 +57,9 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile("\u09ce(?![\u0980-\u09ff])"), "\u09a4"),
     # Word-final TA + HASANTA is the same khanda ta (সাক্ষাত্), so the same TA.
     (re.compile("\u09a4\u09cd(?![\u0980-\u09ff])"), "\u09a4"),
+    # E + HASANTA + YA (এ্যা) is an old spelling of A + HASANTA + YA (অ্যা) for the English /æ/
+    # (এ্যাডভোকেট, অ্যাডভোকেট); nothing else starts that way.
+    (re.compile("(?<![\u0980-\u09ff])\u098f\u09cd\u09af"), "\u0985\u09cd\u09af"),
     # Grouping commas inside a number (১,২৫,০০০): readers type 125000.
     (re.compile(r"(?<=\d),(?=\d)"), ""),
 ]
