@@ -144,7 +144,7 @@ def strips(word: str, inner: bool = False) -> Iterator[tuple[str, str]]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, use_overrides: bool = True) -> str:
-    """The stem of a normalized Bangla word; other words come back unchanged."""
+    """The stem of a normalized Bangla word; other words and stopwords come back unchanged."""
     if not word or not ("\u0980" <= word[0] <= "\u09ff"):
         return word
     inner = False
