@@ -2,6 +2,9 @@
 
 Builds a Lexicon from the corpus manifest, interprets each query and scores term overlap with the
 target's title, a proxy MRR@10 over the manifest, and MRR@10 through `search.service` when present.
+
+    .venv/bin/python bench/banglish_eval.py -v --index bench/out/eval-index
+    .venv/bin/python bench/banglish_eval.py --queries heldout --index bench/out/eval-index
 """
 
 from __future__ import annotations
@@ -32,6 +35,41 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 TOKEN = re.compile(r"[\u0980-\u09ffA-Za-z0-9\u200c\u200d]+")
 PROXY_SUFFIX = 4  # proxy ranking: a term matches a token that extends it by this many letters
 TITLE_BOOST = 2.0  # as in the shared baselines
+
+# Romanized queries written by hand (not generated) for 30 random other articles of the corpus:
+# a second set, to check that tuning on the 20 dev queries carries over. (target id, query)
+HELDOUT = [
+    ("2652_7f7d4e0a4d6362e9", "gofargaon odhokkho deldhuar prodhan shikkhok oposaron"),
+    ("1235_3ba398e0a040a090", "chottogram chintai italy nari alokchitro shilpi"),
+    ("3234_5953e31c24ce86bd", "gom pachar obhijog nusrat post"),
+    ("0395_0a65ffb35a0f0077", "jebu jaima rahman golpo"),
+    ("0593_6d76226f4fe2fc5f", "bollywood taroka social media barta"),
+    ("4389_48de3239de4f559c", "google website lekha pora jabe"),
+    ("0771_1f40a0f62b57ac86", "messi 10 number jersey obosor"),
+    ("2995_88e893b61746dc76", "pushtihinota nimno moddhom ay manush"),
+    ("4774_ba882abbe620a0e4", "drobbomullo urdhogoti hotel restora bikri"),
+    ("0475_659339a35c7bb674", "ghono kuasha launch cholachol bondho"),
+    ("4156_e188a62f87924a0b", "pakistan afghanistan favourite match"),
+    ("1758_d3fd409a82e9a5cb", "chhatro jonota moncho kormi proshno"),
+    ("0307_3e7135f776bfecb4", "khaleda zia sabek prodhanmontri"),
+    ("0704_3ca233511c0bb1f0", "ronaldo portugal mayer jonmodin upohar"),
+    ("3552_48c7ec05710a4d4f", "la liga april sera yamal itihash"),
+    ("3425_7df6a03651e401d2", "bina mulle boi chahida fuliye fapiye"),
+    ("0572_88d373e2fe9c8168", "hamza haowa bodol probashi milonmela"),
+    ("1971_a403a1503403e94c", "adani shompod boro dhosh"),
+    ("0743_42bd2723eb773f75", "kolabagan math nirbachoni jonosobha awami league"),
+    ("4514_6a0e89db40dfeed3", "ssc fol kal janben"),
+    ("3477_32805b76725fdcf0", "sorner dam boro poton"),
+    ("0484_e9beab890cf0229f", "monju jamaat liakat nirbachon sore daralen"),
+    ("4632_c190e07da5de03b3", "mujib joriye dhore kede fela chele porichoy"),
+    ("1014_00dda716fb046486", "dokkhin korea birodhi neta churikaghat"),
+    ("1828_a179ebcb8a68b3e2", "ontorbortikalin sorkar protyasha"),
+    ("4775_141dfe28dda43baf", "kreta dombondho upokrom"),
+    ("0506_9874e593b4aeea9c", "tasnim jara ncp podottag tajnuva jabin"),
+    ("4727_d5722013da13a882", "messi opoman post ronaldo"),
+    ("4796_60a3cf444e6aa0c8", "saudi arab prodhanmontri rowna"),
+    ("3249_9e7876304b4473e8", "rabi urdu bibhag niyog oniyom medhabi"),
+]
 
 
 def standin_analyze(text: str) -> list[str]:
@@ -174,7 +212,12 @@ def engine_mrr(index: Path, queries: list[dict], analyze: Callable[[str], list[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--queries", type=Path, default=SHARED / "eval/queries_banglish_dev.tsv")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        default=SHARED / "eval/queries_banglish_dev.tsv",
+        help="a queries TSV, or `heldout` for the hand-written set in this file",
+    )
     parser.add_argument("--manifest", type=Path, default=SHARED / "corpus/manifest.jsonl")
     parser.add_argument("--analyzer", choices=("auto", "standin", "engine"), default="auto")
     parser.add_argument("--pad-to", type=int, default=100_000, help="pad the vocabulary to N terms")
@@ -190,8 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     lexicon, docs = build_lexicon(articles, analyze, args.pad_to)
     build_s = time.perf_counter() - started
     postings = build_postings(docs)
-    with args.queries.open(encoding="utf-8") as fh:
-        queries = list(csv.DictReader(fh, delimiter="\t"))
+    if str(args.queries) == "heldout":
+        queries = [
+            {"qid": f"heldout-{i:03d}", "target_id": target, "query": query}
+            for i, (target, query) in enumerate(HELDOUT, 1)
+        ]
+    else:
+        with args.queries.open(encoding="utf-8") as fh:
+            queries = list(csv.DictReader(fh, delimiter="\t"))
     print(f"analyzer: {analyzer_name}; lexicon {len(lexicon):,} terms built in {build_s:.1f} s")
 
     # The lexicon lives as long as the index: keep the collector from walking it on every query.

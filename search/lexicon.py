@@ -110,8 +110,12 @@ def canonical(text: str) -> str:
 
 def fold(term: str) -> str:
     """The spelling a term is compared by: confusable letters and signs folded together."""
+    return _fold(canonical(term))
+
+
+def _fold(text: str) -> str:
     # ঙ্ক and ংক: once ঙ folds to ং, the hasanta after it has nothing to join.
-    return canonical(term).translate(_FOLD_TABLE).replace("\u0982\u09cd", "\u0982")
+    return text.translate(_FOLD_TABLE).replace("\u0982\u09cd", "\u0982")
 
 
 # Phala: ya and ba after hasanta mostly change the vowel or double the consonant in speech;
@@ -160,7 +164,10 @@ def _is_latin(text: str) -> bool:
 
 def skeleton(term: str) -> str:
     """Coarse key: consonant classes only, phala dropped. Latin terms key to themselves."""
-    text = canonical(term)
+    return _skeleton(canonical(term))
+
+
+def _skeleton(text: str) -> str:
     if _is_latin(text):
         return text.lower()
     return _PHALA.sub("", text).translate(_FOLD_TABLE).translate(_SKELETON_TABLE)
@@ -169,7 +176,10 @@ def skeleton(term: str) -> str:
 def loose_key(term: str) -> str:
     """Finer than the skeleton: consonant classes with i/u/e vowels; finds o/a, hasanta and
     phala variants of a spelling with one dictionary lookup."""
-    text = canonical(term)
+    return _loose_key(canonical(term))
+
+
+def _loose_key(text: str) -> str:
     if _is_latin(text):
         return text.lower()
     key = _PHALA.sub("", text).translate(_FOLD_TABLE).translate(_LOOSE_TABLE)
@@ -231,9 +241,10 @@ class Lexicon:
         buckets: dict[str, list[str]] = {}
         loose: dict[str, list[str]] = {}
         for term in self._sorted:
-            self._folded[term] = fold(term)
-            buckets.setdefault(skeleton(term), []).append(term)
-            loose.setdefault(loose_key(term), []).append(term)
+            text = canonical(term)
+            self._folded[term] = _fold(text)
+            buckets.setdefault(_skeleton(text), []).append(term)
+            loose.setdefault(_loose_key(text), []).append(term)
         for table in (buckets, loose):
             for terms in table.values():
                 terms.sort(key=lambda t: -frequencies[t])
