@@ -125,7 +125,9 @@ VOWELS: dict[str, tuple[Alt, ...]] = {
     "ow": (V("আউ", "াউ", 0.4), V("ঔ", "ৌ", 0.5)),  # English ow (godown গোডাউন)
     "au": (V("আউ", "াউ", 0.3), V("ঔ", "ৌ", 0.5)),  # au
     "ai": (V("আই", "াই", 0.2), V("এই", "েই", 0.6), V("ঐ", "ৈ", 0.6)),  # ai (English mail মেইল)
-    "ei": (V("এই", "েই"),),  # ei
+    "ei": (V("এই", "েই"), V("ঈ", "ী", 0.5)),  # ei; a long i in English spellings (eid ঈদ)
+    "igh": (V("আই", "াই", 0.2),),  # English igh (highway হাইওয়ে, flight ফ্লাইট)
+    "ay": (V("এ", "ে", 0.6), V("এই", "েই", 0.6)),  # English ay (play প্লে); a+y gives ায় too
     "ey": (V("এ", "ে", 0.3), V("এই", "েই", 0.5)),  # English ey (they)
     "oa": (V("ও", "ো", 0.2),),  # English oa (load লোড)
     "ea": (V("ঈ", "ী", 0.5), V("ই", "ি", 0.5), V("ইয়া", "িয়া", 0.6)),  # team টিম; korea কোরিয়া
@@ -148,6 +150,8 @@ FINALS: dict[str, tuple[Alt, ...]] = {
         V("অর", "র", 0.4, last="C"),
     ),
     "gue": (C("গ", 0.2),),  # English final gue (league লীগ)
+    "ngue": (Alt("C", "V", "ঙ্গু", "ঙ্গু", 0.2),),  # English -ngue (dengue ডেঙ্গু)
+    "que": (C("ক", 0.2),),  # English final que (tarique তারেক, boutique বুটিক)
     "h": (V("", "", 0.5),),  # a final h is often silent (allah আল্লা, salah সালাহ keeps it)
 }
 
@@ -402,7 +406,9 @@ COMPOUND_MAX_SCORE = 2.0  # a joined reading must be about as good as a plain wo
 COMPOUND_PARTS = 4  # spellings of each word glued when looking for a compound
 FREQUENT_LATIN_DF = 20  # a Latin word this common in the index is kept as it is, alone
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+|[\u0980-\u09ff\u200c\u200d]+")
+# A Latin word may carry an apostrophe ending (bnp'r, cox's): the ending is dropped, as the
+# analyzer would strip the Bangla case ending it stands for.
+_TOKEN = re.compile(r"([A-Za-z0-9]+)(?:['’][A-Za-z]{1,3}\b)?|([\u0980-\u09ff\u200c\u200d]+)")
 
 
 @dataclass(frozen=True)
@@ -543,7 +549,8 @@ def interpret(query: str, lexicon: Lexicon, analyze: Callable[[str], list[str]])
     those. `analyze` is the index's analyzer, so candidates meet terms in the analyzed space.
     """
     readings = []
-    for word in _TOKEN.findall(query):
+    for latin, bangla in _TOKEN.findall(query):
+        word = latin or bangla
         if is_romanized(word):
             readings.append(_read_romanized(word, lexicon, analyze))
         elif word.isascii() and word.isdigit():
@@ -572,6 +579,7 @@ def _add_compounds(readings: list[Reading], lexicon: Lexicon, analyze: Callable[
         if not ranked or ranked[0][1] > COMPOUND_MAX_SCORE:
             continue
         joined = ranked[0][0]
+        if joined in first.terms or joined in second.terms:
+            continue  # a word and its ending typed apart (eid er ঈদের), not a compound
         for j in (i, i + 1):
-            if joined not in readings[j].terms:
-                readings[j] = replace(readings[j], terms=(*readings[j].terms, joined))
+            readings[j] = replace(readings[j], terms=(*readings[j].terms, joined))

@@ -74,6 +74,10 @@ RULES = [
     ("yamal", "ইয়ামাল", "initial y is ইয়"),
     ("load", "লোড", "English oa is ো, d is ড"),
     ("godown", "গোডাউন", "English ow is াউ"),
+    ("eid", "ঈদ", "English ei may be ঈ"),
+    ("highway", "হাইওয়ে", "English igh is াই, ay is ে"),
+    ("dengue", "ডেঙ্গু", "English -ngue is ঙ্গু"),
+    ("tarique", "তারিক", "English final que is ক"),
     ("bnp", "বিএনপি", "a word with no vowel is initials"),
     ("mbe", "এমবিই", "a word starting m+b is initials"),
 ]
@@ -208,6 +212,19 @@ def test_mixed_script_query_keeps_bangla_words(lexicon: Lexicon) -> None:
     assert reading.text == "ঢাকা বিশ্ববিদ্যালয়"
     assert reading.words[1].romanized is False
     assert reading.words[1].display == "বিশ্ববিদ্যালয়"
+
+
+def test_apostrophe_ending_is_dropped(lexicon: Lexicon) -> None:
+    reading = interpret("dhaka'r police’er", lexicon, standin)
+    assert [w.source for w in reading.words] == ["dhaka", "police"]
+    assert reading.text == "ঢাকা পুলিশ"
+
+
+def test_compound_of_two_words_is_ored_into_both() -> None:
+    lexicon = Lexicon.from_terms([("ছাত্র", 50), ("জনতা", 40), ("ছাত্রজনতা", 20)])
+    first, second = interpret("chhatro jonota", lexicon, standin).alternatives
+    assert first == ("ছাত্র", "ছাত্রজনতা")
+    assert second == ("জনতা", "ছাত্রজনতা")
 
 
 def test_ascii_number_reads_as_bangla_digits(lexicon: Lexicon) -> None:
