@@ -29,23 +29,23 @@ class Alt(NamedTuple):
     cost: float
 
 
-def C(text: str, cost: float = 0.0) -> Alt:  # noqa: N802 - table constructors read as kinds
+def C(text: str, cost: float = 0.0) -> Alt:  # table constructors, named as the kinds they make
     return Alt("C", "C", text, text, cost)
 
 
-def V(independent: str, sign: str, cost: float = 0.0, last: str = "V") -> Alt:  # noqa: N802
+def V(independent: str, sign: str, cost: float = 0.0, last: str = "V") -> Alt:
     return Alt("V", last, sign, independent, cost)
 
 
-def N(text: str, cost: float = 0.0) -> Alt:  # noqa: N802
+def N(text: str, cost: float = 0.0) -> Alt:
     return Alt("N", "N", text, text, cost)
 
 
-def P(text: str, cost: float = 0.0) -> Alt:  # noqa: N802
+def P(text: str, cost: float = 0.0) -> Alt:
     return Alt("P", "C", text, text, cost)
 
 
-def NC(text: str, cost: float = 0.0) -> Alt:  # noqa: N802 - starts with a sign, ends in a consonant
+def NC(text: str, cost: float = 0.0) -> Alt:  # starts with a sign, ends in a consonant
     return Alt("N", "C", text, text, cost)
 
 
