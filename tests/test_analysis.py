@@ -22,6 +22,7 @@ from search.analysis import (
 )
 from search.analysis.stemmer import OVERRIDES, SUFFIXES
 from search.analysis.stopwords import STOPWORDS
+from search.analysis.tokenizer import word_spans
 
 ZWJ, ZWNJ, NBSP = "\u200d", "\u200c", "\u00a0"
 
@@ -330,6 +331,16 @@ def test_digits_equivalence() -> None:
 def test_no_morph_leaves_words_unstemmed() -> None:
     # Whoosh asks for this when it wants the words as written (spelling suggestions).
     assert [t.text for t in bangla_analyzer()("ঢাকায়", no_morph=True)] == ["ঢাকায়"]
+
+
+def test_nested_analysis_on_one_thread() -> None:
+    # Snippets analyze each word of a text while iterating over the text's words.
+    text = "ঢাকায় আজ সভা হবে এবং পুতিনের সঙ্গে বৈঠক"
+    spans = []
+    for start, end in word_spans(text):
+        spans.append(text[start:end])
+        analyze(f"অন্য একটি লেখা {start} 😀 আরও")
+    assert spans == text.split()
 
 
 def test_threads_share_nothing() -> None:

@@ -26,7 +26,8 @@ _DIGIT_LETTER = re.compile(
 _HAS_DIGIT = re.compile(r"[0-9\u09e6-\u09ef]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
-# BreakIterator is not thread-safe and costs ~0.1 ms to build: one per thread, never pickled.
+# BreakIterator is not thread-safe and costs ~0.1 ms to build: one per thread, never pickled,
+# and never held across a yield (see word_spans).
 _local = threading.local()
 
 
@@ -56,18 +57,24 @@ def word_spans(text: str) -> Iterator[tuple[int, int]]:
         return
     breaker = _word_breaker()
     breaker.setText(text)
-    table = _utf16_to_index(text)
+    # Read every boundary before yielding: the caller may analyze another text on this thread
+    # between two words (snippets do), and that resets the shared breaker.
     start = breaker.first()
+    words = []
     for end in breaker:
         if breaker.getRuleStatus() >= _WORD_STATUS:
-            a, b = (start, end) if table is None else (table[start], table[end])
-            word = text[a:b]
-            if _HAS_DIGIT.search(word) and _DIGIT_LETTER.search(word):
-                for m in _split_digits(word):
-                    yield a + m[0], a + m[1]
-            else:
-                yield a, b
+            words.append((start, end))
         start = end
+    table = _utf16_to_index(text)
+    for a, b in words:
+        if table is not None:
+            a, b = table[a], table[b]
+        word = text[a:b]
+        if _HAS_DIGIT.search(word) and _DIGIT_LETTER.search(word):
+            for x, y in _split_digits(word):
+                yield a + x, a + y
+        else:
+            yield a, b
 
 
 def _split_digits(word: str) -> Iterator[tuple[int, int]]:
