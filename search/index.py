@@ -4,7 +4,7 @@ Layout of an index folder (default `index/`):
     CURRENT               name of the live generation, replaced atomically (os.replace)
     generations/gen-N/    one complete Whoosh index plus `sandhan.json` (when and from what it was built)
     generations/*.building  a build in progress; left over only by a crash, removed by the next build
-    write.lock            held (flock) by the one rebuild or update allowed at a time
+    write.lock            locked (lockf) by the one rebuild or update allowed at a time
 A build writes a new generation beside the live one and switches CURRENT only when it is complete, so a
 crash, Ctrl-C or SIGKILL at any moment leaves the previous generation serving.
 """
@@ -29,6 +29,7 @@ from pathlib import Path
 
 from whoosh import fields, index
 
+from search import duplicates
 from search.analysis import bangla_analyzer
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
@@ -71,6 +72,8 @@ def build_schema() -> fields.Schema:
         published_min=fields.NUMERIC(int, bits=64, sortable=True, signed=True),  # filter and sort
         oldest_key=fields.NUMERIC(int, bits=64, sortable=True, signed=True),
         body_hash=fields.ID(stored=True),  # exact-duplicate detection
+        near=fields.KEYWORD(),  # near-duplicate band keys (search/duplicates.py)
+        signature=fields.STORED,  # the near-duplicate signature the band keys come from
         fingerprint=fields.STORED,  # size:mtime of the source file, for `index update`
     )
 
@@ -90,9 +93,10 @@ def file_fingerprint(path: str | Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def article_document(article: Article) -> dict:
+def article_document(article: Article, sig: tuple[int, ...] | None = None) -> dict:
     """The fields Whoosh stores and indexes for one article."""
     published = article.published
+    sig = sig if sig is not None else duplicates.signature(article.body)
     doc = {
         "id": article.id,
         "path": article.path,
@@ -103,6 +107,8 @@ def article_document(article: Article) -> dict:
         "fingerprint": file_fingerprint(article.path),
         "published_min": minutes(published) if published else UNDATED_NEWEST,
         "oldest_key": minutes(published) if published else UNDATED_OLDEST,
+        "near": " ".join(duplicates.band_keys(sig)),
+        "signature": duplicates.encode(sig),
     }
     if article.desk:
         doc["desk"] = article.desk
@@ -168,12 +174,17 @@ def open_generation(gen: Generation) -> index.Index:
 
 @contextmanager
 def write_lock(root: Path) -> Iterator[None]:
-    """One rebuild or update at a time per index folder; the second refuses instead of waiting."""
+    """One rebuild or update at a time per index folder; the second refuses instead of waiting.
+
+    A POSIX record lock (lockf), not flock: it belongs to this process alone, so worker processes
+    forked during the build do not inherit it, and it is released the moment this process dies,
+    even by SIGKILL, whatever its orphaned workers do.
+    """
     root.mkdir(parents=True, exist_ok=True)
     lock_path = root / "write.lock"
     with open(lock_path, "a+") as lock_file:
         try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
@@ -191,7 +202,7 @@ def write_lock(root: Path) -> Iterator[None]:
             yield
         finally:
             lock_file.truncate(0)
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+            fcntl.lockf(lock_file, fcntl.LOCK_UN)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -295,6 +306,7 @@ class _Scanned:
     id: str
     digest: str
     rank: tuple  # (dated, freshest time, path): the greater copy is kept
+    signature: tuple[int, ...]  # near-duplicate signature, computed here in the worker processes
 
 
 def _scan(path: Path) -> _Scanned | tuple[str, str]:
@@ -307,13 +319,13 @@ def _scan(path: Path) -> _Scanned | tuple[str, str]:
         return (str(path), f"could not be read ({exc.__class__.__name__})")
     fresh = article.freshest
     rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
-    return _Scanned(article.path, article.id, body_hash(article), rank)
+    return _Scanned(article.path, article.id, body_hash(article), rank, duplicates.signature(article.body))
 
 
-def _deduplicate(pages: list[_Scanned]) -> tuple[list[str], list[tuple[str, str]]]:
+def _deduplicate(pages: list[_Scanned]) -> tuple[list[_Scanned], list[tuple[str, str]]]:
     """One copy per article id and per body text: the most recently updated one.
 
-    Returns the paths to index, in their original order, and (dropped path, id of the copy kept).
+    Returns the pages to index, in their original order, and (dropped path, id of the copy kept).
     """
     dropped: dict[str, str] = {}
     for key in ("id", "digest"):
@@ -327,7 +339,7 @@ def _deduplicate(pages: list[_Scanned]) -> tuple[list[str], list[tuple[str, str]
             if p.path not in kept:
                 dropped[p.path] = best[getattr(p, key)].id
         pages = [p for p in pages if p.path in kept]
-    return [p.path for p in pages], sorted(dropped.items())
+    return pages, sorted(dropped.items())
 
 
 def rebuild(
@@ -364,9 +376,10 @@ def rebuild(
         building.mkdir(parents=True)
         ix = index.create_in(str(building), build_schema())
         writer = _writer(ix, procs)
+        signatures = {p.path: p.signature for p in keep}
         try:
-            for article in _read_all(keep, report, progress):
-                writer.add_document(**article_document(article))
+            for article in _read_all([p.path for p in keep], report, progress):
+                writer.add_document(**article_document(article, signatures.get(article.path)))
             writer.commit()
         except BaseException:
             writer.cancel()

@@ -78,6 +78,14 @@ class TermScorer:
                 m.next()
         return out
 
+    def postings_docs(self, field: str, term: str) -> list[int]:
+        """The documents holding `term` in `field` (not cached: for rare keyword terms)."""
+        docs: list[int] = []
+        for leaf, offset in self.leaves:
+            if (field, term) in leaf:
+                docs.extend(d + offset for d in leaf.postings(field, term).all_ids())
+        return docs
+
     def positions(self, field: str, term: str) -> dict[int, frozenset[int]]:
         """Document → word positions of `term` in `field`, decoded once and cached."""
         key = (field, term)

@@ -6,7 +6,9 @@ and `search/index.py` know Whoosh.
 
 from __future__ import annotations
 
+import gc
 import heapq
+import math
 import os
 import threading
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
+from search import duplicates
 from search.analysis import analyze, bangla_analyzer, is_stopword
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
@@ -46,6 +49,8 @@ TEXT_FIELDS = ("title", "body", "lead")
 PROXIMITY_DEPTH = int(os.environ.get("SANDHAN_PROXIMITY_DEPTH", 50))
 PHRASE_DEPTH = int(os.environ.get("SANDHAN_PHRASE_DEPTH", 300))
 PROXIMITY_WEIGHT = float(os.environ.get("SANDHAN_PROXIMITY_WEIGHT", 1.0))
+# Related articles are scored on this many of the article's most distinctive words.
+RELATED_TERMS = 12
 # Below this many results, did-you-mean looks for a better spelling of the query.
 SUGGEST_BELOW = 3
 FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
@@ -288,6 +293,10 @@ class _Held:
                         term = raw.decode("utf-8")
                         df[term] = max(df.get(term, 0), info.doc_frequency())
                 self._lexicon = Lexicon.from_terms(df.items())
+                # Tens of thousands of long-lived objects: keep the collector from walking them
+                # during queries (measured: one query took 100 ms without this).
+                gc.collect()
+                gc.freeze()
             return self._lexicon
 
 
@@ -430,23 +439,32 @@ class SearchService:
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
         sort = req.sort if not planned.empty else ("newest" if req.sort == "relevance" else req.sort)
+        # Rank a margin beyond the page: near-duplicates folded into an earlier result free places.
+        depth = end * 2 + 10
         if sort == "relevance":
             # All query words first, then BM25F: (words matched, score).
-            ranked = heapq.nlargest(end, matched.items(), key=lambda kv: (kv[1], -kv[0]))
+            ranked = heapq.nlargest(depth, matched.items(), key=lambda kv: (kv[1], -kv[0]))
         elif sort == "newest":
             key = col["published_min"]
-            ranked = heapq.nlargest(end, matched.items(), key=lambda kv: (key[kv[0]], -kv[0]))
+            ranked = heapq.nlargest(depth, matched.items(), key=lambda kv: (key[kv[0]], -kv[0]))
         else:
             key = col["oldest_key"]
-            ranked = heapq.nsmallest(end, matched.items(), key=lambda kv: (key[kv[0]], kv[0]))
+            ranked = heapq.nsmallest(depth, matched.items(), key=lambda kv: (key[kv[0]], kv[0]))
 
         searcher = held.searcher
-        items = [
-            self._result_item(
-                searcher.stored_fields(d), score if not planned.empty else None, planned.highlight_terms
+        shown = self._fold_near_duplicates([d for d, _ in ranked], held, end)[start:end]
+        scores = dict(ranked)
+        items = []
+        for d, near in shown:
+            item = self._result_item(
+                searcher.stored_fields(d),
+                scores[d][1] if not planned.empty else None,
+                planned.highlight_terms,
             )
-            for d, (_, score) in ranked[start:end]
-        ]
+            # Near-duplicates are folded into the first of them shown; their ids stay reachable.
+            item["similar"] = len(near)
+            item["similar_ids"] = sorted(searcher.stored_fields(o)["id"] for o in near)
+            items.append(item)
         answer = {
             "query": req.q,
             "total": len(matched),
@@ -461,6 +479,34 @@ class SearchService:
             "suggestion": None,
         }
         return answer
+
+    def _near_duplicates_of(self, doc: int, held: _Held) -> set[int]:
+        """Other articles in the index whose body is nearly the same text as `doc`'s."""
+        fields = held.searcher.stored_fields(doc)
+        sig = duplicates.decode(fields.get("signature", ""))
+        found: set[int] = set()
+        for key in duplicates.band_keys(sig):
+            for other in held.scorer.postings_docs("near", key):
+                if other != doc and other not in found:
+                    theirs = duplicates.decode(held.searcher.stored_fields(other).get("signature", ""))
+                    if duplicates.near_duplicates(sig, theirs):
+                        found.add(other)
+        return found
+
+    def _fold_near_duplicates(self, ranked: list[int], held: _Held, limit: int) -> list[tuple[int, set[int]]]:
+        """The first `limit` ranked documents, each with its near-duplicates (in the index) and
+        with those ranked after it folded into it."""
+        kept: list[tuple[int, set[int]]] = []
+        folded: set[int] = set()
+        for d in ranked:
+            if len(kept) == limit:
+                break
+            if d in folded:
+                continue
+            near = self._near_duplicates_of(d, held)
+            folded |= near
+            kept.append((d, near))
+        return kept
 
     def _unit_scores(self, term: Term, held: _Held) -> dict[int, float]:
         """Document → BM25F score of one query word over its fields and variants."""
@@ -552,10 +598,14 @@ class SearchService:
 
     # --- articles --------------------------------------------------------------------------
 
-    def article(self, article_id: str) -> dict | None:
+    def article(self, article_id: str, related: int = 5) -> dict | None:
         held = self._held()
         with held.lock:
-            fields = held.searcher.document(id=article_id)
+            docnum = next(iter(held.scorer.postings_docs("id", article_id)), None)
+            if docnum is None:
+                return None
+            fields = held.searcher.stored_fields(docnum)
+            found = self._related(docnum, fields, held, related) if related else []
         if fields is None:
             return None
         return {
@@ -565,7 +615,44 @@ class SearchService:
             "published": fields.get("published"),
             "updated": fields.get("updated"),
             "body": fields.get("body", ""),
+            "related": found,
         }
+
+    def _related(self, docnum: int, fields: dict, held: _Held, limit: int) -> list[dict]:
+        """More like this: the article's most distinctive body words (tf·idf over its analyzed
+        text) scored as a query; never the article itself or its near-duplicates."""
+        counts = Counter(
+            t for t, _, _ in token_spans(fields.get("title", "") + "\n" + fields.get("body", ""))
+        )
+        n = held.scorer.doc_count
+        weighted = [
+            (tf * math.log(n / (1 + held.searcher.doc_frequency("body", t))), t)
+            for t, tf in counts.items()
+            if not is_stopword(t) and len(t) > 1 and not t.isdigit()
+        ]
+        terms = [t for _, t in heapq.nlargest(RELATED_TERMS, weighted)]
+        score: dict[int, float] = {}
+        for t in terms:
+            for f in ("title", "body"):
+                for d, sc in held.scorer.scores(f, t).items():
+                    score[d] = score.get(d, 0.0) + sc
+        exclude = {docnum} | self._near_duplicates_of(docnum, held)
+        out = []
+        for d, _ in heapq.nlargest(limit + len(exclude), score.items(), key=lambda kv: kv[1]):
+            if d in exclude or len(out) == limit:
+                continue
+            other = held.searcher.stored_fields(d)
+            if other.get("body_hash") == fields.get("body_hash"):
+                continue
+            out.append(
+                {
+                    "id": other["id"],
+                    "url": f"/articles/{other['id']}",
+                    "title": other["title"],
+                    "published": other.get("published"),
+                }
+            )
+        return out
 
 
 def highlight_terms(q: str) -> set[str]:

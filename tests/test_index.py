@@ -22,7 +22,6 @@ from search.index import (
     rebuild,
     stats,
     update,
-    write_lock,
 )
 from search.service import SearchService, parse_request
 from tests.conftest import REPO, SAMPLES
@@ -126,12 +125,22 @@ def test_missing_and_corrupt_index_say_what_to_do(tmp_path):
         current_generation(root)
 
 
-def test_second_writer_refuses_while_one_holds_the_lock(tmp_path):
+def test_second_writer_refuses_while_another_process_holds_the_lock(tmp_path):
     root = tmp_path / "index"
-    with write_lock(root):
+    code = (
+        "import sys, time; from search.index import write_lock\n"
+        f"with write_lock(__import__('pathlib').Path({str(root)!r})):\n"
+        "    print('locked', flush=True); time.sleep(30)"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(BuildInProgress, match="Another rebuild"):
             rebuild([SAMPLES], root, procs=1)
-    rebuild([SAMPLES], root, procs=1)  # and works once the first is done
+    finally:
+        holder.kill()
+        holder.wait()
+    rebuild([SAMPLES], root, procs=1)  # and works once the holder is gone
 
 
 def many_pages(folder: Path, count: int) -> Path:
@@ -203,3 +212,19 @@ def test_stats_describe_the_live_index(sample_index):
     assert info["generation"].startswith("gen-")
     assert info["oldest"] <= info["newest"]
     assert sum(n for _, n in info["desks"]) == info["documents"]
+
+
+def test_killing_only_the_main_rebuild_process_frees_the_lock(tmp_path):
+    """Worker processes orphaned by a SIGKILL must not keep the next rebuild out."""
+    root = tmp_path / "index"
+    big = many_pages(tmp_path / "big", 1500)
+    cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big), "--index", str(root)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # the analyzing worker processes are running
+    os.kill(proc.pid, signal.SIGKILL)  # the main process only
+    proc.wait()
+    report = rebuild([SAMPLES], root, procs=1)
+    assert current_generation(root).name == report.generation

@@ -61,3 +61,43 @@ def test_suggest_at_a_vowel_sign_and_with_a_head(client):
 def test_suggest_of_nothing_is_empty(client):
     for q in ("", "   ", "\u09cd", "abc"):
         assert client.get("/api/suggest", query_string={"q": q}).status_code == 200
+
+
+def test_romanized_query_shows_what_was_searched_on_the_page(client):
+    page = client.get("/?q=brishti").get_data(as_text=True)
+    assert "খোঁজা হলো" in page and "বৃষ্টি" in page
+
+
+def test_article_lists_related_articles_never_itself(client):
+    first = client.get("/api/search?q=বৃষ্টি").get_json()["results"][0]
+    body = valid(client.get(f"/api/articles/{first['id']}").get_json(), "Article")
+    related = [r["id"] for r in body["related"]]
+    assert related and first["id"] not in related
+    page = client.get(f"/articles/{first['id']}").get_data(as_text=True)
+    assert "সম্পর্কিত খবর" in page
+
+
+def test_near_duplicates_are_folded_with_a_count(tmp_path):
+    from search.index import rebuild
+    from search.service import SearchService, parse_request
+    from tests.test_index import write_page
+
+    story = " ".join(
+        ["চট্টগ্রাম বন্দরে আজ সকালে নতুন কনটেইনার জাহাজ ভিড়েছে বলে বন্দর কর্তৃপক্ষ জানিয়েছে।"] * 3
+        + [f"বাক্য নম্বর {i} এই খবরের বিস্তারিত অংশ হিসেবে লেখা হয়েছে।" for i in range(30)]
+    )
+    src = tmp_path / "src"
+    write_page(src, "0001_aaaaaaaaaaaaaaaa", "বন্দরে নতুন জাহাজ", story)
+    write_page(src, "0002_bbbbbbbbbbbbbbbb", "চট্টগ্রাম বন্দরে জাহাজ ভিড়ল", story + " শেষ কথা।")  # a re-edit
+    write_page(src, "0003_cccccccccccccccc", "বন্দরে অন্য খবর", "চট্টগ্রাম বন্দরে শ্রমিকদের কর্মবিরতি চলছে।")
+    rebuild([src], tmp_path / "index", procs=1)
+    answer = SearchService(tmp_path / "index").search(parse_request({"q": "বন্দরে জাহাজ"}))
+    assert answer["total"] == 3  # every matching article counts
+    shown = {r["id"]: r for r in answer["results"]}
+    assert len(shown) == 2  # the re-edit is folded into the copy ranked first
+    folded = next(r for r in answer["results"] if r["similar"])
+    assert folded["similar"] == 1 and folded["similar_ids"][0] in {
+        "0001_aaaaaaaaaaaaaaaa",
+        "0002_bbbbbbbbbbbbbbbb",
+    }
+    assert shown["0003_cccccccccccccccc"]["similar"] == 0

@@ -51,6 +51,7 @@ _RESULT = {
         "updated": _DATETIME,
         "score": {"type": ["number", "null"]},
         "similar": {"type": "integer", "minimum": 0},
+        "similar_ids": {"type": "array", "items": {"type": "string"}},
     },
 }
 _SEARCH = {
@@ -91,7 +92,19 @@ _ARTICLE = {
         "published": _DATETIME,
         "updated": _DATETIME,
         "body": {"type": "string"},
-        "related": {"type": "array", "items": {"type": "object"}},
+        "related": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "url", "title", "published"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "url": {"type": "string"},
+                    "title": {"type": "string"},
+                    "published": _DATETIME,
+                },
+            },
+        },
     },
 }
 _SUGGESTIONS = {

@@ -1,0 +1,57 @@
+"""Near-duplicate signatures: the same story under two file names (syndicated copies, re-crawls
+with small edits) is found at index time and folded in results.
+
+A body's word 4-gram shingles are hashed once each (CRC-32) and split by hash into 12 slots; the
+minimum of each slot is the signature (one-permutation MinHash). Two bodies agree in a slot with
+probability about their Jaccard similarity J. Articles sharing one of 4 bands of 3 slots are
+candidates (looked up through the index); they are near-duplicates when at least 9 of the 12 slots
+agree, J ≳ 0.75 — so a shared paragraph does not make two stories one.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+
+SHINGLE = 4
+SLOTS = 12
+BANDS = 4
+ROWS = SLOTS // BANDS
+AGREE = 9  # slots that must agree for two signatures to be near-duplicates
+_EMPTY = 0xFFFFFFFF + 1  # a slot no shingle fell into: agrees with nothing
+_WORD = re.compile(r"\w+")
+
+
+def signature(text: str) -> tuple[int, ...]:
+    words = _WORD.findall(text.lower())
+    slots = [_EMPTY] * SLOTS
+    for i in range(max(len(words) - SHINGLE + 1, 1 if words else 0)):
+        h = zlib.crc32(" ".join(words[i : i + SHINGLE]).encode())
+        slot = h % SLOTS
+        if h < slots[slot]:
+            slots[slot] = h
+    return tuple(slots)
+
+
+def band_keys(sig: tuple[int, ...]) -> list[str]:
+    """One index key per band of slots that are all filled; sharing a key makes a candidate."""
+    keys = []
+    for band in range(BANDS):
+        part = sig[band * ROWS : (band + 1) * ROWS]
+        if _EMPTY not in part:
+            keys.append(f"b{band}_{zlib.crc32(repr(part).encode()):08x}")
+    return keys
+
+
+def encode(sig: tuple[int, ...]) -> str:
+    return " ".join(f"{x:x}" for x in sig)
+
+
+def decode(text: str) -> tuple[int, ...]:
+    return tuple(int(x, 16) for x in text.split()) if text else ()
+
+
+def near_duplicates(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    if len(a) != SLOTS or len(b) != SLOTS:
+        return False
+    return sum(x == y and x != _EMPTY for x, y in zip(a, b, strict=True)) >= AGREE
