@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 
 # BM25 parameters: K1 saturates term frequency, B normalizes for field length. Headlines are
@@ -18,9 +20,34 @@ B = {"title": 0.5, "body": 0.75, "lead": 0.75}
 # Field weights: a word in the headline says more than one in the body; the lead paragraph holds
 # the key facts of a news story.
 FIELD_WEIGHT = {"title": 4.0, "body": 1.0, "lead": 0.5}
-CACHE_TERMS = 50_000
+# Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
+CACHE_ENTRIES = 10_000_000
 # Positions are larger than scores: the cache holds at most this many positions in all.
 CACHE_POSITIONS = 20_000_000
+
+
+class TermScores:
+    """A term's BM25F contributions: documents in ascending order and their scores, as compact
+    arrays (a dict would take ten times the memory for a common word)."""
+
+    __slots__ = ("docs", "values")
+
+    def __init__(self, docs: array, values: array):
+        self.docs = docs
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __iter__(self):
+        return iter(self.docs)
+
+    def items(self):
+        return zip(self.docs, self.values, strict=True)
+
+    def get(self, doc: int) -> float | None:
+        i = bisect_left(self.docs, doc)
+        return self.values[i] if i < len(self.docs) and self.docs[i] == doc else None
 
 
 class TermScorer:
@@ -38,12 +65,13 @@ class TermScorer:
             self._lengths[field] = [
                 reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())
             ]
-        self._cache: OrderedDict[tuple[str, str], dict[int, float]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], TermScores] = OrderedDict()
+        self._cache_held = 0
         self._positions: OrderedDict[tuple[str, str], dict[int, frozenset[int]]] = OrderedDict()
         self._positions_held = 0
         self._lock = threading.Lock()
 
-    def scores(self, field: str, term: str) -> dict[int, float]:
+    def scores(self, field: str, term: str) -> TermScores:
         key = (field, term)
         with self._lock:
             hit = self._cache.get(key)
@@ -53,19 +81,21 @@ class TermScorer:
         computed = self._compute(field, term)
         with self._lock:
             self._cache[key] = computed
-            if len(self._cache) > CACHE_TERMS:
-                self._cache.popitem(last=False)
+            self._cache_held += len(computed)
+            while self._cache_held > CACHE_ENTRIES and len(self._cache) > 1:
+                _, dropped = self._cache.popitem(last=False)
+                self._cache_held -= len(dropped)
         return computed
 
-    def _compute(self, field: str, term: str) -> dict[int, float]:
+    def _compute(self, field: str, term: str) -> TermScores:
         reader = self.reader
+        docs, values = array("l"), array("d")
         if (field, term) not in reader:
-            return {}
+            return TermScores(docs, values)
         df = reader.doc_frequency(field, term)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
         weight, b, avg = FIELD_WEIGHT[field], B[field], self._avg[field]
         lengths = self._lengths[field]
-        out: dict[int, float] = {}
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
@@ -73,10 +103,10 @@ class TermScorer:
             while m.is_active():
                 doc = m.id() + offset
                 tf = m.weight()
-                norm = K1 * (1 - b + b * lengths[doc] / avg)
-                out[doc] = weight * idf * tf * (K1 + 1) / (tf + norm)
+                docs.append(doc)
+                values.append(weight * idf * tf * (K1 + 1) / (tf + K1 * (1 - b + b * lengths[doc] / avg)))
                 m.next()
-        return out
+        return TermScores(docs, values)
 
     def postings_docs(self, field: str, term: str) -> list[int]:
         """The documents holding `term` in `field` (not cached: for rare keyword terms)."""

@@ -207,6 +207,9 @@ class PlannedQuery:
     phrases: list[Phrase]
     excluded: list[Term | Phrase]
     highlight_terms: set[str]
+    # Stopwords of a query that has other words: they add to the score and to the words matched
+    # of articles the other words found, but find no articles themselves.
+    stop_terms: list[Term] = field(default_factory=list)
     # The positive words in the order typed, stopwords included: adjacent pairs found adjacent
     # in an article earn the proximity bonus.
     sequence: list[Unit] = field(default_factory=list)
@@ -251,6 +254,8 @@ def plan(parsed: ParsedQuery, readings: dict[str, Reading] | None = None) -> Pla
             if not unit.stopword or all_stop:
                 planned.terms.append(Term(unit, fields))
                 planned.highlight_terms.update(unit.variants)
+            else:
+                planned.stop_terms.append(Term(unit, fields))
     return planned
 
 
@@ -508,8 +513,9 @@ class SearchService:
             kept.append((d, near))
         return kept
 
-    def _unit_scores(self, term: Term, held: _Held) -> dict[int, float]:
-        """Document → BM25F score of one query word over its fields and variants."""
+    def _unit_scores(self, term: Term, held: _Held):
+        """Document → BM25F score of one query word over its fields and variants (a mapping
+        with `.items()`)."""
         parts = [held.scorer.scores(f, v) for f in term.fields for v in term.unit.variants]
         parts = [p for p in parts if p]
         if len(parts) == 1:
@@ -537,6 +543,15 @@ class SearchService:
             for d, sc in self._unit_scores(term, held).items():
                 coord[d] = coord.get(d, 0) + 1
                 score[d] = score.get(d, 0.0) + sc
+        if planned.stop_terms and coord:
+            for term in planned.stop_terms:
+                postings = [held.scorer.scores(f, v) for f in term.fields for v in term.unit.variants]
+                postings = [p for p in postings if p]
+                for d in coord:
+                    found = [sc for p in postings if (sc := p.get(d)) is not None]
+                    if found:
+                        coord[d] += 1
+                        score[d] += sum(found)
         required: set[int] | None = None
         for phrase in planned.phrases:
             docs = self._docs(phrase, held)
