@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -279,20 +283,19 @@ def _plain(html: str) -> str:
 @_index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-@click.option("--threads", default=8, show_default=True, help="Worker threads.")
-def serve(index_dir: str, host: str, port: int, threads: int) -> None:
+@click.option("--workers", default=2, show_default=True, help="Processes (one per core).")
+@click.option("--threads", default=4, show_default=True, help="Threads per process.")
+def serve(index_dir: str, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web page and JSON API with waitress (a production WSGI server).
 
-    A rebuilt index is picked up without restart.
+    Searching is CPU-bound Python, so each core gets its own process, all accepting on one
+    socket. A rebuilt index is picked up without restart.
 
     \b
     Example:
       sandhan serve --index index --port 5000
     """
-    from waitress import serve as waitress_serve
-
     from search.index import IndexError_, current_generation
-    from web import create_app
 
     try:
         gen = current_generation(index_dir)
@@ -300,11 +303,55 @@ def serve(index_dir: str, host: str, port: int, threads: int) -> None:
     except IndexError_ as exc:
         click.echo(f"warning: {exc}", err=True)
         click.echo("The API answers 503 until an index is built.", err=True)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    click.echo(f"Listening on http://{host}:{port}/ ({workers} × {threads} threads)")
+    sys.stdout.flush()
+    if workers <= 1:
+        _serve_worker(index_dir, sock, threads)
+        return
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: its own app, searcher and caches, nothing shared but the socket
+            try:
+                _serve_worker(index_dir, sock, threads, parent=os.getppid())
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def stop(signum, frame) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def _serve_worker(index_dir: str, sock: socket.socket, threads: int, parent: int | None = None) -> None:
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
     app = create_app({"INDEX_DIR": index_dir})
     # Build the vocabulary for romanized queries and suggestions before the first reader needs it.
     threading.Thread(target=_warm, args=(app,), daemon=True).start()
-    click.echo(f"Listening on http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="sandhan")
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    waitress_serve(app, sockets=[sock], threads=threads, ident="sandhan")
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent died (even by SIGKILL) stops serving instead of lingering."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _warm(app) -> None:

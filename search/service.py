@@ -272,15 +272,19 @@ class _Held:
     """One generation's searcher, term caches and the per-document columns that filters, facets
     and sorting read, shared by all server threads. Whoosh's readers seek shared file handles, so
     reads go through `lock`; the work is pure Python and holds the GIL anyway, so serving threads
-    lose no parallelism by it (more processes give more)."""
+    lose no parallelism by it (more processes give more). The lexicon and the near-duplicate
+    table are built with a reader of their own, so building them never holds up a search."""
 
-    def __init__(self, generation: str, searcher):
+    def __init__(self, generation: str, ix):
         self.generation = generation
-        self.searcher = searcher
+        self.index = ix
+        self.searcher = ix.searcher()
         self.lock = threading.RLock()
-        reader = searcher.reader()
+        self._build_lock = threading.Lock()
+        reader = self.searcher.reader()
         self.scorer = TermScorer(reader, list(reader.leaf_readers()))
         self._lexicon: Lexicon | None = None
+        self._near: dict[int, set[int]] | None = None
         self.columns = {
             name: list(reader.column_reader(name))
             for name in ("published_min", "oldest_key", "desk", "month")
@@ -289,20 +293,49 @@ class _Held:
     def lexicon(self) -> Lexicon:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
         (a few seconds at 5,000 articles): romanized queries and did-you-mean snap to it."""
-        with self.lock:
-            if self._lexicon is None:
-                df: dict[str, int] = {}
-                reader = self.searcher.reader()
-                for fieldname in ("title", "body"):
-                    for raw, info in reader.iter_field(fieldname):
-                        term = raw.decode("utf-8")
-                        df[term] = max(df.get(term, 0), info.doc_frequency())
-                self._lexicon = Lexicon.from_terms(df.items())
-                # Tens of thousands of long-lived objects: keep the collector from walking them
-                # during queries (measured: one query took 100 ms without this).
-                gc.collect()
-                gc.freeze()
-            return self._lexicon
+        if self._lexicon is None:
+            with self._build_lock, self.index.searcher() as own:
+                if self._lexicon is None:
+                    df: dict[str, int] = {}
+                    for fieldname in ("title", "body"):
+                        for raw, info in own.reader().iter_field(fieldname):
+                            term = raw.decode("utf-8")
+                            df[term] = max(df.get(term, 0), info.doc_frequency())
+                    lexicon = Lexicon.from_terms(df.items())
+                    # Tens of thousands of long-lived objects: keep the collector from walking
+                    # them during queries (measured: one query took 100 ms without this).
+                    gc.collect()
+                    gc.freeze()
+                    self._lexicon = lexicon
+        return self._lexicon
+
+    def near_duplicates(self) -> dict[int, set[int]]:
+        """Document → its near-duplicates, found once per generation from the documents that
+        share a signature band (most bands belong to one document and are skipped unread)."""
+        if self._near is None:
+            with self._build_lock, self.index.searcher() as own:
+                if self._near is None:
+                    self._near = _near_duplicate_table(own)
+        return self._near
+
+
+def _near_duplicate_table(searcher) -> dict[int, set[int]]:
+    reader = searcher.reader()
+    signatures: dict[int, tuple[int, ...]] = {}
+    near: dict[int, set[int]] = {}
+    for key, info in reader.iter_field("near"):
+        if info.doc_frequency() < 2:
+            continue
+        docs = list(searcher.docs_for_query(Q.Term("near", key.decode("utf-8"))))
+        for d in docs:
+            if d not in signatures:
+                signatures[d] = duplicates.decode(searcher.stored_fields(d).get("signature", ""))
+        for i, a in enumerate(docs):
+            for b in docs[i + 1 :]:
+                if duplicates.near_duplicates(signatures[a], signatures[b]):
+                    near.setdefault(a, set()).add(b)
+                    near.setdefault(b, set()).add(a)
+    return near
 
 
 class SearchService:
@@ -334,10 +367,9 @@ class SearchService:
                 if self._current is None or stamp != self._pointer_stamp:
                     gen = current_generation(self.root)  # raises IndexMissing / IndexCorrupt
                     if self._current is None or self._current.generation != gen.name:
-                        searcher = open_generation(gen).searcher()
                         # Threads still answering from the old generation keep their reference;
                         # its files close when the last of them lets go.
-                        self._current = _Held(gen.name, searcher)
+                        self._current = _Held(gen.name, open_generation(gen))
                         self._generation = gen
                     self._pointer_stamp = stamp
                 held = self._current
@@ -416,8 +448,11 @@ class SearchService:
         return answer
 
     def warm(self) -> None:
-        """Open the live generation and build its lexicon now rather than on the first query."""
-        self._held().lexicon()
+        """Open the live generation and build its lexicon and near-duplicate table now rather
+        than on the first queries."""
+        held = self._held()
+        held.near_duplicates()
+        held.lexicon()
 
     def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
         col = held.columns
@@ -487,16 +522,7 @@ class SearchService:
 
     def _near_duplicates_of(self, doc: int, held: _Held) -> set[int]:
         """Other articles in the index whose body is nearly the same text as `doc`'s."""
-        fields = held.searcher.stored_fields(doc)
-        sig = duplicates.decode(fields.get("signature", ""))
-        found: set[int] = set()
-        for key in duplicates.band_keys(sig):
-            for other in held.scorer.postings_docs("near", key):
-                if other != doc and other not in found:
-                    theirs = duplicates.decode(held.searcher.stored_fields(other).get("signature", ""))
-                    if duplicates.near_duplicates(sig, theirs):
-                        found.add(other)
-        return found
+        return held.near_duplicates().get(doc, set())
 
     def _fold_near_duplicates(self, ranked: list[int], held: _Held, limit: int) -> list[tuple[int, set[int]]]:
         """The first `limit` ranked documents, each with its near-duplicates (in the index) and

@@ -113,7 +113,8 @@ def snippet_html(
         ]
     else:
         lowered = body.lower()
-        spellings = {t: tuple(probes(t)) for t in terms}
+        # Only the spellings present anywhere in the body are counted sentence by sentence.
+        spellings = {t: ps for t in terms if (ps := tuple(p for p in probes(t) if p in lowered))}
         scores = []
         for s, e in sents:
             text = lowered[s:e]
