@@ -377,15 +377,19 @@ def rebuild(
         ix = index.create_in(str(building), build_schema())
         writer = _writer(ix, procs)
         signatures = {p.path: p.signature for p in keep}
+        files: dict[str, tuple[str, str]] = {}
         try:
             for article in _read_all([p.path for p in keep], report, progress):
-                writer.add_document(**article_document(article, signatures.get(article.path)))
+                doc = article_document(article, signatures.get(article.path))
+                writer.add_document(**doc)
+                files[doc["path"]] = (doc["fingerprint"], doc["id"])
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
         ix.close()
-        report.indexed = len(keep)
+        _write_files(building, files)
+        report.indexed = len(files)
         report.seconds = time.monotonic() - started
         meta = _meta(sources, report, ix_doc_count=report.indexed)
         gen = _publish(root, building, meta)
@@ -444,35 +448,44 @@ def update(
         # copy instant and leave the live generation untouched.
         building.mkdir(parents=True)
         for f in live.path.iterdir():
-            if f.name != META_FILE and not f.name.endswith(".lock"):
+            if f.name not in (META_FILE, FILES_FILE) and not f.name.endswith(".lock"):
                 os.link(f, building / f.name)
         ix = index.open_dir(str(building))
-        with ix.searcher() as s:
-            known = {
-                fields_["path"]: (fields_["fingerprint"], fields_["id"]) for fields_ in s.all_stored_fields()
-            }
+        files = _read_files(live.path, ix)
         on_disk = {str(p): p for p in find_pages(sources)}
-        gone = [p for p in known if p not in on_disk and _under(p, sources)]
-        fresh = [p for p, _ in on_disk.items() if known.get(p, (None,))[0] != _safe_fp(p)]
+        gone = [p for p in files if p not in on_disk and _under(p, sources)]
+        fresh = [p for p in on_disk if files.get(p, (None,))[0] != _safe_fp(p)]
+        ids = {article_id: path for path, (_, article_id) in files.items()}
         writer = ix.writer(limitmb=256)
         try:
             for p in gone:
                 writer.delete_by_term("path", p)
+                del files[p]
                 report.removed += 1
+            changed = {p for p in fresh if p in files}
+            for p in changed:  # the old version goes, whether or not the new one reads
+                writer.delete_by_term("path", p)
+                del files[p]
             for article in _read_all((on_disk[p] for p in fresh), report, progress):
                 doc = article_document(article)
-                if article.path in known:
+                if article.path in changed:
                     report.changed += 1
                 else:
                     report.added += 1
-                writer.delete_by_term("id", article.id)  # same id crawled again: newest copy wins
+                stale = ids.get(article.id)
+                if stale in files:  # the same article under another file: the newest copy wins
+                    writer.delete_by_term("path", stale)
+                    del files[stale]
                 writer.add_document(**doc)
+                files[doc["path"]] = (doc["fingerprint"], doc["id"])
+                ids[doc["id"]] = doc["path"]
             writer.commit()
         except BaseException:
             writer.cancel()
             raise
         report.indexed = ix.doc_count()
         ix.close()
+        _write_files(building, files)
         report.seconds = time.monotonic() - started
         meta = _meta(live.meta.get("sources", sources), report, ix_doc_count=report.indexed)
         meta["updated_from"] = live.name
@@ -480,6 +493,25 @@ def update(
         report.generation = gen.name
         _clean_leftovers(root)
     return report
+
+
+FILES_FILE = "files.tsv"  # path, fingerprint and id of every indexed page: what `update` compares
+
+
+def _write_files(folder: Path, files: dict[str, tuple[str, str]]) -> None:
+    with open(folder / FILES_FILE, "w", encoding="utf-8") as fh:
+        for path, (fingerprint, article_id) in sorted(files.items()):
+            fh.write(f"{path}\t{fingerprint}\t{article_id}\n")
+
+
+def _read_files(folder: Path, ix: index.Index) -> dict[str, tuple[str, str]]:
+    """path → (fingerprint, id) of the pages a generation holds."""
+    listing = folder / FILES_FILE
+    if listing.is_file():
+        rows = (line.rstrip("\n").split("\t") for line in listing.open(encoding="utf-8"))
+        return {path: (fingerprint, article_id) for path, fingerprint, article_id in rows}
+    with ix.searcher() as s:  # a generation written before the listing existed
+        return {f["path"]: (f["fingerprint"], f["id"]) for f in s.all_stored_fields()}
 
 
 def _under(path: str, sources: Iterable[str | Path]) -> bool:
