@@ -259,6 +259,8 @@ def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=1))
         return
+    if answer.get("interpreted_query"):
+        click.echo(f"searched for: {answer['interpreted_query']}")
     click.echo(f"{answer['total']} results ({answer['took_ms']} ms)")
     if answer.get("suggestion"):
         click.echo(f"did you mean: {answer['suggestion']}")
