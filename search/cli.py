@@ -28,6 +28,17 @@ def _index_option(f):
     )(f)
 
 
+def _source_option(f):
+    return click.option(
+        "--source",
+        "sources",
+        multiple=True,
+        required=True,
+        type=click.Path(exists=True),
+        help="Folder (or file) of saved pages; repeatable.",
+    )(f)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Sandhan (সন্ধান): full-text search for Bangla news archives."""
@@ -133,14 +144,7 @@ def _print_report(report, verb: str) -> None:
 
 
 @index_group.command()
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    required=True,
-    type=click.Path(exists=True),
-    help="Folder (or file) of saved pages; repeatable.",
-)
+@_source_option
 @_index_option
 @click.option("--procs", default=2, show_default=True, help="Processes that analyze in parallel.")
 def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
@@ -167,14 +171,7 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
 
 
 @index_group.command()
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    required=True,
-    type=click.Path(exists=True),
-    help="Folder of saved pages; repeatable.",
-)
+@_source_option
 @_index_option
 def update(sources: tuple[str, ...], index_dir: str) -> None:
     """Add new pages, re-index changed ones, drop those whose files are gone.
