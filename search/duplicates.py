@@ -10,6 +10,7 @@ least 9 of the 12 slots agree, J ≳ 0.75, so a shared paragraph does not make t
 
 from __future__ import annotations
 
+import struct
 import zlib
 from itertools import accumulate
 
@@ -51,12 +52,12 @@ def band_keys(sig: tuple[int, ...]) -> list[str]:
     return keys
 
 
-def encode(sig: tuple[int, ...]) -> str:
-    return " ".join(f"{x:x}" for x in sig)
+def encode(sig: tuple[int, ...]) -> bytes:
+    return struct.pack(f"<{len(sig)}Q", *sig)
 
 
-def decode(text: str) -> tuple[int, ...]:
-    return tuple(int(x, 16) for x in text.split()) if text else ()
+def decode(data: bytes) -> tuple[int, ...]:
+    return struct.unpack(f"<{len(data) // 8}Q", data) if data else ()
 
 
 def near_duplicates(a: tuple[int, ...], b: tuple[int, ...]) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import fields, index
+from whoosh import columns, fields, index
 from whoosh.codec.whoosh3 import W3Codec
 
 from search import duplicates
@@ -36,7 +36,7 @@ from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 
 META_FILE = "sandhan.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Sort keys for undated articles: they come last both newest-first and oldest-first.
 UNDATED_NEWEST = -1
 UNDATED_OLDEST = 2**40
@@ -59,22 +59,24 @@ class BuildInProgress(IndexError_):
 
 
 def build_schema() -> fields.Schema:
+    """Text fields are analyzed and searched; everything filters, facets and sorting read is a
+    per-document column, not indexed: a term per document (a path, a hash) costs indexing time
+    and buys nothing a column does not give."""
     analyzer = bangla_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        path=fields.ID(stored=True, unique=True),
         title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=2.0),
         lead=fields.TEXT(analyzer=analyzer, phrase=False),
         body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
-        desk=fields.ID(stored=True, sortable=True),
-        month=fields.ID(sortable=True),  # "2024-08", Bangladesh time: the per-month facet
+        desk=fields.ID(stored=True, sortable=columns.RefBytesColumn()),
+        month=fields.COLUMN(columns.RefBytesColumn()),  # b"2024-08", Bangladesh time: a facet
+        published_min=fields.COLUMN(columns.NumericColumn("q", default=UNDATED_NEWEST)),  # filter, sort
+        oldest_key=fields.COLUMN(columns.NumericColumn("q", default=UNDATED_OLDEST)),
+        signature=fields.COLUMN(columns.VarBytesColumn()),  # near-duplicates (search/duplicates.py)
         published=fields.STORED,  # ISO 8601 with +06:00, as shown
         updated=fields.STORED,
-        published_min=fields.NUMERIC(int, bits=64, sortable=True, signed=True),  # filter and sort
-        oldest_key=fields.NUMERIC(int, bits=64, sortable=True, signed=True),
-        body_hash=fields.ID(stored=True),  # exact-duplicate detection
-        near=fields.KEYWORD(),  # near-duplicate band keys (search/duplicates.py)
-        signature=fields.STORED,  # the near-duplicate signature the band keys come from
+        path=fields.STORED,
+        body_hash=fields.STORED,  # exact duplicates, told apart from related articles
         fingerprint=fields.STORED,  # size:mtime of the source file, for `index update`
     )
 
@@ -108,14 +110,13 @@ def article_document(article: Article, sig: tuple[int, ...] | None = None) -> di
         "fingerprint": file_fingerprint(article.path),
         "published_min": minutes(published) if published else UNDATED_NEWEST,
         "oldest_key": minutes(published) if published else UNDATED_OLDEST,
-        "near": " ".join(duplicates.band_keys(sig)),
         "signature": duplicates.encode(sig),
     }
     if article.desk:
         doc["desk"] = article.desk
     if published:
         doc["published"] = published.isoformat()
-        doc["month"] = published.astimezone(DHAKA).strftime("%Y-%m")
+        doc["month"] = published.astimezone(DHAKA).strftime("%Y-%m").encode()
     if article.updated:
         doc["updated"] = article.updated.isoformat()
     return doc
@@ -465,13 +466,11 @@ def update(
         writer = ix.writer(limitmb=256, codec=CODEC)
         try:
             for p in gone:
-                writer.delete_by_term("path", p)
-                del files[p]
+                writer.delete_by_term("id", files.pop(p)[1])
                 report.removed += 1
             changed = {p for p in fresh if p in files}
             for p in changed:  # the old version goes, whether or not the new one reads
-                writer.delete_by_term("path", p)
-                del files[p]
+                writer.delete_by_term("id", files.pop(p)[1])
             for article in _read_all((on_disk[p] for p in fresh), report, progress):
                 doc = article_document(article)
                 if article.path in changed:
@@ -480,7 +479,7 @@ def update(
                     report.added += 1
                 stale = ids.get(article.id)
                 if stale in files:  # the same article under another file: the newest copy wins
-                    writer.delete_by_term("path", stale)
+                    writer.delete_by_term("id", article.id)
                     del files[stale]
                 writer.add_document(**doc)
                 files[doc["path"]] = (doc["fingerprint"], doc["id"])

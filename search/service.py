@@ -286,9 +286,9 @@ class _Held:
         self._lexicon: Lexicon | None = None
         self._near: dict[int, set[int]] | None = None
         self.columns = {
-            name: list(reader.column_reader(name))
-            for name in ("published_min", "oldest_key", "desk", "month")
+            name: list(reader.column_reader(name)) for name in ("published_min", "oldest_key", "desk")
         }
+        self.columns["month"] = [m.decode() for m in reader.column_reader("month")]
 
     def lexicon(self) -> Lexicon:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
@@ -320,19 +320,20 @@ class _Held:
 
 
 def _near_duplicate_table(searcher) -> dict[int, set[int]]:
+    """Group documents by signature band, then confirm each candidate pair on the whole signature."""
     reader = searcher.reader()
-    signatures: dict[int, tuple[int, ...]] = {}
-    near: dict[int, set[int]] = {}
-    for key, info in reader.iter_field("near"):
-        if info.doc_frequency() < 2:
+    signatures = [duplicates.decode(v) for v in reader.column_reader("signature")]
+    buckets: dict[str, list[int]] = {}
+    for doc, sig in enumerate(signatures):
+        if reader.is_deleted(doc):  # replaced or removed by `index update`
             continue
-        docs = list(searcher.docs_for_query(Q.Term("near", key.decode("utf-8"))))
-        for d in docs:
-            if d not in signatures:
-                signatures[d] = duplicates.decode(searcher.stored_fields(d).get("signature", ""))
+        for key in duplicates.band_keys(sig):
+            buckets.setdefault(key, []).append(doc)
+    near: dict[int, set[int]] = {}
+    for docs in buckets.values():
         for i, a in enumerate(docs):
             for b in docs[i + 1 :]:
-                if duplicates.near_duplicates(signatures[a], signatures[b]):
+                if b not in near.get(a, ()) and duplicates.near_duplicates(signatures[a], signatures[b]):
                     near.setdefault(a, set()).add(b)
                     near.setdefault(b, set()).add(a)
     return near
