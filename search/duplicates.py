@@ -29,16 +29,19 @@ def signature(text: str) -> tuple[int, ...]:
         return tuple(slots)
     # Shingles are hashed straight from one UTF-32 buffer of the words (4 bytes a character), so
     # each costs one C call and no string is built.
-    joined = " ".join(words)
-    buffer = memoryview(joined.encode("utf-32-le"))
+    buffer = memoryview(" ".join(words).encode("utf-32-le"))
     starts = list(accumulate((len(w) + 1 for w in words), initial=0))  # char offset of each word
-    last = max(len(words) - SHINGLE + 1, 1)
-    for i in range(last):
-        end = starts[min(i + SHINGLE, len(words))] - 1
-        h = zlib.crc32(buffer[4 * starts[i] : 4 * end])
+    ends = [x - 1 for x in starts[SHINGLE:]] or [starts[-1] - 1]
+    hashes = sorted({zlib.crc32(buffer[4 * a : 4 * b]) for a, b in zip(starts, ends, strict=False)})
+    # The smallest hash of each slot: walking the sorted hashes fills the slots in a few steps.
+    missing = SLOTS
+    for h in hashes:
         slot = h % SLOTS
-        if h < slots[slot]:
+        if slots[slot] == _EMPTY:
             slots[slot] = h
+            missing -= 1
+            if not missing:
+                break
     return tuple(slots)
 
 
