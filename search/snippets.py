@@ -7,8 +7,10 @@ spans are the analyzer's exact character offsets into the original text, so noth
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 SNIPPET_CHARS = 220
@@ -59,8 +61,10 @@ def highlight_html(text: str, terms: set[str], token_spans: TokenSpans) -> str:
     return mark(text, match_spans(text, terms, token_spans) if terms else [])
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, whitespace trimmed."""
+@lru_cache(maxsize=4096)
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each sentence, whitespace trimmed; cached, since the articles that top one
+    query tend to top others."""
     bounds, at = [], 0
     for m in _SENTENCE_END.finditer(text):
         bounds.append((at, m.start()))
@@ -74,7 +78,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
             e -= 1
         if e > s:
             out.append((s, e))
-    return out
+    return tuple(out)
 
 
 def snippet_html(
@@ -113,13 +117,19 @@ def snippet_html(
         ]
     else:
         lowered = body.lower()
-        # Only the spellings present anywhere in the body are counted sentence by sentence.
-        spellings = {t: ps for t in terms if (ps := tuple(p for p in probes(t) if p in lowered))}
-        scores = []
-        for s, e in sents:
-            text = lowered[s:e]
-            counts = {t: sum(text.count(p) for p in ps) for t, ps in spellings.items()}
-            scores.append(_score({t for t, n in counts.items() if n}, sum(counts.values())))
+        starts = [s for s, _ in sents]
+        found: dict[int, tuple[set[str], list[int]]] = {}  # sentence → (terms, matches)
+        for term in terms:
+            for spelling in probes(term):
+                at = lowered.find(spelling)
+                while at != -1:
+                    k = bisect_right(starts, at) - 1
+                    if k >= 0 and at < sents[k][1]:
+                        entry = found.setdefault(k, (set(), [0]))
+                        entry[0].add(term)
+                        entry[1][0] += 1
+                    at = lowered.find(spelling, at + 1)
+        scores = [_score(found[k][0], found[k][1][0]) if k in found else (0, 0) for k in range(len(sents))]
     best = max(range(len(sents)), key=lambda k: (scores[k], -k))
     return _window(body, sents, best if scores[best][0] else 0, spans_in, max_chars)
 
