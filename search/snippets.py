@@ -138,7 +138,7 @@ def _score(distinct: set[str], total: int) -> tuple[int, int]:
     return (len(distinct), total)
 
 
-def _window(body: str, sents: list[tuple[int, int]], best: int, spans_in, limit: int) -> str:
+def _window(body: str, sents: tuple[tuple[int, int], ...], best: int, spans_in, limit: int) -> str:
     start, end = sents[best]
     if end - start > limit:
         # One long sentence: a window around its first match, cut at spaces (never in a cluster).
