@@ -60,12 +60,15 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
+        # Wait until the workers have warmed their caches (what a load balancer's readiness
+        # check would wait for): /healthz answers "warm" from each, so ask until 20 in a row say so.
+        in_a_row, deadline = 0, time.monotonic() + 120
+        while in_a_row < 20 and time.monotonic() < deadline:
             try:
-                if requests.get(url + "/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+                in_a_row = in_a_row + 1 if requests.get(url + "/healthz", timeout=1).json().get("warm") else 0
+            except (requests.ConnectionError, ValueError):
+                in_a_row = 0
+            time.sleep(0.05)
         session = requests.Session()
         cold = []
         for p in params:  # first pass: cold caches, reported separately

@@ -36,7 +36,7 @@ from search.index import (
 from search.lexicon import Lexicon
 from search.lexicon import suggest as did_you_mean
 from search.query import ParsedQuery, clean, parse_query
-from search.ranking import TermScorer
+from search.ranking import CACHE_ENTRIES, TermScorer
 from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
 
@@ -51,6 +51,8 @@ PHRASE_DEPTH = int(os.environ.get("SANDHAN_PHRASE_DEPTH", 300))
 PROXIMITY_WEIGHT = float(os.environ.get("SANDHAN_PROXIMITY_WEIGHT", 1.0))
 # Related articles are scored on this many of the article's most distinctive words.
 RELATED_TERMS = 12
+# How many of the most frequent words a server scores before its first reader asks.
+WARM_TERMS = 3000
 # Below this many results, did-you-mean looks for a better spelling of the query.
 SUGGEST_BELOW = 3
 FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
@@ -285,6 +287,7 @@ class _Held:
         self.scorer = TermScorer(reader, list(reader.leaf_readers()))
         self._lexicon: Lexicon | None = None
         self._near: dict[int, set[int]] | None = None
+        self.warmed = False  # caches filled by SearchService.warm: what /healthz reports as "warm"
         self.columns = {
             name: list(reader.column_reader(name)) for name in ("published_min", "oldest_key", "desk")
         }
@@ -387,6 +390,7 @@ class SearchService:
             "documents": held.searcher.doc_count(),
             "built_at": gen.built_at,
             "generation": gen.name,
+            "warm": held.warmed,
         }
 
     # --- searching -------------------------------------------------------------------------
@@ -453,7 +457,17 @@ class SearchService:
         than on the first queries."""
         held = self._held()
         held.near_duplicates()
-        held.lexicon()
+        lexicon = held.lexicon()
+        # Score the most frequent words ahead of the first readers (they appear in most
+        # queries); half of the score cache at most, so query-time terms still fit.
+        budget = CACHE_ENTRIES // 2
+        for term in sorted(lexicon, key=lexicon.df, reverse=True)[:WARM_TERMS]:
+            with held.lock:  # the shared reader: one term at a time between requests
+                for fieldname in TEXT_FIELDS:
+                    budget -= len(held.scorer.scores(fieldname, term))
+            if budget <= 0:
+                break
+        held.warmed = True
 
     def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
         col = held.columns

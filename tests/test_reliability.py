@@ -241,3 +241,11 @@ def test_every_response_carries_security_headers(live_server, path):
     assert "script-src 'self'" in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERY_TEXT)
+def test_fuzzed_suggest_never_answers_5xx(live_server, q):
+    r = requests.get(live_server.url + "/api/suggest", params={"q": q}, timeout=10)
+    assert r.status_code == 200, (r.status_code, r.text[:300])
+    assert isinstance(r.json()["suggestions"], list)

@@ -134,6 +134,7 @@ _HEALTH = {
         "documents": {"type": "integer", "minimum": 0},
         "built_at": _DATETIME,
         "generation": {"type": "string"},
+        "warm": {"type": "boolean", "description": "caches filled; answers at full speed"},
     },
 }
 
