@@ -22,8 +22,8 @@ B = {"title": 0.5, "body": 0.75, "lead": 0.75}
 FIELD_WEIGHT = {"title": 4.0, "body": 1.0, "lead": 0.5}
 # Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
 CACHE_ENTRIES = 10_000_000
-# Positions are larger than scores: the cache holds at most this many positions in all.
-CACHE_POSITIONS = 20_000_000
+# Positions cached in all, at most (8 bytes each: 10M is 80 MB).
+CACHE_POSITIONS = 10_000_000
 
 
 class TermScores:
@@ -50,6 +50,29 @@ class TermScores:
         return self.values[i] if i < len(self.docs) and self.docs[i] == doc else None
 
 
+class TermPositions:
+    """A term's positions in each document holding it, as three flat arrays (documents, where
+    each document's run starts, the positions): 8 bytes a position, where sets of ints take 50."""
+
+    __slots__ = ("docs", "starts", "positions")
+
+    def __init__(self) -> None:
+        self.docs = array("l")
+        self.starts = array("l", [0])
+        self.positions = array("l")
+
+    def add(self, doc: int, positions) -> None:
+        self.docs.append(doc)
+        self.positions.extend(positions)
+        self.starts.append(len(self.positions))
+
+    def get(self, doc: int):
+        i = bisect_left(self.docs, doc)
+        if i < len(self.docs) and self.docs[i] == doc:
+            return self.positions[self.starts[i] : self.starts[i + 1]]
+        return None
+
+
 class TermScorer:
     """Per-document BM25F contributions of a term in a field, for one generation's reader."""
 
@@ -67,7 +90,7 @@ class TermScorer:
             ]
         self._cache: OrderedDict[tuple[str, str], TermScores] = OrderedDict()
         self._cache_held = 0
-        self._positions: OrderedDict[tuple[str, str], dict[int, frozenset[int]]] = OrderedDict()
+        self._positions: OrderedDict[tuple[str, str], TermPositions] = OrderedDict()
         self._positions_held = 0
         self._lock = threading.Lock()
 
@@ -116,30 +139,29 @@ class TermScorer:
                 docs.extend(d + offset for d in leaf.postings(field, term).all_ids())
         return docs
 
-    def positions(self, field: str, term: str) -> dict[int, frozenset[int]]:
-        """Document → word positions of `term` in `field`, decoded once and cached."""
+    def positions(self, field: str, term: str) -> TermPositions:
+        """Where `term` stands in `field` of each document holding it, decoded once and cached."""
         key = (field, term)
         with self._lock:
             hit = self._positions.get(key)
             if hit is not None:
                 self._positions.move_to_end(key)
                 return hit
-        out: dict[int, frozenset[int]] = {}
+        found = TermPositions()
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
             m = leaf.postings(field, term)
             while m.is_active():
-                out[m.id() + offset] = frozenset(m.value_as("positions"))
+                found.add(m.id() + offset, m.value_as("positions"))
                 m.next()
-        size = sum(len(p) for p in out.values())
         with self._lock:
-            self._positions[key] = out
-            self._positions_held += size
+            self._positions[key] = found
+            self._positions_held += len(found.positions)
             while self._positions_held > CACHE_POSITIONS and len(self._positions) > 1:
                 _, dropped = self._positions.popitem(last=False)
-                self._positions_held -= sum(len(p) for p in dropped.values())
-        return out
+                self._positions_held -= len(dropped.positions)
+        return found
 
     def phrase_docs(self, field: str, words: list[str], candidates) -> set[int]:
         """Which `candidates` hold `words` consecutively in `field`."""
@@ -147,11 +169,12 @@ class TermScorer:
         found = set()
         for d in candidates:
             starts = postings[0].get(d)
-            if not starts:
+            if starts is None:
                 continue
             rest = [p.get(d) for p in postings[1:]]
             if any(r is None for r in rest):
                 continue
-            if any(all(s + i in r for i, r in enumerate(rest, 1)) for s in starts):
+            following = [set(r) for r in rest]
+            if any(all(s + i in r for i, r in enumerate(following, 1)) for s in starts):
                 found.add(d)
         return found
