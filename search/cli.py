@@ -157,13 +157,13 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
     Example:
       sandhan index rebuild --source ../shared/corpus/pages --index index
     """
-    from search.index import BuildInProgress
+    from search.index import IndexError_
     from search.index import rebuild as do_rebuild
 
     progress, on_total, close = _progress_hooks()
     try:
         report = do_rebuild(sources, index_dir, procs=procs, progress=progress, on_total=on_total)
-    except BuildInProgress as exc:
+    except IndexError_ as exc:  # another build running, or no pages to index
         raise click.ClickException(str(exc)) from None
     finally:
         close()

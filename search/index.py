@@ -58,6 +58,10 @@ class BuildInProgress(IndexError_):
     pass
 
 
+class NothingToIndex(IndexError_):
+    """A rebuild found no pages: publishing an empty index over a good one helps nobody."""
+
+
 def build_schema() -> fields.Schema:
     """Text fields are analyzed and searched; everything filters, facets and sorting read is a
     per-document column, not indexed: a term per document (a path, a hash) costs indexing time
@@ -107,7 +111,7 @@ def article_document(article: Article, sig: tuple[int, ...] | None = None) -> di
         "lead": article.paragraphs[0] if article.paragraphs else "",
         "body": article.body,
         "body_hash": body_hash(article),
-        "fingerprint": file_fingerprint(article.path),
+        "fingerprint": _safe_fp(article.path) or "",  # gone since it was read: the next update re-reads
         "published_min": minutes(published) if published else UNDATED_NEWEST,
         "oldest_key": minutes(published) if published else UNDATED_OLDEST,
         "signature": duplicates.encode(sig),
@@ -160,7 +164,19 @@ def current_generation(root: str | Path) -> Generation:
             f"The index at {root} is damaged (CURRENT names {name!r}, which is not a complete "
             "generation): rebuild it with `sandhan index rebuild`"
         )
-    meta = json.loads((gen_path / META_FILE).read_text(encoding="utf-8"))
+    try:
+        meta = json.loads((gen_path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexCorrupt(
+            f"The index at {root} is damaged (unreadable {META_FILE}): "
+            "rebuild it with `sandhan index rebuild`"
+        ) from None
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexCorrupt(
+            f"The index at {root} was built by another version of Sandhan (schema "
+            f"{meta.get('schema_version')}, this one reads {SCHEMA_VERSION}): rebuild it with "
+            "`sandhan index rebuild`"
+        )
     return Generation(gen_path, meta)
 
 
@@ -222,28 +238,33 @@ def _next_generation_number(root: Path) -> int:
     return max(numbers, default=0) + 1
 
 
-def _clean_leftovers(root: Path) -> None:
-    """Remove half-built generations and all but the live and the previous complete ones.
+# A superseded generation stays this long, so a server still answering from it can finish.
+GRACE_SECONDS = 600
 
-    The previous one is kept so a server still reading it can finish its requests.
-    """
+
+def _clean_leftovers(root: Path) -> None:
+    """Remove half-built generations and superseded ones: all but the live one, the one before
+    it, and any replaced less than GRACE_SECONDS ago. With no usable live generation, nothing
+    complete is removed (it may be all there is after a power loss)."""
     gens = _generations_dir(root)
     if not gens.is_dir():
         return
     try:
-        live = current_generation(root).name
+        live = int(current_generation(root).name[4:])
     except IndexError_:
         live = None
-    complete = sorted(
-        (p for p in gens.iterdir() if re.fullmatch(r"gen-\d+", p.name)),
-        key=lambda p: int(p.name[4:]),
-    )
-    keep = {live}
-    older = [p.name for p in complete if live and int(p.name[4:]) < int(live[4:])]
-    if older:
-        keep.add(older[-1])
+    complete = sorted(int(p.name[4:]) for p in gens.iterdir() if re.fullmatch(r"gen-\d+", p.name))
+    now = time.time()
     for p in gens.iterdir():
-        if p.name not in keep:
+        if not re.fullmatch(r"gen-\d+", p.name):
+            shutil.rmtree(p, ignore_errors=True)  # a build that never finished
+            continue
+        number = int(p.name[4:])
+        if live is None or number >= live:
+            continue
+        successor = next(n for n in complete if n > number)
+        replaced_at = (gens / f"gen-{successor:06d}").stat().st_mtime
+        if number != max(n for n in complete if n < live) and now - replaced_at > GRACE_SECONDS:
             shutil.rmtree(p, ignore_errors=True)
 
 
@@ -253,6 +274,7 @@ def _publish(root: Path, building: Path, meta: dict) -> Generation:
     for f in building.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
+    _fsync_dir(building)
     final = building.with_name(building.name.removesuffix(".building"))
     os.rename(building, final)
     _fsync_dir(final.parent)
@@ -358,11 +380,16 @@ def rebuild(
     duplicates, the second indexes the copies kept, so the index never holds deleted documents.
     """
     root = Path(root)
+    sources = [Path(s).resolve() for s in sources]  # stored paths must not depend on the cwd
     started = time.monotonic()
     report = BuildReport()
     with write_lock(root):
         _clean_leftovers(root)
         paths = list(find_pages(sources))
+        if not paths:
+            raise NothingToIndex(
+                f"No pages (*.txt) under {', '.join(str(s) for s in sources)}: nothing was changed"
+            )
         scanned: list[_Scanned] = []
         with _pool(procs) as pool:
             for result in pool.imap(_scan, paths, chunksize=64) if pool else map(_scan, paths):
@@ -390,8 +417,10 @@ def rebuild(
             writer.cancel()
             raise
         ix.close()
-        _write_files(building, files)
         report.indexed = len(files)
+        for path, _ in report.rejected + report.duplicates:
+            files[path] = (_safe_fp(path) or "", SKIPPED)
+        _write_files(building, files)
         report.seconds = time.monotonic() - started
         meta = _meta(sources, report, ix_doc_count=report.indexed)
         gen = _publish(root, building, meta)
@@ -445,7 +474,7 @@ def update(
     """Bring the live index in line with `sources`: add new pages, re-index changed ones and
     remove those whose files are gone, in a new generation (same atomicity as a rebuild)."""
     root = Path(root)
-    sources = list(sources)
+    sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
     report = BuildReport()
     with write_lock(root):
@@ -464,28 +493,40 @@ def update(
         on_disk = {str(p): p for p in find_pages(sources)}
         gone = [p for p in files if p not in on_disk and _under(p, sources)]
         fresh = [p for p in on_disk if files.get(p, (None,))[0] != _safe_fp(p)]
-        ids = {article_id: path for path, (_, article_id) in files.items()}
+        # Which file holds each indexed article; SKIPPED marks files read but not indexed
+        # (rejected, or a stale copy of another file's article).
+        ids = {article_id: path for path, (_, article_id) in files.items() if article_id != SKIPPED}
         writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
         try:
             for p in gone:
-                writer.delete_by_term("id", files.pop(p)[1])
+                article_id = files.pop(p)[1]
+                if article_id != SKIPPED:
+                    writer.delete_by_term("id", article_id)
+                    ids.pop(article_id, None)
                 report.removed += 1
             changed = {p for p in fresh if p in files}
             for p in changed:  # the old version goes, whether or not the new one reads
-                writer.delete_by_term("id", files.pop(p)[1])
-            for article in _read_all((on_disk[p] for p in fresh), report, progress):
-                doc = article_document(article)
-                if article.path in changed:
-                    report.changed += 1
-                else:
-                    report.added += 1
-                stale = ids.get(article.id)
-                if stale in files:  # the same article under another file: the newest copy wins
-                    writer.delete_by_term("id", article.id)
-                    del files[stale]
-                writer.add_document(**doc)
-                files[doc["path"]] = (doc["fingerprint"], doc["id"])
-                ids[doc["id"]] = doc["path"]
+                article_id = files.pop(p)[1]
+                if article_id != SKIPPED and ids.get(article_id) == p:
+                    writer.delete_by_term("id", article_id)
+                    del ids[article_id]
+            with ix.searcher() as held:
+                for article in _read_all((on_disk[p] for p in fresh), report, progress):
+                    doc = article_document(article)
+                    held_path = ids.get(article.id)
+                    if held_path is not None and not _fresher(article, held.document(id=article.id)):
+                        files[doc["path"]] = (doc["fingerprint"], SKIPPED)  # the indexed copy stays
+                        continue
+                    if held_path is not None:  # this copy is fresher: it replaces the other file's
+                        writer.delete_by_term("id", article.id)
+                        files[held_path] = (files[held_path][0], SKIPPED)
+                    report.changed += article.path in changed
+                    report.added += article.path not in changed
+                    writer.add_document(**doc)
+                    files[doc["path"]] = (doc["fingerprint"], doc["id"])
+                    ids[doc["id"]] = doc["path"]
+            for path, _ in report.rejected:
+                files[path] = (_safe_fp(path) or "", SKIPPED)
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -502,7 +543,19 @@ def update(
     return report
 
 
-FILES_FILE = "files.tsv"  # path, fingerprint and id of every indexed page: what `update` compares
+FILES_FILE = "files.tsv"  # path, fingerprint and id of every page read: what `update` compares
+SKIPPED = "-"  # the id column of a file read but not indexed (rejected, or a duplicate)
+
+
+def _fresher(article: Article, stored: dict | None) -> bool:
+    """Whether `article` is more recently updated than the indexed copy `stored`."""
+    if stored is None:
+        return True
+    held = stored.get("updated") or stored.get("published")
+    mine = article.freshest
+    if mine is None or held is None:
+        return held is None and mine is not None
+    return mine > datetime.fromisoformat(held)
 
 
 def _write_files(folder: Path, files: dict[str, tuple[str, str]]) -> None:

@@ -231,3 +231,28 @@ def test_killing_only_the_main_rebuild_process_frees_the_lock(tmp_path):
     proc.wait()
     report = rebuild([SAMPLES], root, procs=1)
     assert current_generation(root).name == report.generation
+
+
+def test_update_keeps_the_rebuilds_choice_of_duplicates(tmp_path):
+    src = tmp_path / "src"
+    body = "সিলেটে আজ ভারী বৃষ্টি হয়েছে। নিচু এলাকা প্লাবিত।"
+    write_page(src, "0001_aaaaaaaaaaaaaaaa", "সিলেটে বৃষ্টি", body)
+    write_page(src, "0002_bbbbbbbbbbbbbbbb", "সিলেটে বৃষ্টি", body, updated="১২ সেপ্টেম্বর ২০২৩, ১৬:০০")
+    (src / "0003_cccccccccccccccc.txt").write_text("")
+    root = tmp_path / "index"
+    rebuild([src], root, procs=1)
+    for _ in range(2):  # nothing changed on disk: nothing changes in the index
+        report = update([src], root)
+        assert (report.added, report.changed, report.removed) == (0, 0, 0)
+        assert ids(root) == {"0002_bbbbbbbbbbbbbbbb"}
+
+
+def test_rebuild_of_a_folder_without_pages_changes_nothing(tmp_path):
+    from search.index import NothingToIndex
+
+    root = tmp_path / "index"
+    rebuild([SAMPLES], root, procs=1)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NothingToIndex):
+        rebuild([tmp_path / "empty"], root, procs=1)
+    assert current_generation(root).name == "gen-000001"
