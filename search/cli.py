@@ -338,9 +338,10 @@ def _serve_worker(index_dir: str, sock: socket.socket, threads: int, parent: int
 
     from web import create_app
 
-    app = create_app({"INDEX_DIR": index_dir})
-    # Build the vocabulary for romanized queries and suggestions before the first reader needs it.
-    threading.Thread(target=_warm, args=(app,), daemon=True).start()
+    app = create_app({"INDEX_DIR": index_dir, "WARM": True})
+    # Open the index now: the switch to it starts filling its caches (vocabulary for romanized
+    # queries and suggestions, frequent words) before the first reader needs them.
+    threading.Thread(target=_open_index, args=(app,), daemon=True).start()
     if parent is not None:
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     waitress_serve(app, sockets=[sock], threads=threads, ident="sandhan")
@@ -353,9 +354,9 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _warm(app) -> None:
+def _open_index(app) -> None:
     try:
-        app.extensions["sandhan"].warm()
+        app.extensions["sandhan"].searcher()
     except Exception:  # no index yet: the first request says so
         pass
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as dtime
 from functools import lru_cache
@@ -28,6 +28,7 @@ from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
 from search.dates import parse_date
 from search.index import (
+    UNDATED_NEWEST,
     Generation,
     current_generation,
     minutes,
@@ -227,10 +228,16 @@ def plan(parsed: ParsedQuery, readings: dict[str, Reading] | None = None) -> Pla
     readings = readings or {}
 
     def units_of(clause) -> list[Unit]:
-        if len(clause.words) == 1 and clause.words[0] in readings:
-            terms = readings[clause.words[0]].terms
-            return [Unit(tuple(terms), False)] if terms else []
-        return analyze_units(" ".join(clause.words))
+        if not any(w in readings for w in clause.words):
+            return analyze_units(" ".join(clause.words))
+        units: list[Unit] = []
+        for word in clause.words:  # a romanized word stands for its Bangla readings, ORed
+            if word in readings:
+                terms = readings[word].terms
+                units += [Unit(tuple(terms), False)] if terms else []
+            else:
+                units += analyze_units(word)
+        return units
 
     analyzed = [(c, units_of(c)) for c in parsed.clauses]
     # Stopwords are dropped from word clauses unless the query has nothing else.
@@ -277,8 +284,9 @@ class _Held:
     lose no parallelism by it (more processes give more). The lexicon and the near-duplicate
     table are built with a reader of their own, so building them never holds up a search."""
 
-    def __init__(self, generation: str, ix):
-        self.generation = generation
+    def __init__(self, generation: Generation, ix):
+        self.generation = generation.name
+        self.built_at = generation.built_at
         self.index = ix
         self.searcher = ix.searcher()
         self.lock = threading.RLock()
@@ -288,10 +296,13 @@ class _Held:
         self._lexicon: Lexicon | None = None
         self._near: dict[int, set[int]] | None = None
         self.warmed = False  # caches filled by SearchService.warm: what /healthz reports as "warm"
-        self.columns = {
-            name: list(reader.column_reader(name)) for name in ("published_min", "oldest_key", "desk")
-        }
-        self.columns["month"] = [m.decode() for m in reader.column_reader("month")]
+        if reader.doc_count_all():
+            self.columns = {
+                name: list(reader.column_reader(name)) for name in ("published_min", "oldest_key", "desk")
+            }
+            self.columns["month"] = [m.decode() for m in reader.column_reader("month")]
+        else:  # every page was rejected: an index with no documents (Whoosh has no columns then)
+            self.columns = {name: [] for name in ("published_min", "oldest_key", "desk", "month")}
 
     def lexicon(self) -> Lexicon:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
@@ -325,6 +336,8 @@ class _Held:
 def _near_duplicate_table(searcher) -> dict[int, set[int]]:
     """Group documents by signature band, then confirm each candidate pair on the whole signature."""
     reader = searcher.reader()
+    if not reader.doc_count_all():
+        return {}
     signatures = [duplicates.decode(v) for v in reader.column_reader("signature")]
     buckets: dict[str, list[int]] = {}
     for doc, sig in enumerate(signatures):
@@ -346,11 +359,11 @@ class SearchService:
     """Answers searches over the live generation of an index folder, switching to a newly
     published generation on the next request after a rebuild (no restart)."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, warm_on_switch: bool = False):
         self.root = Path(root)
+        self.warm_on_switch = warm_on_switch
         self._lock = threading.Lock()
         self._pointer_stamp: tuple | None = None
-        self._generation: Generation | None = None
         self._current: _Held | None = None
 
     # --- the live generation ---------------------------------------------------------------
@@ -373,8 +386,9 @@ class SearchService:
                     if self._current is None or self._current.generation != gen.name:
                         # Threads still answering from the old generation keep their reference;
                         # its files close when the last of them lets go.
-                        self._current = _Held(gen.name, open_generation(gen))
-                        self._generation = gen
+                        self._current = _Held(gen, open_generation(gen))
+                        if self.warm_on_switch:  # a server: fill the new generation's caches now
+                            threading.Thread(target=self.warm, daemon=True).start()
                     self._pointer_stamp = stamp
                 held = self._current
         return held
@@ -384,12 +398,11 @@ class SearchService:
 
     def health(self) -> dict:
         held = self._held()
-        gen = self._generation
         return {
             "status": "ok",
             "documents": held.searcher.doc_count(),
-            "built_at": gen.built_at,
-            "generation": gen.name,
+            "built_at": held.built_at,
+            "generation": held.generation,
             "warm": held.warmed,
         }
 
@@ -416,7 +429,16 @@ class SearchService:
             return {}, None
         interpretation = interpret(" ".join(words), held.lexicon(), analyze)
         readings = {r.source: r for r in interpretation.words if r.romanized}
-        return readings, (interpretation.text if interpretation.changed else None)
+        if not interpretation.changed:
+            return readings, None
+        # The query as typed, operators and all, with each romanized word in Bangla.
+        shown = ParsedQuery(
+            tuple(
+                replace(c, words=tuple(readings[w].display if w in readings else w for w in c.words))
+                for c in parsed.clauses
+            )
+        )
+        return readings, str(shown)
 
     def suggest(self, prefix: str, limit: int = 8) -> dict:
         """Search-as-you-type: completions of the last word from the index vocabulary (kept as
@@ -486,7 +508,7 @@ class SearchService:
             hi = _dhaka_minutes(req.date_to, True) if req.date_to else 2**62
             pub = col["published_min"]
             # Undated articles carry UNDATED_NEWEST (-1) and so fall outside any window.
-            matched = {d: v for d, v in matched.items() if lo <= pub[d] <= hi}
+            matched = {d: v for d, v in matched.items() if lo <= pub[d] <= hi and pub[d] != UNDATED_NEWEST}
         if req.desk:
             desk = col["desk"]
             matched = {d: v for d, v in matched.items() if desk[d] == req.desk}

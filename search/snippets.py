@@ -7,6 +7,7 @@ spans are the analyzer's exact character offsets into the original text, so noth
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -145,8 +146,13 @@ def _window(body: str, sents: tuple[tuple[int, int], ...], best: int, spans_in, 
         first = next((sp.start for sp in spans_in(start, end)), start)
         lo = max(start, first - limit // 3)
         hi = min(end, lo + limit)
-        # Both ends move inwards to a space, so the window stays within the limit.
-        lo, hi = _to_space(body, lo, hi, +1), _to_space(body, hi, lo, -1)
+        # Both ends move inwards to a space, so the window stays within the limit; text without
+        # spaces is cut where no combining mark or hasanta joins it to what follows.
+        cut_lo, cut_hi = _to_space(body, lo, hi, +1), _to_space(body, hi, lo, -1)
+        if cut_lo < cut_hi:
+            lo, hi = cut_lo, cut_hi
+        else:
+            lo, hi = _to_cluster(body, lo, +1, hi), _to_cluster(body, hi, -1, lo)
         prefix = ELLIPSIS if lo > start else ""
         suffix = ELLIPSIS if hi < end else ""
         return prefix + mark(body, spans_in(lo, hi), lo, hi).strip() + suffix
@@ -166,6 +172,23 @@ def _window(body: str, sents: tuple[tuple[int, int], ...], best: int, spans_in, 
     html = mark(body, spans_in(lo, hi), lo, hi)
     html = re.sub(r"\s*\n\s*", " ", html)  # paragraph breaks read as spaces in one line
     return (ELLIPSIS if lo_i > 0 else "") + html + (ELLIPSIS if hi_i < len(sents) - 1 else "")
+
+
+def _to_cluster(text: str, at: int, step: int, bound: int) -> int:
+    """Move `at` towards `bound` until it is not inside a grapheme cluster (Bangla: a vowel sign or
+    other mark follows, or a hasanta or joiner precedes)."""
+    i = at
+    while (
+        i != bound
+        and 0 < i < len(text)
+        and (
+            unicodedata.category(text[i])[0] == "M"
+            or text[i - 1] in "\u09cd\u200c\u200d"
+            or text[i] in "\u200c\u200d"
+        )
+    ):
+        i += step
+    return i
 
 
 def _to_space(text: str, at: int, bound: int, step: int) -> int:

@@ -101,3 +101,21 @@ def test_near_duplicates_are_folded_with_a_count(tmp_path):
         "0002_bbbbbbbbbbbbbbbb",
     }
     assert shown["0003_cccccccccccccccc"]["similar"] == 0
+
+
+def test_romanized_words_in_a_phrase_and_an_exclusion(client):
+    plain = client.get('/api/search?q="ঢাকায় টানা"').get_json()
+    romanized = client.get('/api/search?q="dhakay tana"').get_json()
+    assert plain["total"] > 0
+    assert [r["id"] for r in romanized["results"]] == [r["id"] for r in plain["results"]]
+    body = client.get("/api/search?q=dhaka -brishti").get_json()
+    assert body["interpreted_query"] == "ঢাকা -বৃষ্টি"  # the syntax survives the interpretation
+    assert all("বৃষ্টি" not in r["title"] for r in body["results"])
+
+
+def test_an_early_from_date_still_leaves_out_undated_articles(client):
+    everything = client.get("/api/search?q=").get_json()["total"]
+    dated = client.get("/api/search?q=&from=1900-01-01").get_json()
+    undated = sum(1 for r in client.get("/api/search?q=&per_page=100").get_json()["results"] if not r["published"])
+    assert undated > 0
+    assert dated["total"] == everything - undated

@@ -62,3 +62,16 @@ def test_snippet_with_astral_characters_keeps_offsets():
     body = "😀😀 খবর: ঢাকায় মেলা বসেছে।"
     html = snippet_html(body, highlight_terms("ঢাকা"), token_spans)
     assert "<mark>ঢাকায়</mark>" in html
+
+
+def test_a_long_text_without_spaces_is_cut_between_clusters():
+    body = "ক্ষেত্রে" * 100 + "ঢাকায়" + "প্রতিষ্ঠান" * 100
+    html = snippet_html(body, highlight_terms("প্রতিষ্ঠান"), token_spans, max_chars=60)
+    plain = html.replace("<mark>", "").replace("</mark>", "").strip("…")
+    assert 0 < len(plain) <= 60
+    import icu
+
+    breaks = icu.BreakIterator.createCharacterInstance(icu.Locale("bn"))
+    breaks.setText(plain)
+    boundaries = set(breaks)
+    assert len(plain.encode("utf-16-le")) // 2 in boundaries  # ends on a grapheme boundary

@@ -17,7 +17,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # Bangla stays readable in the JSON
     app.json.sort_keys = False
-    app.extensions["sandhan"] = SearchService(app.config["INDEX_DIR"])
+    # A server fills each new generation's caches in the background as soon as it switches.
+    app.extensions["sandhan"] = SearchService(
+        app.config["INDEX_DIR"], warm_on_switch=app.config.get("WARM", False)
+    )
 
     from web import api, errors, pages
 
