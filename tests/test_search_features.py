@@ -116,6 +116,8 @@ def test_romanized_words_in_a_phrase_and_an_exclusion(client):
 def test_an_early_from_date_still_leaves_out_undated_articles(client):
     everything = client.get("/api/search?q=").get_json()["total"]
     dated = client.get("/api/search?q=&from=1900-01-01").get_json()
-    undated = sum(1 for r in client.get("/api/search?q=&per_page=100").get_json()["results"] if not r["published"])
+    undated = sum(
+        1 for r in client.get("/api/search?q=&per_page=100").get_json()["results"] if not r["published"]
+    )
     assert undated > 0
     assert dated["total"] == everything - undated
