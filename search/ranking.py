@@ -73,6 +73,34 @@ class TermPositions:
         return None
 
 
+class SizedLRU:
+    """A least-recently-used cache bounded by the summed size of its values, not their count:
+    a common word's postings weigh a thousand rare ones'."""
+
+    def __init__(self, capacity: int, size_of):
+        self.capacity = capacity
+        self.size_of = size_of
+        self._items: OrderedDict = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key, compute):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        value = compute()  # outside the lock: other keys need not wait
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+                self._held += self.size_of(value)
+            while self._held > self.capacity and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._held -= self.size_of(dropped)
+        return value
+
+
 class TermScorer:
     """Per-document BM25F contributions of a term in a field, for one generation's reader."""
 
@@ -88,27 +116,12 @@ class TermScorer:
             self._lengths[field] = [
                 reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())
             ]
-        self._cache: OrderedDict[tuple[str, str], TermScores] = OrderedDict()
-        self._cache_held = 0
-        self._positions: OrderedDict[tuple[str, str], TermPositions] = OrderedDict()
-        self._positions_held = 0
-        self._lock = threading.Lock()
+        self._scores = SizedLRU(CACHE_ENTRIES, len)
+        self._positions = SizedLRU(CACHE_POSITIONS, lambda found: len(found.positions))
 
     def scores(self, field: str, term: str) -> TermScores:
-        key = (field, term)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        computed = self._compute(field, term)
-        with self._lock:
-            self._cache[key] = computed
-            self._cache_held += len(computed)
-            while self._cache_held > CACHE_ENTRIES and len(self._cache) > 1:
-                _, dropped = self._cache.popitem(last=False)
-                self._cache_held -= len(dropped)
-        return computed
+        """Per-document BM25F contributions of `term` in `field`, computed once and cached."""
+        return self._scores.get_or_compute((field, term), lambda: self._compute(field, term))
 
     def _compute(self, field: str, term: str) -> TermScores:
         reader = self.reader
@@ -141,12 +154,9 @@ class TermScorer:
 
     def positions(self, field: str, term: str) -> TermPositions:
         """Where `term` stands in `field` of each document holding it, decoded once and cached."""
-        key = (field, term)
-        with self._lock:
-            hit = self._positions.get(key)
-            if hit is not None:
-                self._positions.move_to_end(key)
-                return hit
+        return self._positions.get_or_compute((field, term), lambda: self._decode_positions(field, term))
+
+    def _decode_positions(self, field: str, term: str) -> TermPositions:
         found = TermPositions()
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
@@ -155,12 +165,6 @@ class TermScorer:
             while m.is_active():
                 found.add(m.id() + offset, m.value_as("positions"))
                 m.next()
-        with self._lock:
-            self._positions[key] = found
-            self._positions_held += len(found.positions)
-            while self._positions_held > CACHE_POSITIONS and len(self._positions) > 1:
-                _, dropped = self._positions.popitem(last=False)
-                self._positions_held -= len(dropped.positions)
         return found
 
     def phrase_docs(self, field: str, words: list[str], candidates) -> set[int]:
