@@ -62,11 +62,11 @@ def main() -> None:
     try:
         # Wait until the workers have warmed their caches (what a load balancer's readiness
         # check would wait for): /healthz answers "warm" from each, so ask until 20 in a row say so.
-        in_a_row, deadline = 0, time.monotonic() + 120
+        in_a_row, deadline = 0, time.monotonic() + 300
         while in_a_row < 20 and time.monotonic() < deadline:
             try:
-                in_a_row = in_a_row + 1 if requests.get(url + "/healthz", timeout=1).json().get("warm") else 0
-            except (requests.ConnectionError, ValueError):
+                in_a_row = in_a_row + 1 if requests.get(url + "/healthz", timeout=5).json().get("warm") else 0
+            except (requests.RequestException, ValueError):
                 in_a_row = 0
             time.sleep(0.05)
         session = requests.Session()
