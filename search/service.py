@@ -645,14 +645,16 @@ class SearchService:
         if not pairs or not matched:
             return
         scorer = held.scorer
-        top = heapq.nlargest(PHRASE_DEPTH, matched, key=lambda d: matched[d])
+        # Ties broken by docnum, as in the ranking itself: which documents make the cut must not
+        # depend on the order they were found in.
+        top = heapq.nlargest(PHRASE_DEPTH, matched, key=lambda d: (matched[d], -d))
         if len(planned.sequence) >= 3:
             # The whole query standing together (a remembered passage) wins over scattered words.
             words = [u.variants[0] for u in planned.sequence]
             for d in scorer.phrase_docs("title", words, top) | scorer.phrase_docs("body", words, top):
                 c, sc = matched[d]
                 matched[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
-        candidates = heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: matched[d])
+        candidates = heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: (matched[d], -d))
         together = Counter()
         for pair in pairs:
             for f in ("title", "body"):
