@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,11 +28,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import columns, fields, index
+from whoosh import columns, fields, formats, index
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import TOC, clean_files
+from whoosh.system import pack_uint
 
 from search import duplicates
-from search.analysis import bangla_analyzer
+from search.analysis import bangla_analyzer, index_terms
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 
@@ -62,6 +65,44 @@ class NothingToIndex(IndexError_):
     """A rebuild found no pages: publishing an empty index over a good one helps nobody."""
 
 
+class BanglaText(fields.TEXT):
+    """A TEXT field of Bangla analyzed by `bangla_analyzer`, indexed through `index_terms`.
+
+    Whoosh's own indexing path runs the analyzer chain token by token; `index_terms` gives the
+    same terms and positions at a fraction of the cost. Queries and highlighting still use the
+    analyzer. The postings are encoded by the field's own format, so the index is the same.
+    """
+
+    def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
+        boost = self.format.field_boost
+        encode = _position_encoder(self.format)
+        return [
+            (term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions))
+            for term, positions in index_terms(value).items()
+        ]
+
+
+# Most postings hold one position, and the same few hundred positions recur: their encoding
+# (a pickle per posting) is looked up instead. Keyed by position; the same for every field.
+_one_position: dict[int, bytes] = {}
+
+
+def _position_encoder(fmt: formats.Format) -> Callable[[list[int]], bytes]:
+    if not isinstance(fmt, formats.Positions):  # a Frequency field stores the count only
+        return lambda positions: pack_uint(len(positions))
+    encode = fmt.encode
+
+    def encode_positions(positions: list[int]) -> bytes:
+        if len(positions) > 1:
+            return encode(positions)
+        value = _one_position.get(positions[0])
+        if value is None:
+            value = _one_position[positions[0]] = encode(positions)
+        return value
+
+    return encode_positions
+
+
 def build_schema() -> fields.Schema:
     """Text fields are analyzed and searched; everything filters, facets and sorting read is a
     per-document column, not indexed: a term per document (a path, a hash) costs indexing time
@@ -69,9 +110,9 @@ def build_schema() -> fields.Schema:
     analyzer = bangla_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=analyzer, stored=True, phrase=True, field_boost=2.0),
-        lead=fields.TEXT(analyzer=analyzer, phrase=False),
-        body=fields.TEXT(analyzer=analyzer, stored=True, phrase=True),
+        title=BanglaText(analyzer=analyzer, stored=True, phrase=True, field_boost=2.0),
+        lead=BanglaText(analyzer=analyzer, phrase=False),
+        body=BanglaText(analyzer=analyzer, stored=True, phrase=True),
         desk=fields.ID(stored=True, sortable=columns.RefBytesColumn()),
         month=fields.COLUMN(columns.RefBytesColumn()),  # b"2024-08", Bangladesh time: a facet
         published_min=fields.COLUMN(columns.NumericColumn("q", default=UNDATED_NEWEST)),  # filter, sort
@@ -323,47 +364,277 @@ def _read_all(paths: Iterable[Path], report: BuildReport, progress: Progress | N
 
 
 @dataclass(frozen=True)
-class _Scanned:
-    """What deduplication needs to know of a page, without keeping its text."""
+class _Indexed:
+    """What deduplication needs to know of a page a worker indexed, without its text."""
 
     path: str
     id: str
     digest: str
+    fingerprint: str
     rank: tuple  # (dated, freshest time, path): the greater copy is kept
-    signature: tuple[int, ...]  # near-duplicate signature, computed here in the worker processes
+    where: tuple[int, int, int]  # (worker share, segment of the share, document number in it)
 
 
-def _scan(path: Path) -> _Scanned | tuple[str, str]:
-    """A page's identity, or (path, reason) when it cannot be read. Runs in worker processes."""
-    try:
-        article = read_page(path)
-    except PageRejected as exc:
-        return (str(path), exc.reason)
-    except Exception as exc:  # a reader bug must cost one page, not the rebuild
-        return (str(path), f"could not be read ({exc.__class__.__name__})")
-    fresh = article.freshest
-    rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
-    return _Scanned(article.path, article.id, body_hash(article), rank, duplicates.signature(article.body))
+@dataclass
+class _Share:
+    """One worker's part of a rebuild: its finished segments and what it read."""
+
+    segments: list  # Whoosh segments
+    indexed: list[_Indexed]
+    rejected: list[tuple[str, str]]  # (path, reason)
 
 
-def _deduplicate(pages: list[_Scanned]) -> tuple[list[_Scanned], list[tuple[str, str]]]:
-    """One copy per article id and per body text: the most recently updated one.
-
-    Returns the pages to index, in their original order, and (dropped path, id of the copy kept).
-    """
-    dropped: dict[str, str] = {}
+def _deduplicate(pages: list[_Indexed]) -> list[tuple[_Indexed, str]]:
+    """The copies to drop so that one copy per article id and per body text stays: the most
+    recently updated one. Returns (dropped page, id of the copy kept)."""
+    dropped: list[tuple[_Indexed, str]] = []
     for key in ("id", "digest"):
-        best: dict[str, _Scanned] = {}
+        best: dict[str, _Indexed] = {}
         for page in pages:
             held = best.get(getattr(page, key))
             if held is None or page.rank > held.rank:
                 best[getattr(page, key)] = page
         kept = {p.path for p in best.values()}
-        for p in pages:
-            if p.path not in kept:
-                dropped[p.path] = best[getattr(p, key)].id
+        dropped += [(p, best[getattr(p, key)].id) for p in pages if p.path not in kept]
         pages = [p for p in pages if p.path in kept]
-    return pages, sorted(dropped.items())
+    return dropped
+
+
+class _TermPostings:
+    """One term's postings in a segment being built, in document order, as compact columns."""
+
+    __slots__ = ("docs", "weights", "values")
+
+    def __init__(self) -> None:
+        self.docs = array("I")
+        self.weights = array("f")
+        self.values: list[bytes] = []
+
+    def add(self, docnum: int, weight: float, value: bytes) -> None:
+        self.docs.append(docnum)
+        self.weights.append(weight)
+        if value:
+            self.values.append(value)
+
+
+class SegmentBuilder:
+    """Writes one Whoosh segment of new documents, holding its postings in memory per term.
+
+    Whoosh's own SegmentWriter puts every posting into a pool as a tuple, sorts the pool and
+    writes it one posting at a time through three layers of calls; this was half of a rebuild.
+    Here documents arrive in order, so each term's postings are already sorted: the terms are
+    sorted once and each posting block is handed to Whoosh's codec whole. The files are the
+    ones Whoosh writes (tests/test_index.py compares them byte for byte).
+    """
+
+    def __init__(self, ix: index.Index):
+        self.schema = ix.schema
+        self.storage = ix.storage
+        self.codec = WRITER_OPTIONS["codec"]
+        self.segment = self.codec.new_segment(ix.storage, ix.indexname)
+        self.perdoc = self.codec.per_document_writer(ix.storage, self.segment)
+        # field name -> term -> postings; terms as str (UTF-8 sorts as code points do)
+        self.postings: dict[str, dict[str, _TermPostings]] = {name: {} for name in self.schema.names()}
+        self.lengths = {name: array("I") for name, field_type in self.schema.items() if field_type.scorable}
+        self.docnum = 0  # the number the next document gets
+        self.held = 0  # postings held in memory
+
+    def add(self, doc: dict) -> int:
+        """Add one document (field name -> value, as for Whoosh's add_document); its number."""
+        docnum = self.docnum
+        perdoc = self.perdoc
+        perdoc.start_doc(docnum)
+        for name in sorted(doc):
+            value = doc[name]
+            field_type = self.schema[name]
+            length = 0
+            if isinstance(field_type, BanglaText):
+                length = self._add_text(self.postings[name], field_type, value, docnum)
+            elif field_type.indexed:
+                postings = self.postings[name]
+                for btext, freq, weight, vbytes in field_type.index(value):
+                    held = postings.setdefault(btext.decode("utf-8"), _TermPostings())
+                    held.add(docnum, weight, vbytes)
+                    length += freq if field_type.scorable else 0
+                    self.held += 1
+            if field_type.scorable:
+                self.lengths[name].append(length)
+            perdoc.add_field(name, field_type, value if field_type.stored else None, length)
+            if field_type.column_type:
+                perdoc.add_column_value(name, field_type.column_type, field_type.to_column_value(value))
+        for lengths in self.lengths.values():
+            if len(lengths) == docnum:  # a scorable field this document does not have
+                lengths.append(0)
+        perdoc.finish_doc()
+        self.docnum += 1
+        return docnum
+
+    def _add_text(
+        self, postings: dict[str, _TermPostings], field_type: BanglaText, text: str, docnum: int
+    ) -> int:
+        """BanglaText.index inlined: one pass over the terms, the hot loop of a rebuild."""
+        boost = field_type.format.field_boost
+        encode = _position_encoder(field_type.format)
+        length = 0
+        terms = index_terms(text)
+        for term, positions in terms.items():
+            held = postings.get(term)
+            if held is None:
+                held = postings[term] = _TermPostings()
+            freq = len(positions)
+            held.docs.append(docnum)
+            held.weights.append(freq * boost)
+            held.values.append(encode(positions))
+            length += freq
+        self.held += len(terms)
+        return length
+
+    def finish(self):
+        """Write the postings and close the segment's files; the finished Whoosh segment."""
+        self.perdoc.close()
+        writer = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(self.postings):
+            postings = self.postings[name]
+            if not postings:
+                continue
+            writer.start_field(name, self.schema[name])
+            lengths = self.lengths.get(name)
+            for term in sorted(postings):
+                writer.start_term(term.encode("utf-8"))
+                self._write_term(writer._postwriter, postings[term], lengths)
+                writer.finish_term()
+            writer.finish_field()
+        writer.close()
+        self.segment.set_doc_count(self.docnum)
+        return self.segment
+
+    @staticmethod
+    def _write_term(block_writer, term: _TermPostings, lengths: array | None) -> None:
+        """Fill Whoosh's posting block buffer a block at a time, as `add_posting` would one
+        posting at a time: full blocks are written, the last one is left to `finish_term`."""
+        size = block_writer._blocklimit
+        count = len(term.docs)
+        for start in range(0, count, size):
+            docs = term.docs[start : start + size]
+            weights = term.weights[start : start + size]
+            block_writer._ids = docs
+            block_writer._weights = weights
+            block_writer._values = term.values[start : start + size]
+            block_writer._maxweight = max(0, max(weights))
+            found = [lengths[d] for d in docs if lengths[d]] if lengths is not None else []
+            block_writer._minlength = min(found) if found else None
+            block_writer._maxlength = max(found) if found else 0
+            if start + size < count:
+                block_writer._write_block()
+
+
+# Postings a worker holds in memory before it closes its segment and starts another: about
+# 40 bytes each, so a few hundred MB per worker at most.
+SEGMENT_POSTINGS = 8_000_000
+
+
+def _index_share(building: Path, share: int, paths: list[Path], progress: Progress | None) -> _Share:
+    """Read `paths` and index them into segments of their own in the index at `building`."""
+    ix = index.open_dir(str(building))
+    builder = SegmentBuilder(ix)
+    result = _Share([], [], [])
+    for path in paths:
+        try:
+            article = read_page(path)
+        except PageRejected as exc:
+            result.rejected.append((str(path), exc.reason))
+        except Exception as exc:  # a reader bug must cost one page, not the rebuild
+            result.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
+        else:
+            doc = article_document(article)
+            fresh = article.freshest
+            rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+            docnum = builder.add(doc)
+            where = (share, len(result.segments), docnum)
+            result.indexed.append(
+                _Indexed(doc["path"], doc["id"], doc["body_hash"], doc["fingerprint"], rank, where)
+            )
+            if builder.held >= SEGMENT_POSTINGS:
+                result.segments.append(builder.finish())
+                builder = SegmentBuilder(ix)
+        if progress:
+            progress(1)
+    if builder.docnum:
+        result.segments.append(builder.finish())
+    return result
+
+
+class BuildFailed(IndexError_):
+    """A worker process of a rebuild died; the live generation was not touched."""
+
+
+PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
+
+
+def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progress | None) -> list[_Share]:
+    """Index `paths` in `procs` worker processes, each writing its own segment of consecutive
+    pages (so document numbers follow the page order whatever `procs` is)."""
+    n = len(paths)
+    shares = [paths[i * n // procs : (i + 1) * n // procs] for i in range(procs)]
+    if procs < 2:
+        return [_index_share(building, 0, paths, progress)]
+    context = multiprocessing.get_context("fork")
+    events = context.SimpleQueue()
+    workers = [
+        context.Process(target=_share_worker, args=(building, i, share, events), daemon=True)
+        for i, share in enumerate(shares)
+    ]
+    for w in workers:
+        w.start()
+    done: dict[int, _Share] = {}
+    try:
+        while len(done) < len(workers):
+            while events.empty():
+                dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode is not None]
+                if dead and events.empty():
+                    raise BuildFailed(f"An indexing process exited with status {dead[0].exitcode}")
+                time.sleep(0.05)
+            kind, *rest = events.get()
+            if kind == "read" and progress:
+                progress(rest[0])
+            elif kind == "done":
+                done[rest[0]] = rest[1]
+            elif kind == "failed":
+                raise BuildFailed(f"An indexing process failed: {rest[0]}")
+    finally:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+            w.join()
+    return [done[i] for i in range(len(workers))]
+
+
+def _share_worker(building: Path, share: int, paths: list[Path], events) -> None:
+    """The body of an indexing process: progress and the finished share go back on `events`."""
+    read = 0
+
+    def progress(k: int) -> None:
+        nonlocal read
+        read += k
+        if read >= PROGRESS_EVERY:
+            events.put(("read", read))
+            read = 0
+
+    try:
+        result = _index_share(building, share, paths, progress)
+    except BaseException as exc:
+        events.put(("failed", f"{exc.__class__.__name__}: {exc}"))
+        raise
+    events.put(("read", read))
+    events.put(("done", share, result))
+
+
+def _commit_segments(ix: index.Index, segments: list) -> None:
+    """Make `segments` (written by workers into the index folder) the index's content."""
+    generation = ix.latest_generation() + 1
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, generation, segments)
+    ix.storage.temp_storage(f"{ix.indexname}.tmp").destroy()  # Whoosh's per-document writers make it
 
 
 def rebuild(
@@ -376,8 +647,9 @@ def rebuild(
 ) -> BuildReport:
     """Index every page under `sources` into a new generation of `root` and make it live.
 
-    Two passes: the first reads every page (in `procs` processes) to find rejections and
-    duplicates, the second indexes the copies kept, so the index never holds deleted documents.
+    Each of `procs` worker processes reads its share of the pages once and writes a segment.
+    Copies of one article (same id, or the same body text) are then marked deleted in their
+    segments, all but the most recently updated one, so a search never meets them.
     """
     root = Path(root)
     sources = [Path(s).resolve() for s in sources]  # stored paths must not depend on the cwd
@@ -390,36 +662,26 @@ def rebuild(
             raise NothingToIndex(
                 f"No pages (*.txt) under {', '.join(str(s) for s in sources)}: nothing was changed"
             )
-        scanned: list[_Scanned] = []
-        with _pool(procs) as pool:
-            for result in pool.imap(_scan, paths, chunksize=64) if pool else map(_scan, paths):
-                if isinstance(result, _Scanned):
-                    scanned.append(result)
-                else:
-                    report.rejected.append(result)
-        keep, report.duplicates = _deduplicate(scanned)
         if on_total:
-            on_total(len(keep))
+            on_total(len(paths))
         number = _next_generation_number(root)
         building = _generations_dir(root) / f"gen-{number:06d}.building"
         building.mkdir(parents=True)
         ix = index.create_in(str(building), build_schema())
-        writer = _writer(ix, procs)
-        signatures = {p.path: p.signature for p in keep}
-        files: dict[str, tuple[str, str]] = {}
-        try:
-            for article in _read_all([p.path for p in keep], report, progress):
-                doc = article_document(article, signatures.get(article.path))
-                writer.add_document(**doc)
-                files[doc["path"]] = (doc["fingerprint"], doc["id"])
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        shares = _index_shares(building, paths, max(1, min(procs, len(paths))), progress)
+        report.rejected = [r for share in shares for r in share.rejected]
+        indexed = [page for share in shares for page in share.indexed]
+        dropped = _deduplicate(indexed)
+        for page, _ in dropped:
+            share, segment, docnum = page.where
+            shares[share].segments[segment].delete_document(docnum)
+        report.duplicates = sorted((page.path, kept_id) for page, kept_id in dropped)
+        _commit_segments(ix, [segment for share in shares for segment in share.segments])
         ix.close()
-        report.indexed = len(files)
+        report.indexed = len(indexed) - len(dropped)
+        files = {page.path: (page.fingerprint, page.id) for page in indexed}
         for path, _ in report.rejected + report.duplicates:
-            files[path] = (_safe_fp(path) or "", SKIPPED)
+            files[path] = (files.get(path, ("",))[0] or _safe_fp(path) or "", SKIPPED)
         _write_files(building, files)
         report.seconds = time.monotonic() - started
         meta = _meta(sources, report, ix_doc_count=report.indexed)
@@ -429,28 +691,11 @@ def rebuild(
     return report
 
 
-@contextmanager
-def _pool(procs: int):
-    if procs < 2:
-        yield None
-        return
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
-        yield pool
-
-
 # Posting blocks uncompressed: zlib at Whoosh's default level costs about a tenth of the indexing
 # time and shows in query profiles (decompression), for an index a third larger.
 # Segments stay separate files: Whoosh reads a compound segment through one memory map whose
 # sub-files it copies out, so opening a 100,000-article index took 2.2 GB per server process.
 WRITER_OPTIONS = {"codec": W3Codec(compression=0), "compound": False}
-
-
-def _writer(ix: index.Index, procs: int):
-    # Whoosh's multiprocess writer analyzes in `procs` worker processes; keeping their segments
-    # (multisegment) skips a final merge that would take as long again.
-    if procs > 1:
-        return ix.writer(procs=procs, multisegment=True, limitmb=256, batchsize=256, **WRITER_OPTIONS)
-    return ix.writer(limitmb=256, **WRITER_OPTIONS)
 
 
 def _meta(sources: Iterable[str | Path], report: BuildReport, ix_doc_count: int) -> dict:

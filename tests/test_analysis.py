@@ -9,6 +9,8 @@ import threading
 
 import icu
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import fields, index
 from whoosh.qparser import QueryParser
 
@@ -16,6 +18,7 @@ from search.analysis import (
     BanglaTokenizer,
     analyze,
     bangla_analyzer,
+    index_terms,
     is_stopword,
     normalize_text,
     stem,
@@ -410,3 +413,46 @@ def test_whoosh_index_finds_inflected_forms(tmp_path, procs: int) -> None:
     assert _search(ix, "2024") == ["b"]
     assert _search(ix, "তিনি") == ["a"]  # a query of only a stopword still finds
     assert _search(ix, '"তিনি এবং তারা"') == ["a"]  # and a phrase holding stopwords
+
+
+def _grouped_chain(text: str) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for t in bangla_analyzer()(text, positions=True, mode="index"):
+        grouped.setdefault(t.text, []).append(t.pos)
+    return grouped
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "আমরা ১০টি বাংলাদেশের মানুষ, ২০২৩ সালে।",
+        "র‍্যাব-এর অভিযানে ১৫:০১আপডেট হ‌য়ে‌ছে \u200cকথা \u09bfকথা",
+        "কোভিড১৯ টিকা: ১,২৫,০০০ ডোজ; COVID-19 vaccine 😀 emoji",
+        "",
+    ],
+)
+def test_index_terms_equal_the_analyzer_chain(text: str) -> None:
+    assert index_terms(text) == _grouped_chain(text)
+
+
+@pytest.mark.corpus
+def test_index_terms_equal_the_analyzer_chain_on_the_corpus(shared_corpus) -> None:
+    from search.article import PageRejected
+    from search.pages import find_pages, read_page
+
+    checked = 0
+    for path in find_pages([shared_corpus / "pages"]):
+        try:
+            article = read_page(path)
+        except PageRejected:
+            continue
+        for text in (article.title, article.body):
+            assert index_terms(text) == _grouped_chain(text), path
+            checked += 1
+    assert checked > 10_000
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="কখগাি্েৎয়ড়\u200c\u200d০১২9a- ,।\n", max_size=40))
+def test_index_terms_equal_the_analyzer_chain_on_any_text(text: str) -> None:
+    assert index_terms(text) == _grouped_chain(text)

@@ -256,3 +256,45 @@ def test_rebuild_of_a_folder_without_pages_changes_nothing(tmp_path):
     with pytest.raises(NothingToIndex):
         rebuild([tmp_path / "empty"], root, procs=1)
     assert current_generation(root).name == "gen-000001"
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """A one-segment index's files by their kind (the segment name is random)."""
+    return {
+        p.name.split(".", 1)[1]: p.read_bytes()
+        for p in folder.iterdir()
+        if p.name.startswith("MAIN_") and "." in p.name
+    }
+
+
+@pytest.mark.parametrize("source", ["samples", "corpus"])
+def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
+    """SegmentBuilder replaces Whoosh's writer in rebuilds for speed: the files must not differ."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from search.article import PageRejected
+    from search.index import WRITER_OPTIONS, SegmentBuilder, article_document, build_schema
+    from search.pages import find_pages, read_page
+
+    folder = SAMPLES if source == "samples" else request.getfixturevalue("shared_corpus") / "pages"
+    docs = []
+    for path in sorted(find_pages([folder]))[:400]:
+        try:
+            docs.append(article_document(read_page(path)))
+        except PageRejected:
+            pass
+    ours, whooshs = tmp_path / "ours", tmp_path / "whoosh"
+    for d in (ours, whooshs):
+        d.mkdir()
+    builder = SegmentBuilder(whoosh_index.create_in(str(ours), build_schema()))
+    for doc in docs:
+        builder.add(doc)
+    builder.finish()
+    writer = SegmentWriter(whoosh_index.create_in(str(whooshs), build_schema()), **WRITER_OPTIONS)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer._finalize_segment()
+    expected = _segment_files(whooshs)
+    assert {"pst", "trm", "_stored.col", "_body_len.col"} <= expected.keys()
+    assert _segment_files(ours) == expected

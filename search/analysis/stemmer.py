@@ -129,10 +129,17 @@ OUTERMOST = frozenset({"রা", "\u09c7রা"})
 EMPHATIC = frozenset({"ও", "ই"})
 
 
+# The rules by the last character of their suffix, longest suffix first as in SUFFIXES: a word
+# need only be tried against the few rules that end as it does.
+_RULES_BY_LAST: dict[str, list[tuple[str, str, int]]] = {}
+for _rule in SUFFIXES:
+    _RULES_BY_LAST.setdefault(_rule[0][-1], []).append(_rule)
+
+
 def strips(word: str, inner: bool = False) -> Iterator[tuple[str, str]]:
     """Every (stem, suffix) one rule allows on `word`, longest suffix first. `inner`: a suffix other
     than an emphatic particle was already stripped from the word."""
-    for suffix, after, min_letters in SUFFIXES:
+    for suffix, after, min_letters in _RULES_BY_LAST.get(word[-1:], ()):
         if len(word) > len(suffix) and word.endswith(suffix):
             if inner and suffix in OUTERMOST:
                 continue

@@ -23,7 +23,6 @@ _DIGIT_LETTER = re.compile(
     r"(?<=[0-9\u09e6-\u09ef])(?=[\u0985-\u09b9\u09ce\u09dc-\u09df])"  # digit | BENGALI LETTER
     r"|(?<=[\u0981-\u09d7\u09dc-\u09df])(?=[0-9\u09e6-\u09ef])"  # Bangla letter or sign | digit
 )
-_HAS_DIGIT = re.compile(r"[0-9\u09e6-\u09ef]")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 # BreakIterator is not thread-safe and costs ~0.1 ms to build: one per thread, never pickled,
@@ -66,11 +65,13 @@ def word_spans(text: str) -> Iterator[tuple[int, int]]:
             words.append((start, end))
         start = end
     table = _utf16_to_index(text)
+    # A word can only need splitting where the whole text has a digit touching a letter: most
+    # texts have none, and one search per text is cheaper than one per word.
+    may_split = _DIGIT_LETTER.search(text) is not None
     for a, b in words:
         if table is not None:
             a, b = table[a], table[b]
-        word = text[a:b]
-        if _HAS_DIGIT.search(word) and _DIGIT_LETTER.search(word):
+        if may_split and _DIGIT_LETTER.search(word := text[a:b]):
             for x, y in _split_digits(word):
                 yield a + x, a + y
         else:
