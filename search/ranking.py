@@ -1,8 +1,8 @@
 """BM25F scoring over the index's postings, cached per term, for one index generation.
 
 Whoosh's matcher tree scores every matching document in pure Python on every query; news queries
-are short lists of common words, so caching each term's per-document score once makes a query a
-few set unions and dict sums. Whoosh still owns the postings, lengths and phrase positions.
+are short lists of common words, so caching each term's per-document scores once, as numpy arrays,
+makes a query a few vectorized sums. Whoosh still owns the postings, lengths and phrase positions.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+
+import numpy as np
 
 # BM25 parameters: K1 saturates term frequency, B normalizes for field length. Headlines are
 # short and near-uniform, so they get less length normalization.
@@ -27,27 +29,33 @@ CACHE_POSITIONS = 10_000_000
 
 
 class TermScores:
-    """A term's BM25F contributions: documents in ascending order and their scores, as compact
-    arrays (a dict would take ten times the memory for a common word)."""
+    """A term's BM25F contributions: documents in ascending order (int32) and their scores (float64),
+    as numpy arrays: compact (a dict would take ten times the memory for a common word), and a
+    query adds them into its accumulators in one vectorized step."""
 
     __slots__ = ("docs", "values")
 
-    def __init__(self, docs: array, values: array):
+    def __init__(self, docs: np.ndarray, values: np.ndarray):
         self.docs = docs
         self.values = values
+
+    @classmethod
+    def empty(cls) -> TermScores:
+        return cls(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64))
 
     def __len__(self) -> int:
         return len(self.docs)
 
     def __iter__(self):
-        return iter(self.docs)
+        return iter(self.docs.tolist())
 
     def items(self):
-        return zip(self.docs, self.values, strict=True)
+        """(document, score) pairs as Python numbers."""
+        return zip(self.docs.tolist(), self.values.tolist(), strict=True)
 
     def get(self, doc: int) -> float | None:
-        i = bisect_left(self.docs, doc)
-        return self.values[i] if i < len(self.docs) and self.docs[i] == doc else None
+        i = int(np.searchsorted(self.docs, doc))
+        return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else None
 
 
 class TermPositions:
@@ -107,15 +115,16 @@ class TermScorer:
     def __init__(self, reader, leaves: list[tuple[object, int]]):
         self.reader = reader
         self.leaves = leaves  # (segment reader, first docnum): walking leaves skips a wrapper
-        self.doc_count = max(reader.doc_count_all(), 1)
-        self._lengths: dict[str, list[int]] = {}
+        self.doc_count_all = reader.doc_count_all()  # docnums run below this, deleted ones included
+        self.doc_count = max(self.doc_count_all, 1)
+        self._lengths: dict[str, np.ndarray] = {}
         self._avg: dict[str, float] = {}
         for field in FIELD_WEIGHT:
             total = reader.field_length(field)
             self._avg[field] = (total / self.doc_count) or 1.0
-            self._lengths[field] = [
-                reader.doc_field_length(d, field, 0) for d in range(reader.doc_count_all())
-            ]
+            self._lengths[field] = np.array(
+                [reader.doc_field_length(d, field, 0) for d in range(self.doc_count_all)], dtype=np.float64
+            )
         self._scores = SizedLRU(CACHE_ENTRIES, len)
         self._positions = SizedLRU(CACHE_POSITIONS, lambda found: len(found.positions))
 
@@ -125,24 +134,27 @@ class TermScorer:
 
     def _compute(self, field: str, term: str) -> TermScores:
         reader = self.reader
-        docs, values = array("l"), array("d")
         if (field, term) not in reader:
-            return TermScores(docs, values)
-        df = reader.doc_frequency(field, term)
-        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        weight, b, avg = FIELD_WEIGHT[field], B[field], self._avg[field]
-        lengths = self._lengths[field]
+            return TermScores.empty()
+        docs: list[int] = []
+        tfs: list[float] = []
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
             m = leaf.postings(field, term)
             while m.is_active():
-                doc = m.id() + offset
-                tf = m.weight()
-                docs.append(doc)
-                values.append(weight * idf * tf * (K1 + 1) / (tf + K1 * (1 - b + b * lengths[doc] / avg)))
+                docs.append(m.id() + offset)
+                tfs.append(m.weight())
                 m.next()
-        return TermScores(docs, values)
+        df = reader.doc_frequency(field, term)
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        weight, b, avg = FIELD_WEIGHT[field], B[field], self._avg[field]
+        found = np.array(docs, dtype=np.int32)
+        tf = np.array(tfs, dtype=np.float64)
+        # The BM25 formula, its operations in the order the scalar form evaluates them, so every
+        # score is the same float as computed one document at a time.
+        values = weight * idf * tf * (K1 + 1) / (tf + K1 * (1 - b + b * self._lengths[field][found] / avg))
+        return TermScores(found, values)
 
     def postings_docs(self, field: str, term: str) -> list[int]:
         """The documents holding `term` in `field` (not cached: for rare keyword terms)."""

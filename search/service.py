@@ -20,6 +20,7 @@ from datetime import time as dtime
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as Q
 
 from search import duplicates
@@ -37,7 +38,7 @@ from search.index import (
 from search.lexicon import Lexicon
 from search.lexicon import suggest as did_you_mean
 from search.query import ParsedQuery, clean, parse_query
-from search.ranking import CACHE_ENTRIES, TermScorer
+from search.ranking import CACHE_ENTRIES, TermScorer, TermScores
 from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
 
@@ -280,7 +281,7 @@ def _dhaka_minutes(day: date, end: bool) -> int:
 class _Held:
     """One generation's searcher, term caches and the per-document columns that filters, facets
     and sorting read, shared by all server threads. Whoosh's readers seek shared file handles, so
-    reads go through `lock`; the work is pure Python and holds the GIL anyway, so serving threads
+    reads go through `lock`; the work is mostly Python, holding the GIL anyway, so serving threads
     lose no parallelism by it (more processes give more). The lexicon and the near-duplicate
     table are built with a reader of their own, so building them never holds up a search."""
 
@@ -296,13 +297,7 @@ class _Held:
         self._lexicon: Lexicon | None = None
         self._near: dict[int, set[int]] | None = None
         self.warmed = False  # caches filled by SearchService.warm: what /healthz reports as "warm"
-        if reader.doc_count_all():
-            self.columns = {
-                name: list(reader.column_reader(name)) for name in ("published_min", "oldest_key", "desk")
-            }
-            self.columns["month"] = [m.decode() for m in reader.column_reader("month")]
-        else:  # every page was rejected: an index with no documents (Whoosh has no columns then)
-            self.columns = {name: [] for name in ("published_min", "oldest_key", "desk", "month")}
+        self.columns = _Columns(reader)
 
     def lexicon(self) -> Lexicon:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
@@ -331,6 +326,33 @@ class _Held:
                 if self._near is None:
                     self._near = _near_duplicate_table(own)
         return self._near
+
+
+class _Columns:
+    """The per-document columns that filters, facets and sorting read, as numpy arrays indexed by
+    docnum (read once per generation); text columns as integer codes into a list of their values."""
+
+    def __init__(self, reader):
+        if reader.doc_count_all():
+            self.published = np.array(list(reader.column_reader("published_min")), dtype=np.int64)
+            self.oldest = np.array(list(reader.column_reader("oldest_key")), dtype=np.int64)
+            desks = list(reader.column_reader("desk"))
+            months = [m.decode() for m in reader.column_reader("month")]
+        else:  # every page was rejected: an index with no documents (Whoosh has no columns then)
+            self.published = self.oldest = np.zeros(0, dtype=np.int64)
+            desks, months = [], []
+        self.desk, self.desk_values = _encode(desks)
+        self.month, self.month_values = _encode(months)
+        self.desk_code = {value: code for code, value in enumerate(self.desk_values)}
+        # The documents not deleted: what a query without words lists.
+        self.live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+
+
+def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's code (its place among the distinct values, in order of first appearance)."""
+    codes: dict[str, int] = {}
+    encoded = [codes.setdefault(v, len(codes)) for v in values]
+    return np.array(encoded, dtype=np.int32), list(codes)
 
 
 def _near_duplicate_table(searcher) -> dict[int, set[int]]:
@@ -493,25 +515,11 @@ class SearchService:
 
     def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
         col = held.columns
-
         if planned.empty:
-            matched: dict[int, tuple[int, float]] = dict.fromkeys(
-                held.searcher.reader().all_doc_ids(), (0, 0.0)
-            )
+            matched = _Matches(col.live, np.zeros(len(col.live), np.int32), np.zeros(len(col.live)))
         else:
             matched = self._match(planned, held)
-        for item in planned.excluded:
-            for d in self._docs(item, held):
-                matched.pop(d, None)
-        if req.date_from or req.date_to:
-            lo = _dhaka_minutes(req.date_from, False) if req.date_from else 0
-            hi = _dhaka_minutes(req.date_to, True) if req.date_to else 2**62
-            pub = col["published_min"]
-            # Undated articles carry UNDATED_NEWEST (-1) and so fall outside any window.
-            matched = {d: v for d, v in matched.items() if lo <= pub[d] <= hi and pub[d] != UNDATED_NEWEST}
-        if req.desk:
-            desk = col["desk"]
-            matched = {d: v for d, v in matched.items() if desk[d] == req.desk}
+        matched = self._filter(matched, req, planned, held)
 
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
@@ -520,22 +528,22 @@ class SearchService:
         depth = end * 2 + 10
         if sort == "relevance":
             # All query words first, then BM25F: (words matched, score).
-            ranked = heapq.nlargest(depth, matched.items(), key=lambda kv: (kv[1], -kv[0]))
+            keys = [-matched.coord, -matched.score]
         elif sort == "newest":
-            key = col["published_min"]
-            ranked = heapq.nlargest(depth, matched.items(), key=lambda kv: (key[kv[0]], -kv[0]))
+            keys = [-col.published[matched.docs]]
         else:
-            key = col["oldest_key"]
-            ranked = heapq.nsmallest(depth, matched.items(), key=lambda kv: (key[kv[0]], kv[0]))
+            keys = [col.oldest[matched.docs]]
+        ranked = _smallest(keys + [matched.docs], depth)  # ties go to the earlier docnum
 
         searcher = held.searcher
-        shown = self._fold_near_duplicates([d for d, _ in ranked], held, end)[start:end]
-        scores = dict(ranked)
+        ranked_docs = matched.docs[ranked].tolist()
+        shown = self._fold_near_duplicates(ranked_docs, held, end)[start:end]
+        scores = dict(zip(ranked_docs, matched.score[ranked].tolist(), strict=True))
         items = []
         for d, near in shown:
             item = self._result_item(
                 searcher.stored_fields(d),
-                scores[d][1] if not planned.empty else None,
+                scores[d] if not planned.empty else None,
                 planned.highlight_terms,
             )
             # Near-duplicates are folded into the first of them shown; their ids stay reachable.
@@ -550,12 +558,31 @@ class SearchService:
             "took_ms": 0.0,
             "results": items,
             "facets": {
-                "desk": _facet(matched, col["desk"], by_count=True),
-                "month": _facet(matched, col["month"], by_count=False),
+                "desk": _facet(col.desk[matched.docs], col.desk_values, by_count=True),
+                "month": _facet(col.month[matched.docs], col.month_values, by_count=False),
             },
             "suggestion": None,
         }
         return answer
+
+    def _filter(self, matched: _Matches, req: SearchRequest, planned: PlannedQuery, held: _Held) -> _Matches:
+        """The matches without excluded words and phrases, within the date range and desk asked for."""
+        col = held.columns
+        if planned.excluded:
+            excluded = np.zeros(held.scorer.doc_count_all, dtype=bool)
+            for item in planned.excluded:
+                excluded[self._docs(item, held)] = True
+            matched = matched.where(~excluded[matched.docs])
+        if req.date_from or req.date_to:
+            lo = _dhaka_minutes(req.date_from, False) if req.date_from else 0
+            hi = _dhaka_minutes(req.date_to, True) if req.date_to else 2**62
+            pub = col.published[matched.docs]
+            # Undated articles carry UNDATED_NEWEST (-1) and so fall outside any window.
+            matched = matched.where((lo <= pub) & (pub <= hi) & (pub != UNDATED_NEWEST))
+        if req.desk:
+            code = col.desk_code.get(req.desk, -1)  # a desk no article has: nothing matches
+            matched = matched.where(col.desk[matched.docs] == code)
+        return matched
 
     def _near_duplicates_of(self, doc: int, held: _Held) -> set[int]:
         """Other articles in the index whose body is nearly the same text as `doc`'s."""
@@ -576,92 +603,107 @@ class SearchService:
             kept.append((d, near))
         return kept
 
-    def _unit_scores(self, term: Term, held: _Held):
-        """Document → BM25F score of one query word over its fields and variants (a mapping
-        with `.items()`)."""
+    def _unit_scores(self, term: Term, held: _Held) -> TermScores:
+        """BM25F scores of one query word over its fields and variants, summed per document."""
         parts = [held.scorer.scores(f, v) for f in term.fields for v in term.unit.variants]
-        parts = [p for p in parts if p]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return TermScores.empty()
         if len(parts) == 1:
             return parts[0]
-        merged: dict[int, float] = {}
-        for part in parts:
-            for d, sc in part.items():
-                merged[d] = merged.get(d, 0.0) + sc
-        return merged
+        total = np.zeros(held.scorer.doc_count_all)
+        found = np.zeros(held.scorer.doc_count_all, dtype=bool)
+        for part in parts:  # a part lists each document once, so `+=` adds every posting
+            total[part.docs] += part.values
+            found[part.docs] = True
+        docs = np.flatnonzero(found).astype(np.int32)
+        return TermScores(docs, total[docs])
 
-    def _docs(self, item: Term | Phrase, held: _Held) -> set[int]:
+    def _docs(self, item: Term | Phrase, held: _Held) -> np.ndarray:
+        """The documents holding a word (in any variant and field) or a phrase, ascending."""
         if isinstance(item, Term):
-            return set(self._unit_scores(item, held))
-        queries = [Q.Phrase(f, list(item.words)) for f in item.fields]
+            return self._unit_scores(item, held).docs
         docs: set[int] = set()
-        for q in queries:
-            docs.update(held.searcher.docs_for_query(q))
-        return docs
+        for f in item.fields:
+            docs.update(held.searcher.docs_for_query(Q.Phrase(f, list(item.words))))
+        return np.array(sorted(docs), dtype=np.int64)
 
-    def _match(self, planned: PlannedQuery, held: _Held) -> dict[int, tuple[int, float]]:
-        """Document → (query words and phrases matched, BM25F score)."""
-        coord: dict[int, int] = {}
-        score: dict[int, float] = {}
+    def _match(self, planned: PlannedQuery, held: _Held) -> _Matches:
+        """The matching documents with the query words and phrases each matched and its BM25F score.
+
+        Scores and counts add up in accumulators over all docnums, one vectorized step per word;
+        each document's sum is taken in the order the words come, so equal documents tie exactly.
+        """
+        n = held.scorer.doc_count_all
+        score = np.zeros(n)
+        coord = np.zeros(n, dtype=np.int32)
         for term in planned.terms:
-            for d, sc in self._unit_scores(term, held).items():
-                coord[d] = coord.get(d, 0) + 1
-                score[d] = score.get(d, 0.0) + sc
-        if planned.stop_terms and coord:
+            unit = self._unit_scores(term, held)
+            score[unit.docs] += unit.values
+            coord[unit.docs] += 1
+        if planned.stop_terms:
+            # Stopwords add to the documents the other words found, and find none themselves.
+            found = coord > 0
             for term in planned.stop_terms:
-                postings = [held.scorer.scores(f, v) for f in term.fields for v in term.unit.variants]
-                postings = [p for p in postings if p]
-                for d in coord:
-                    found = [sc for p in postings if (sc := p.get(d)) is not None]
-                    if found:
-                        coord[d] += 1
-                        score[d] += sum(found)
-        required: set[int] | None = None
+                unit = self._unit_scores(term, held)
+                keep = found[unit.docs]
+                score[unit.docs[keep]] += unit.values[keep]
+                coord[unit.docs[keep]] += 1
+        required: np.ndarray | None = None
         for phrase in planned.phrases:
             docs = self._docs(phrase, held)
-            required = docs if required is None else required & docs
-            phrase_score: dict[int, float] = {}
-            for unit in phrase.units:
-                for d, sc in self._unit_scores(Term(unit, phrase.fields), held).items():
-                    if d in docs:
-                        phrase_score[d] = phrase_score.get(d, 0.0) + sc
-            for d in docs:
-                coord[d] = coord.get(d, 0) + 1
-                score[d] = score.get(d, 0.0) + phrase_score.get(d, 0.0)
-        keys = coord.keys() if required is None else required
-        matched = {d: (coord[d], score[d]) for d in keys}
+            holds = np.zeros(n, dtype=bool)
+            holds[docs] = True
+            required = holds if required is None else required & holds
+            # The phrase's words score as one clause, their sum added to the document's score.
+            phrase_score = np.zeros(n)
+            for unit_term in phrase.units:
+                unit = self._unit_scores(Term(unit_term, phrase.fields), held)
+                keep = holds[unit.docs]
+                phrase_score[unit.docs[keep]] += unit.values[keep]
+            score[docs] += phrase_score[docs]
+            coord[docs] += 1
+        docs = np.flatnonzero(coord > 0 if required is None else required)
+        matched = _Matches(docs, coord[docs], score[docs])
         self._proximity_bonus(matched, planned, held)
         return matched
 
-    def _proximity_bonus(self, matched: dict, planned: PlannedQuery, held: _Held) -> None:
+    def _proximity_bonus(self, matched: _Matches, planned: PlannedQuery, held: _Held) -> None:
         """Raise the score of top candidates in which adjacent query words stand together.
 
-        Only the best candidates are checked, against cached positions, so the cost does not
-        grow with the result set.
+        Only the best candidates are checked, against positions read for them alone, so the cost
+        does not grow with the result set.
         """
         pairs = [
             (a.variants[0], b.variants[0])
             for a, b in zip(planned.sequence, planned.sequence[1:], strict=False)
         ]
-        if not pairs or not matched:
+        if not pairs or not len(matched):
             return
         scorer = held.scorer
-        # Ties broken by docnum, as in the ranking itself: which documents make the cut must not
-        # depend on the order they were found in.
-        top = heapq.nlargest(PHRASE_DEPTH, matched, key=lambda d: (matched[d], -d))
+        # The best by (words matched, score), ties to the earlier docnum, as the ranking has them.
+        best = _smallest([-matched.coord, -matched.score, matched.docs], PHRASE_DEPTH)
+        top = matched.docs[best].tolist()
+        scores = dict(
+            zip(
+                top, zip(matched.coord[best].tolist(), matched.score[best].tolist(), strict=True), strict=True
+            )
+        )
         if len(planned.sequence) >= 3:
             # The whole query standing together (a remembered passage) wins over scattered words.
             words = [u.variants[0] for u in planned.sequence]
             for d in scorer.phrase_docs("title", words, top) | scorer.phrase_docs("body", words, top):
-                c, sc = matched[d]
-                matched[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
-        candidates = heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: (matched[d], -d))
+                c, sc = scores[d]
+                scores[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
+        candidates = heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: (scores[d], -d))
         together = Counter()
         for pair in pairs:
             for f in ("title", "body"):
                 together.update(scorer.phrase_docs(f, list(pair), candidates))
         for d, n in together.items():
-            c, sc = matched[d]
-            matched[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
+            c, sc = scores[d]
+            scores[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
+        matched.score[best] = [scores[d][1] for d in top]
 
     def _result_item(self, fields: dict, score: float | None, terms: set[str]) -> dict:
         return {
@@ -740,10 +782,52 @@ def highlight_terms(q: str) -> set[str]:
     return plan(parse_query(q)).highlight_terms
 
 
-def _facet(docs, column, by_count: bool) -> list[dict]:
-    """Value counts of a per-document column over the whole matching set."""
-    counts = Counter(column[d] for d in docs)
-    items = [{"value": k, "count": n} for k, n in counts.items() if k]
+@dataclass
+class _Matches:
+    """Matching documents (ascending docnums) with the query words and phrases each matched and
+    its score: parallel numpy arrays."""
+
+    docs: np.ndarray
+    coord: np.ndarray
+    score: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def where(self, keep: np.ndarray) -> _Matches:
+        return _Matches(self.docs[keep], self.coord[keep], self.score[keep])
+
+
+def _smallest(keys: list[np.ndarray], k: int) -> np.ndarray:
+    """Indices of the `k` rows smallest by `keys` compared in turn (the last key unique), in order.
+
+    Each key in turn settles the rows certainly among the `k` (below the k-th value) and passes on
+    only the rows tied at the k-th value, so only about `k` rows are ever sorted.
+    """
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    settled: list[np.ndarray] = []
+    wanted = k
+    rows = np.arange(len(keys[0]))
+    for key in keys:
+        if len(rows) <= wanted:
+            break
+        values = key[rows]
+        kth = np.partition(values, wanted - 1)[wanted - 1]
+        below = rows[values < kth]
+        settled.append(below)
+        wanted -= len(below)
+        rows = rows[values == kth]
+    pick = np.concatenate(settled + [rows])
+    order = np.lexsort([key[pick] for key in reversed(keys)])  # lexsort sorts by its last key first
+    return pick[order[:k]]
+
+
+def _facet(codes: np.ndarray, values: list[str], by_count: bool) -> list[dict]:
+    """Value counts of a per-document column over the whole matching set (`codes` of the matches
+    into the column's `values`)."""
+    counts = np.bincount(codes, minlength=len(values)).tolist()
+    items = [{"value": v, "count": n} for v, n in zip(values, counts, strict=True) if n and v]
     if by_count:
         items.sort(key=lambda d: (-d["count"], d["value"]))
     else:
