@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 import threading
-from array import array
-from bisect import bisect_left
 from collections import OrderedDict
 
 import numpy as np
@@ -24,8 +22,9 @@ B = {"title": 0.5, "body": 0.75, "lead": 0.75}
 FIELD_WEIGHT = {"title": 4.0, "body": 1.0, "lead": 0.5}
 # Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
 CACHE_ENTRIES = 10_000_000
-# Positions cached in all, at most (8 bytes each: 10M is 80 MB).
-CACHE_POSITIONS = 10_000_000
+# Positions cached, counting each document and each position as one (about 50 bytes each as Python
+# tuples in dicts: 2M is about 100 MB).
+CACHE_POSITIONS = 2_000_000
 
 
 class TermScores:
@@ -58,27 +57,15 @@ class TermScores:
         return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else None
 
 
-class TermPositions:
-    """A term's positions in each document holding it, as three flat arrays (documents, where
-    each document's run starts, the positions): 8 bytes a position, where sets of ints take 50."""
+class DocPositions:
+    """Where a term stands in some of the documents of a field, filled in as queries ask for them:
+    document → positions, or an empty tuple for a document known not to hold the term."""
 
-    __slots__ = ("docs", "starts", "positions")
+    __slots__ = ("found", "size")
 
     def __init__(self) -> None:
-        self.docs = array("l")
-        self.starts = array("l", [0])
-        self.positions = array("l")
-
-    def add(self, doc: int, positions) -> None:
-        self.docs.append(doc)
-        self.positions.extend(positions)
-        self.starts.append(len(self.positions))
-
-    def get(self, doc: int):
-        i = bisect_left(self.docs, doc)
-        if i < len(self.docs) and self.docs[i] == doc:
-            return self.positions[self.starts[i] : self.starts[i + 1]]
-        return None
+        self.found: dict[int, tuple[int, ...]] = {}
+        self.size = 0  # documents plus positions recorded: what the cache is bounded by
 
 
 class SizedLRU:
@@ -108,6 +95,16 @@ class SizedLRU:
                 self._held -= self.size_of(dropped)
         return value
 
+    def grew(self, key, before: int, value) -> None:
+        """Account for `value`, cached under `key`, having grown since it weighed `before`."""
+        with self._lock:
+            if self._items.get(key) is not value:
+                return  # dropped meanwhile: nothing to account for
+            self._held += self.size_of(value) - before
+            while self._held > self.capacity and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._held -= self.size_of(dropped)
+
 
 class TermScorer:
     """Per-document BM25F contributions of a term in a field, for one generation's reader."""
@@ -126,7 +123,8 @@ class TermScorer:
                 [reader.doc_field_length(d, field, 0) for d in range(self.doc_count_all)], dtype=np.float64
             )
         self._scores = SizedLRU(CACHE_ENTRIES, len)
-        self._positions = SizedLRU(CACHE_POSITIONS, lambda found: len(found.positions))
+        self._positions = SizedLRU(CACHE_POSITIONS, lambda known: known.size)
+        self._doc_frequency: dict[tuple[str, str], int] = {}  # bounded by the vocabulary
 
     def scores(self, field: str, term: str) -> TermScores:
         """Per-document BM25F contributions of `term` in `field`, computed once and cached."""
@@ -164,33 +162,66 @@ class TermScorer:
                 docs.extend(d + offset for d in leaf.postings(field, term).all_ids())
         return docs
 
-    def positions(self, field: str, term: str) -> TermPositions:
-        """Where `term` stands in `field` of each document holding it, decoded once and cached."""
-        return self._positions.get_or_compute((field, term), lambda: self._decode_positions(field, term))
+    def positions_in(self, field: str, term: str, docs: list[int]) -> dict[int, tuple[int, ...]]:
+        """Where `term` stands in `field` of each of `docs` (ascending) that holds it.
 
-    def _decode_positions(self, field: str, term: str) -> TermPositions:
-        found = TermPositions()
+        Decoded for those documents only, and cached per document: a common word's postings run to
+        tens of thousands of documents, of which a query checks a few hundred. Callers hold the
+        generation's lock (the cached entry grows in place).
+        """
+        key = (field, term)
+        known = self._positions.get_or_compute(key, DocPositions)
+        missing = [d for d in docs if d not in known.found]
+        if missing:
+            before = known.size
+            decoded = self._decode_positions(field, term, missing)
+            for d in missing:
+                where = decoded.get(d, ())
+                known.found[d] = where
+                known.size += 1 + len(where)
+            self._positions.grew(key, before, known)
+        found = known.found
+        return {d: found[d] for d in docs if found[d]}
+
+    def _decode_positions(self, field: str, term: str, docs: list[int]) -> dict[int, tuple[int, ...]]:
+        """Positions of `term` in those of `docs` (ascending) holding it: the postings are skipped
+        through, a block at a time where no document asked for falls in it."""
+        found: dict[int, tuple[int, ...]] = {}
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
+            end = offset + leaf.doc_count_all()
             m = leaf.postings(field, term)
-            while m.is_active():
-                found.add(m.id() + offset, m.value_as("positions"))
-                m.next()
+            for d in docs:
+                if d < offset or d >= end:
+                    continue
+                if not m.is_active():
+                    break
+                m.skip_to(d - offset)
+                if m.is_active() and m.id() == d - offset:
+                    found[d] = tuple(m.value_as("positions"))
         return found
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        key = (field, term)
+        if key not in self._doc_frequency:
+            self._doc_frequency[key] = self.reader.doc_frequency(field, term)
+        return self._doc_frequency[key]
 
     def phrase_docs(self, field: str, words: list[str], candidates) -> set[int]:
         """Which `candidates` hold `words` consecutively in `field`."""
-        postings = [self.positions(field, w) for w in words]
+        remaining = sorted(set(candidates))
+        where: dict[str, dict[int, tuple[int, ...]]] = {}
+        # The rarest word first: each further word's positions are read only for the documents
+        # holding the words before it.
+        for word in sorted(set(words), key=lambda w: self.doc_frequency(field, w)):
+            if not remaining:
+                return set()
+            where[word] = self.positions_in(field, word, remaining)
+            remaining = [d for d in remaining if d in where[word]]
         found = set()
-        for d in candidates:
-            starts = postings[0].get(d)
-            if starts is None:
-                continue
-            rest = [p.get(d) for p in postings[1:]]
-            if any(r is None for r in rest):
-                continue
-            following = [set(r) for r in rest]
-            if any(all(s + i in r for i, r in enumerate(following, 1)) for s in starts):
+        for d in remaining:
+            following = [set(where[w][d]) for w in words[1:]]
+            if any(all(s + i in r for i, r in enumerate(following, 1)) for s in where[words[0]][d]):
                 found.add(d)
         return found
