@@ -21,6 +21,7 @@ import re
 import shutil
 import time
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from whoosh.index import TOC, clean_files
 from whoosh.system import pack_uint
 
 from search import duplicates
-from search.analysis import bangla_analyzer, index_terms
+from search.analysis import bangla_analyzer, index_terms, token_count
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 
@@ -70,16 +71,37 @@ class BanglaText(fields.TEXT):
 
     Whoosh's own indexing path runs the analyzer chain token by token; `index_terms` gives the
     same terms and positions at a fraction of the cost. Queries and highlighting still use the
-    analyzer. The postings are encoded by the field's own format, so the index is the same.
+    analyzer. The postings are encoded by the field's own format.
+
+    With `lead_weight`, each occurrence in the first paragraph (up to the first blank line)
+    counts 1 + lead_weight in the posting's weight, the term frequency ranking reads: a news
+    lead holds the story's key facts. (BM25F's weighted frequency; it replaced a separate lead
+    field, which cost a fifth of the postings and a quarter of the terms of an index.)
     """
 
-    def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
+    lead_weight = 0.0  # a class default too: schemas pickled before it existed lack it
+
+    def __init__(self, *, lead_weight: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.lead_weight = lead_weight
+
+    def postings(self, text: str) -> list[tuple[str, int, float, bytes]]:
+        """(term, frequency, weight, encoded positions) of each term of `text`."""
         boost = self.format.field_boost
         encode = _position_encoder(self.format)
+        terms = index_terms(text)
+        if not self.lead_weight:
+            return [(t, len(p), len(p) * boost, encode(p)) for t, p in terms.items()]
+        cut = text.find("\n\n")
+        lead_end = token_count(text[:cut]) if cut >= 0 else len(text)  # one paragraph: all lead
+        extra = self.lead_weight
         return [
-            (term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions))
-            for term, positions in index_terms(value).items()
+            (t, len(p), (len(p) + extra * bisect_left(p, lead_end)) * boost, encode(p))
+            for t, p in terms.items()
         ]
+
+    def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
+        return [(t.encode("utf-8"), freq, weight, v) for t, freq, weight, v in self.postings(value)]
 
 
 # Most postings hold one position, and the same few hundred positions recur: their encoding
@@ -103,6 +125,11 @@ def _position_encoder(fmt: formats.Format) -> Callable[[list[int]], bytes]:
     return encode_positions
 
 
+# How much more an occurrence in the lead paragraph weighs than one later in the body
+# (BENCHMARKS.md: ranking choices).
+LEAD_WEIGHT = 1.0
+
+
 def build_schema() -> fields.Schema:
     """Text fields are analyzed and searched; everything filters, facets and sorting read is a
     per-document column, not indexed: a term per document (a path, a hash) costs indexing time
@@ -111,8 +138,7 @@ def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
         title=BanglaText(analyzer=analyzer, stored=True, phrase=True, field_boost=2.0),
-        lead=BanglaText(analyzer=analyzer, phrase=False),
-        body=BanglaText(analyzer=analyzer, stored=True, phrase=True),
+        body=BanglaText(analyzer=analyzer, stored=True, phrase=True, lead_weight=LEAD_WEIGHT),
         desk=fields.ID(stored=True, sortable=columns.RefBytesColumn()),
         month=fields.COLUMN(columns.RefBytesColumn()),  # b"2024-08", Bangladesh time: a facet
         published_min=fields.COLUMN(columns.NumericColumn("q", default=UNDATED_NEWEST)),  # filter, sort
@@ -149,7 +175,6 @@ def article_document(article: Article, sig: tuple[int, ...] | None = None) -> di
         "id": article.id,
         "path": article.path,
         "title": article.title,
-        "lead": article.paragraphs[0] if article.paragraphs else "",
         "body": article.body,
         "body_hash": body_hash(article),
         "fingerprint": _safe_fp(article.path) or "",  # gone since it was read: the next update re-reads
@@ -469,24 +494,17 @@ class SegmentBuilder:
         self.docnum += 1
         return docnum
 
-    def _add_text(
-        self, postings: dict[str, _TermPostings], field_type: BanglaText, text: str, docnum: int
-    ) -> int:
-        """BanglaText.index inlined: one pass over the terms, the hot loop of a rebuild."""
-        boost = field_type.format.field_boost
-        encode = _position_encoder(field_type.format)
+    def _add_text(self, postings: dict, field_type: BanglaText, text: str, docnum: int) -> int:
         length = 0
-        terms = index_terms(text)
-        for term, positions in terms.items():
+        for term, freq, weight, value in field_type.postings(text):
             held = postings.get(term)
             if held is None:
                 held = postings[term] = _TermPostings()
-            freq = len(positions)
             held.docs.append(docnum)
-            held.weights.append(freq * boost)
-            held.values.append(encode(positions))
+            held.weights.append(weight)
+            held.values.append(value)
             length += freq
-        self.held += len(terms)
+            self.held += 1
         return length
 
     def finish(self):

@@ -298,3 +298,15 @@ def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
     expected = _segment_files(whooshs)
     assert {"pst", "trm", "_stored.col", "_body_len.col"} <= expected.keys()
     assert _segment_files(ours) == expected
+
+
+def test_lead_paragraph_words_weigh_more_in_the_body_postings():
+    from search.index import LEAD_WEIGHT, build_schema
+
+    body = build_schema()["body"]
+    weights = {term: weight for term, _, weight, _ in body.postings("নদী সেতু\n\nসেতু পাহাড়")}
+    assert weights["নদী"] == 1 + LEAD_WEIGHT  # in the lead only
+    assert weights["সেতু"] == 2 + LEAD_WEIGHT  # once in the lead, once after it
+    assert weights["পাহাড়"] == 1  # after the lead only
+    one_paragraph = {term: weight for term, _, weight, _ in body.postings("নদী সেতু")}
+    assert one_paragraph["নদী"] == 1 + LEAD_WEIGHT  # a body of one paragraph is all lead

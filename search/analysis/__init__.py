@@ -20,6 +20,7 @@ __all__ = [
     "analyze",
     "bangla_analyzer",
     "index_terms",
+    "token_count",
     "is_stopword",
     "normalize_text",
     "stem",
@@ -67,6 +68,15 @@ def _terms_of_chunk(chunk: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+def _memo_terms_of_chunk(chunk: str) -> tuple[str, ...]:
+    terms = _chunk_terms.get(chunk)
+    if terms is None:
+        if len(_chunk_terms) >= _CHUNK_MEMO_LIMIT:
+            _chunk_terms.clear()
+        terms = _chunk_terms[chunk] = _terms_of_chunk(chunk)
+    return terms
+
+
 def index_terms(text: str) -> dict[str, list[int]]:
     """Each term the default analyzer makes of `text`, with its positions: what the index stores.
 
@@ -80,13 +90,14 @@ def index_terms(text: str) -> dict[str, list[int]]:
     memo = _chunk_terms
     pos = 0
     for chunk in text.split():
-        terms = memo.get(chunk)
-        if terms is None:
-            if len(memo) >= _CHUNK_MEMO_LIMIT:
-                memo.clear()
-            terms = memo[chunk] = _terms_of_chunk(chunk)
+        terms = memo.get(chunk) or _memo_terms_of_chunk(chunk)  # inlined lookup: the hot path
         for term in terms:
             if term:
                 found.setdefault(term, []).append(pos)
             pos += 1
     return found
+
+
+def token_count(text: str) -> int:
+    """The positions `index_terms(text)` spans: where a text that follows `text` would start."""
+    return sum(len(_memo_terms_of_chunk(chunk)) for chunk in text.split())
