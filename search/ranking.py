@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 
 import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
 # BM25 parameters: K1 saturates term frequency, B normalizes for field length. Headlines are
 # short and near-uniform, so they get less length normalization.
@@ -106,6 +108,45 @@ class SizedLRU:
                 self._held -= self.size_of(dropped)
 
 
+class PostingBlocks:
+    """A term's postings in one segment, a block at a time (ids ascending, weights, encoded values).
+
+    Whoosh's per-posting calls cost several Python calls a posting, and a common word has tens of
+    thousands; its own codec's leaf matcher decodes a block (about a hundred postings) at once, and
+    this hands the block over whole, through the matcher's internals (whoosh-reloaded is pinned
+    to 2.7). Any other matcher (one leaving out deleted documents, a term's inlined postings) is
+    read posting by posting, as blocks of one.
+    """
+
+    def __init__(self, matcher):
+        self.m = matcher
+        self.whole = type(matcher) is W3LeafMatcher
+
+    def active(self) -> bool:
+        return self.m.is_active()
+
+    def max_id(self) -> int:
+        return self.m.block_max_id() if self.whole else self.m.id()
+
+    def ids(self):
+        first = self.m.id()  # loads the block's ids
+        return self.m._ids if self.whole else (first,)
+
+    def weights(self):
+        first = self.m.weight()
+        return self.m._weights if self.whole else (first,)
+
+    def values(self):
+        first = self.m.value()
+        return self.m._values if self.whole else (first,)
+
+    def next(self) -> None:
+        if self.whole:
+            self.m._next_block()
+        else:
+            self.m.next()
+
+
 class TermScorer:
     """Per-document BM25F contributions of a term in a field, for one generation's reader."""
 
@@ -134,20 +175,22 @@ class TermScorer:
         reader = self.reader
         if (field, term) not in reader:
             return TermScores.empty()
-        docs: list[int] = []
+        docs: list[np.ndarray] = []
         tfs: list[float] = []
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
-            m = leaf.postings(field, term)
-            while m.is_active():
-                docs.append(m.id() + offset)
-                tfs.append(m.weight())
-                m.next()
+            ids: list[int] = []
+            blocks = PostingBlocks(leaf.postings(field, term))
+            while blocks.active():
+                ids.extend(blocks.ids())
+                tfs.extend(blocks.weights())
+                blocks.next()
+            docs.append(np.array(ids, dtype=np.int32) + offset)
         df = reader.doc_frequency(field, term)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
         weight, b, avg = FIELD_WEIGHT[field], B[field], self._avg[field]
-        found = np.array(docs, dtype=np.int32)
+        found = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
         tf = np.array(tfs, dtype=np.float64)
         # The BM25 formula, its operations in the order the scalar form evaluates them, so every
         # score is the same float as computed one document at a time.
@@ -184,22 +227,26 @@ class TermScorer:
         return {d: found[d] for d in docs if found[d]}
 
     def _decode_positions(self, field: str, term: str, docs: list[int]) -> dict[int, tuple[int, ...]]:
-        """Positions of `term` in those of `docs` (ascending) holding it: the postings are skipped
-        through, a block at a time where no document asked for falls in it."""
+        """Positions of `term` in those of `docs` (ascending) holding it: blocks of postings with
+        no document asked for are skipped unread, and only the asked-for postings are decoded."""
         found: dict[int, tuple[int, ...]] = {}
+        decode = self.reader.schema[field].format.decoder("positions")
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
             end = offset + leaf.doc_count_all()
-            m = leaf.postings(field, term)
-            for d in docs:
-                if d < offset or d >= end:
-                    continue
-                if not m.is_active():
-                    break
-                m.skip_to(d - offset)
-                if m.is_active() and m.id() == d - offset:
-                    found[d] = tuple(m.value_as("positions"))
+            wanted = [d - offset for d in docs if offset <= d < end]
+            blocks, k = PostingBlocks(leaf.postings(field, term)), 0
+            while k < len(wanted) and blocks.active():
+                if wanted[k] <= blocks.max_id():
+                    ids, values = blocks.ids(), None
+                    while k < len(wanted) and wanted[k] <= ids[-1]:
+                        i = bisect_left(ids, wanted[k])
+                        if ids[i] == wanted[k]:
+                            values = values if values is not None else blocks.values()
+                            found[wanted[k] + offset] = tuple(decode(values[i]))
+                        k += 1
+                blocks.next()
         return found
 
     def doc_frequency(self, field: str, term: str) -> int:

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from search import ranking
 from search.index import UNDATED_NEWEST
 from search.query import parse_query
-from search.ranking import FIELD_WEIGHT, K1, B
+from search.ranking import FIELD_WEIGHT, K1, B, TermScorer
 from search.service import (
     FULL_PHRASE_WEIGHT,
     PHRASE_DEPTH,
@@ -270,6 +271,23 @@ def test_term_scores_are_the_scalar_formula(sample_index):
             scores = held.scorer.scores(field, term)
             assert scores.docs.tolist() == sorted(reference.scores(field, term))
             assert dict(scores.items()) == reference.scores(field, term)
+
+
+def test_postings_read_by_blocks_or_one_by_one_agree(sample_index, monkeypatch):
+    """Whoosh's own leaf matcher is read a block at a time; any other matcher (one leaving out
+    deleted documents) a posting at a time: both must give the same scores and positions."""
+    held = SearchService(sample_index)._held()
+    reader = held.searcher.reader()
+    terms = [(f, raw.decode("utf-8")) for f, raw in reader.all_terms() if f in ("title", "body")][:400]
+    docs = list(reader.all_doc_ids())
+
+    def read_all(scorer):
+        return [(scorer._compute(f, t).items(), scorer._decode_positions(f, t, docs[::2])) for f, t in terms]
+
+    by_blocks = read_all(TermScorer(reader, held.scorer.leaves))
+    monkeypatch.setattr(ranking, "W3LeafMatcher", type("NoMatcher", (), {}))
+    one_by_one = read_all(TermScorer(reader, held.scorer.leaves))
+    assert [(list(s), p) for s, p in by_blocks] == [(list(s), p) for s, p in one_by_one]
 
 
 def test_phrase_docs_match_the_reference(sample_index):
