@@ -17,8 +17,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
+import struct
 import time
 from array import array
 from bisect import bisect_left
@@ -30,9 +32,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import columns, fields, formats, index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
 from whoosh.index import TOC, clean_files
-from whoosh.system import pack_uint
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
 
 from search import duplicates
 from search.analysis import bangla_analyzer, index_terms, token_count
@@ -89,16 +93,19 @@ class BanglaText(fields.TEXT):
         """(term, frequency, weight, encoded positions) of each term of `text`."""
         boost = self.format.field_boost
         encode = _position_encoder(self.format)
-        terms = index_terms(text)
-        if not self.lead_weight:
-            return [(t, len(p), len(p) * boost, encode(p)) for t, p in terms.items()]
-        cut = text.find("\n\n")
-        lead_end = token_count(text[:cut]) if cut >= 0 else len(text)  # one paragraph: all lead
+        lead_end = self.lead_end(text)
         extra = self.lead_weight
         return [
             (t, len(p), (len(p) + extra * bisect_left(p, lead_end)) * boost, encode(p))
-            for t, p in terms.items()
+            for t, p in index_terms(text).items()
         ]
+
+    def lead_end(self, text: str) -> int:
+        """The first position after the lead paragraph of `text` (all of a one-paragraph text)."""
+        if not self.lead_weight:
+            return 0
+        cut = text.find("\n\n")
+        return token_count(text[:cut]) if cut >= 0 else len(text)
 
     def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
         return [(t.encode("utf-8"), freq, weight, v) for t, freq, weight, v in self.postings(value)]
@@ -495,16 +502,26 @@ class SegmentBuilder:
         return docnum
 
     def _add_text(self, postings: dict, field_type: BanglaText, text: str, docnum: int) -> int:
+        """BanglaText.postings, inlined into the posting lists: the hot loop of a rebuild (the
+        segment files are the same as through Whoosh's writer, which calls `postings`)."""
+        boost = field_type.format.field_boost
+        encode = _position_encoder(field_type.format)
+        terms = index_terms(text)
+        lead_end = field_type.lead_end(text)
+        extra = field_type.lead_weight
         length = 0
-        for term, freq, weight, value in field_type.postings(text):
+        for term, positions in terms.items():
             held = postings.get(term)
             if held is None:
                 held = postings[term] = _TermPostings()
+            freq = len(positions)
             held.docs.append(docnum)
-            held.weights.append(weight)
-            held.values.append(value)
+            held.weights.append(
+                (freq + extra * bisect_left(positions, lead_end)) * boost if extra else freq * boost
+            )
+            held.values.append(encode(positions))
             length += freq
-            self.held += 1
+        self.held += len(terms)
         return length
 
     def finish(self):
@@ -517,33 +534,75 @@ class SegmentBuilder:
                 continue
             writer.start_field(name, self.schema[name])
             lengths = self.lengths.get(name)
+            fixed_size = self.schema[name].format.fixed_value_size()
             for term in sorted(postings):
-                writer.start_term(term.encode("utf-8"))
-                self._write_term(writer._postwriter, postings[term], lengths)
-                writer.finish_term()
+                _write_postings(writer, term.encode("utf-8"), postings[term], lengths, fixed_size)
             writer.finish_field()
         writer.close()
         self.segment.set_doc_count(self.docnum)
         return self.segment
 
-    @staticmethod
-    def _write_term(block_writer, term: _TermPostings, lengths: array | None) -> None:
-        """Fill Whoosh's posting block buffer a block at a time, as `add_posting` would one
-        posting at a time: full blocks are written, the last one is left to `finish_term`."""
-        size = block_writer._blocklimit
-        count = len(term.docs)
-        for start in range(0, count, size):
-            docs = term.docs[start : start + size]
-            weights = term.weights[start : start + size]
-            block_writer._ids = docs
-            block_writer._weights = weights
-            block_writer._values = term.values[start : start + size]
-            block_writer._maxweight = max(0, max(weights))
-            found = [lengths[d] for d in docs if lengths[d]] if lengths is not None else []
-            block_writer._minlength = min(found) if found else None
-            block_writer._maxlength = max(found) if found else 0
-            if start + size < count:
-                block_writer._write_block()
+
+_BLOCK_INFO = struct.Struct("!BfIBBfII")  # W3TermInfo's fixed part
+BLOCK_SIZE = 128  # postings per block: W3Codec's default blocklimit
+
+
+def _write_postings(writer, btext: bytes, term: _TermPostings, lengths: array | None, fixed_size) -> None:
+    """Write one term's posting blocks and its term info as Whoosh's W3 field writer does.
+
+    The same bytes as W3FieldWriter.start_term/add/finish_term (tests/test_index.py compares
+    the files), with one call per block instead of several per posting. The layout, from
+    whoosh/codec/whoosh3.py: a magic header, then per block its length (negative for the last
+    block), a pickled info tuple and a pickled (delta-coded ids, weights, values) tuple.
+    """
+    postfile = writer._postfile
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    count = len(term.docs)
+    total_weight, max_weight, min_length, max_length = 0.0, 0, None, 0
+    for first in range(0, count, BLOCK_SIZE):
+        ids = term.docs[first : first + BLOCK_SIZE]
+        weights = term.weights[first : first + BLOCK_SIZE]
+        block_max_weight = max(0, max(weights))
+        found = [lengths[d] for d in ids if lengths[d]] if lengths is not None else None
+        block_min = min(found) if found else None
+        block_max = max(found) if found else 0
+        if weights.count(1.0) == len(weights):
+            mini_weights = None
+        elif weights.count(weights[0]) == len(weights):
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        if fixed_size is None or fixed_size < 0:
+            mini_values = tuple(term.values[first : first + BLOCK_SIZE])
+        elif fixed_size == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(term.values[first : first + BLOCK_SIZE])
+        data = pickle.dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        info = pickle.dumps(
+            (len(ids), ids[-1], block_max_weight, 0, length_to_byte(block_min), length_to_byte(block_max)), 2
+        )
+        last = first + BLOCK_SIZE >= count
+        postfile.write_int(-(len(info) + len(data)) if last else len(info) + len(data))
+        postfile.write(info)
+        postfile.write(data)
+        total_weight += sum(weights)
+        max_weight = max(max_weight, block_max_weight)
+        min_length = block_min if min_length is None else min(min_length, block_min)
+        max_length = max(max_length, block_max)
+    terminfo = _BLOCK_INFO.pack(
+        False,
+        total_weight,
+        count,
+        0 if min_length is None else length_to_byte(min_length),
+        length_to_byte(max_length),
+        max_weight,
+        term.docs[0],
+        term.docs[-1],
+    )
+    terminfo += pack_long(start) + pack_int(postfile.tell() - start)
+    writer._tindex.add(pack_ushort(writer._fieldid) + btext, terminfo)
 
 
 # Postings a worker holds in memory before it closes its segment and starts another: about
