@@ -651,8 +651,7 @@ PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
 def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progress | None) -> list[_Share]:
     """Index `paths` in `procs` worker processes, each writing its own segment of consecutive
     pages (so document numbers follow the page order whatever `procs` is)."""
-    n = len(paths)
-    shares = [paths[i * n // procs : (i + 1) * n // procs] for i in range(procs)]
+    shares = _split_by_size(paths, procs)
     if procs < 2:
         return [_index_share(building, 0, paths, progress)]
     context = multiprocessing.get_context("fork")
@@ -684,6 +683,24 @@ def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progr
                 w.terminate()
             w.join()
     return [done[i] for i in range(len(workers))]
+
+
+def _split_by_size(paths: list[Path], parts: int) -> list[list[Path]]:
+    """`paths` cut into `parts` runs of consecutive paths holding about as many bytes each: a
+    worker's time goes with the text it reads."""
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(p.stat().st_size)
+        except OSError:
+            sizes.append(0)  # gone: the worker reports it
+    total = sum(sizes) or 1
+    shares: list[list[Path]] = [[] for _ in range(parts)]
+    held = 0
+    for path, size in zip(paths, sizes, strict=True):
+        shares[min(parts - 1, held * parts // total)].append(path)
+        held += size
+    return shares
 
 
 def _share_worker(building: Path, share: int, paths: list[Path], events) -> None:

@@ -54,10 +54,10 @@ def analyze(text: str, mode: str = "index") -> list[str]:
 
 
 # Whitespace-separated chunk of text -> the index terms of its words, "" for a word that
-# normalization empties (it still takes a position). Bounded by clearing: a 100,000-article
-# corpus has about a million distinct chunks.
+# normalization empties (it still takes a position). Bounded by clearing (about 200 bytes an
+# entry): the frequent chunks come back first.
 _chunk_terms: dict[str, tuple[str, ...]] = {}
-_CHUNK_MEMO_LIMIT = 1_000_000
+_CHUNK_MEMO_LIMIT = 300_000
 
 
 def _terms_of_chunk(chunk: str) -> tuple[str, ...]:
