@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from analysis_recall import SHARED, load_corpus  # noqa: E402
 
-from search.analysis import bangla_analyzer  # noqa: E402
+from search import analysis  # noqa: E402
+from search.analysis import bangla_analyzer, index_terms  # noqa: E402
 from search.analysis.normalize import normalize_word  # noqa: E402
 from search.analysis.stemmer import stem  # noqa: E402
 from search.analysis.tokenizer import word_spans  # noqa: E402
@@ -57,6 +58,19 @@ def main() -> None:
             f"pass {i + 1} ({'cold' if i == 0 else 'warm'} caches): {n:,} tokens in {seconds:.1f} s,"
             f" {n / seconds:,.0f} tokens/s, {len(texts) / seconds:,.0f} articles/s;"
             f" 100k articles on 2 cores ≈ {100_000 * per_article / 2 / 60:.1f} min of analysis"
+        )
+    # What a rebuild runs instead of the chain (search/index.py): same terms and positions.
+    for i in range(args.repeat):
+        if i == 0:
+            normalize_word.cache_clear()
+            stem.cache_clear()
+            analysis._chunk_terms.clear()
+        started = time.perf_counter()
+        n = sum(len(positions) for text in texts for positions in index_terms(text).values())
+        seconds = time.perf_counter() - started
+        print(
+            f"index_terms pass {i + 1} ({'cold' if i == 0 else 'warm'} memo): {n:,} tokens in {seconds:.1f} s"
+            f", {n / seconds:,.0f} tokens/s"
         )
     print(
         f"cache sizes: normalize {normalize_word.cache_info().currsize:,},"
