@@ -155,6 +155,21 @@ def token_spans(text: str):
             yield term, start, end
 
 
+# Texts up to this long have their tokens kept: titles and snippet windows, which the articles
+# that top one query bring up again for others.
+SHORT_TEXT = 400
+
+
+@lru_cache(maxsize=4096)  # some 10 MB
+def _short_text_tokens(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(token_spans(text))
+
+
+def cached_token_spans(text: str):
+    """`token_spans`, remembered for short texts."""
+    return _short_text_tokens(text) if len(text) <= SHORT_TEXT else token_spans(text)
+
+
 # How a normalized term may be spelled in raw text (the inverse of the normalizer's main folds).
 _RAW_FORMS = (
     ("\u09af\u09bc", "\u09df"),  # য + nukta, as indexed → precomposed য় U+09DF, as mostly written
@@ -710,8 +725,10 @@ class SearchService:
             "id": fields["id"],
             "url": f"/articles/{fields['id']}",
             "title": fields["title"],
-            "title_html": highlight_html(fields["title"], terms, token_spans),
-            "snippet_html": snippet_html(fields.get("body", ""), terms, token_spans, probes=raw_spellings),
+            "title_html": highlight_html(fields["title"], terms, cached_token_spans),
+            "snippet_html": snippet_html(
+                fields.get("body", ""), terms, cached_token_spans, probes=raw_spellings
+            ),
             "desk": fields.get("desk"),
             "published": fields.get("published"),
             "updated": fields.get("updated"),
