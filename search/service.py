@@ -160,7 +160,7 @@ def token_spans(text: str):
 SHORT_TEXT = 400
 
 
-@lru_cache(maxsize=4096)  # some 10 MB
+@lru_cache(maxsize=8192)  # some 16 MB
 def _short_text_tokens(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(token_spans(text))
 
