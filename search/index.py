@@ -615,27 +615,20 @@ def _index_share(building: Path, share: int, paths: list[Path], progress: Progre
     ix = index.open_dir(str(building))
     builder = SegmentBuilder(ix)
     result = _Share([], [], [])
-    for path in paths:
-        try:
-            article = read_page(path)
-        except PageRejected as exc:
-            result.rejected.append((str(path), exc.reason))
-        except Exception as exc:  # a reader bug must cost one page, not the rebuild
-            result.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
-        else:
-            doc = article_document(article)
-            fresh = article.freshest
-            rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
-            docnum = builder.add(doc)
-            where = (share, len(result.segments), docnum)
-            result.indexed.append(
-                _Indexed(doc["path"], doc["id"], doc["body_hash"], doc["fingerprint"], rank, where)
-            )
-            if builder.held >= SEGMENT_POSTINGS:
-                result.segments.append(builder.finish())
-                builder = SegmentBuilder(ix)
-        if progress:
-            progress(1)
+    read = BuildReport()  # collects the rejected pages
+    for article in _read_all(paths, read, progress):
+        doc = article_document(article)
+        fresh = article.freshest
+        rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+        docnum = builder.add(doc)
+        where = (share, len(result.segments), docnum)
+        result.indexed.append(
+            _Indexed(doc["path"], doc["id"], doc["body_hash"], doc["fingerprint"], rank, where)
+        )
+        if builder.held >= SEGMENT_POSTINGS:
+            result.segments.append(builder.finish())
+            builder = SegmentBuilder(ix)
+    result.rejected = read.rejected
     if builder.docnum:
         result.segments.append(builder.finish())
     return result

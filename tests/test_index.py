@@ -310,3 +310,23 @@ def test_lead_paragraph_words_weigh_more_in_the_body_postings():
     assert weights["পাহাড়"] == 1  # after the lead only
     one_paragraph = {term: weight for term, _, weight, _ in body.postings("নদী সেতু")}
     assert one_paragraph["নদী"] == 1 + LEAD_WEIGHT  # a body of one paragraph is all lead
+
+
+def test_a_worker_that_dies_fails_the_rebuild_and_keeps_the_live_generation(tmp_path, monkeypatch):
+    from search import index as index_module
+
+    root = tmp_path / "index"
+    rebuild([SAMPLES], root, procs=1)
+    live = current_generation(root).name
+    real = index_module._index_share
+
+    def dies_in_share_one(building, share, paths, progress):
+        if share == 1:
+            os._exit(3)  # as a worker killed by the OOM killer would vanish
+        return real(building, share, paths, progress)
+
+    monkeypatch.setattr(index_module, "_index_share", dies_in_share_one)
+    with pytest.raises(index_module.BuildFailed, match="status 3"):
+        rebuild([SAMPLES], root, procs=2)
+    assert current_generation(root).name == live
+    assert ids(root)  # still answers
