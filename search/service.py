@@ -38,7 +38,7 @@ from search.index import (
 from search.lexicon import Lexicon
 from search.lexicon import suggest as did_you_mean
 from search.query import ParsedQuery, clean, parse_query
-from search.ranking import CACHE_ENTRIES, TermScorer, TermScores
+from search.ranking import CACHE_ENTRIES, SizedLRU, TermScorer, TermScores
 from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
 
@@ -53,6 +53,9 @@ PHRASE_DEPTH = int(os.environ.get("SANDHAN_PHRASE_DEPTH", 300))
 PROXIMITY_WEIGHT = float(os.environ.get("SANDHAN_PROXIMITY_WEIGHT", 1.0))
 # Related articles are scored on this many of the article's most distinctive words.
 RELATED_TERMS = 12
+# Stored fields of this many documents are kept: the articles that top one query top others, and
+# reading one decompresses and unpickles its whole text (a few KB each).
+STORED_DOCS = 4096
 # How many of the most frequent words a server scores before its first reader asks.
 WARM_TERMS = 3000
 # Below this many results, did-you-mean looks for a better spelling of the query.
@@ -313,6 +316,11 @@ class _Held:
         self._near: dict[int, set[int]] | None = None
         self.warmed = False  # caches filled by SearchService.warm: what /healthz reports as "warm"
         self.columns = _Columns(reader)
+        self._stored = SizedLRU(STORED_DOCS, lambda fields: 1)
+
+    def stored_fields(self, doc: int) -> dict:
+        """A document's stored fields (shared: not to be changed), recently read ones kept."""
+        return self._stored.get_or_compute(doc, lambda: self.searcher.stored_fields(doc))
 
     def lexicon(self) -> Lexicon:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
@@ -550,20 +558,19 @@ class SearchService:
             keys = [col.oldest[matched.docs]]
         ranked = _smallest(keys + [matched.docs], depth)  # ties go to the earlier docnum
 
-        searcher = held.searcher
         ranked_docs = matched.docs[ranked].tolist()
         shown = self._fold_near_duplicates(ranked_docs, held, end)[start:end]
         scores = dict(zip(ranked_docs, matched.score[ranked].tolist(), strict=True))
         items = []
         for d, near in shown:
             item = self._result_item(
-                searcher.stored_fields(d),
+                held.stored_fields(d),
                 scores[d] if not planned.empty else None,
                 planned.highlight_terms,
             )
             # Near-duplicates are folded into the first of them shown; their ids stay reachable.
             item["similar"] = len(near)
-            item["similar_ids"] = sorted(searcher.stored_fields(o)["id"] for o in near)
+            item["similar_ids"] = sorted(held.stored_fields(o)["id"] for o in near)
             items.append(item)
         answer = {
             "query": req.q,
