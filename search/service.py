@@ -706,11 +706,8 @@ class SearchService:
         # The best by (words matched, score), ties to the earlier docnum, as the ranking has them.
         best = _smallest([-matched.coord, -matched.score, matched.docs], PHRASE_DEPTH)
         top = matched.docs[best].tolist()
-        scores = dict(
-            zip(
-                top, zip(matched.coord[best].tolist(), matched.score[best].tolist(), strict=True), strict=True
-            )
-        )
+        coords, values = matched.coord[best].tolist(), matched.score[best].tolist()
+        scores = {d: (c, sc) for d, c, sc in zip(top, coords, values, strict=True)}
         if len(planned.sequence) >= 3:
             # The whole query standing together (a remembered passage) wins over scattered words.
             words = [u.variants[0] for u in planned.sequence]
