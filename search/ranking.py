@@ -18,10 +18,10 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 # BM25 parameters: K1 saturates term frequency, B normalizes for field length. Headlines are
 # short and near-uniform, so they get less length normalization.
 K1 = 1.2
-B = {"title": 0.5, "body": 0.75, "lead": 0.75}
-# Field weights: a word in the headline says more than one in the body; the lead paragraph holds
-# the key facts of a news story.
-FIELD_WEIGHT = {"title": 4.0, "body": 1.0, "lead": 0.5}
+B = {"title": 0.5, "body": 0.75}
+# Field weights: a word in the headline says more than one in the body. (Words of the lead
+# paragraph weigh more within the body's postings: search/index.py, LEAD_WEIGHT.)
+FIELD_WEIGHT = {"title": 4.0, "body": 1.0}
 # Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
 CACHE_ENTRIES = 10_000_000
 # Positions cached, counting each document and each position as one (about 50 bytes each as Python

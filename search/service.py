@@ -45,7 +45,7 @@ from search.snippets import highlight_html, snippet_html
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
-TEXT_FIELDS = ("title", "body", "lead")
+TEXT_FIELDS = ("title", "body")
 # Proximity: among the best PROXIMITY_DEPTH candidates, each adjacent query-word pair found
 # adjacent in the title or body multiplies the score by up to (1 + PROXIMITY_WEIGHT).
 PROXIMITY_DEPTH = int(os.environ.get("SANDHAN_PROXIMITY_DEPTH", 50))
@@ -267,9 +267,7 @@ def plan(parsed: ParsedQuery, readings: dict[str, Reading] | None = None) -> Pla
             continue
         fields = ("title",) if clause.field == "title" else TEXT_FIELDS
         if clause.phrase and len(units) > 1:
-            item: Term | Phrase = Phrase(
-                tuple(u.variants[0] for u in units), tuple(units), tuple(f for f in fields if f != "lead")
-            )
+            item: Term | Phrase = Phrase(tuple(u.variants[0] for u in units), tuple(units), fields)
             (planned.excluded if clause.exclude else planned.phrases).append(item)
             if not clause.exclude:
                 planned.highlight_terms.update(v for u in units for v in u.variants)
