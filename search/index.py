@@ -11,6 +11,7 @@ crash, Ctrl-C or SIGKILL at any moment leaves the previous generation serving.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import hashlib
@@ -20,6 +21,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 import struct
 import time
 from array import array
@@ -650,7 +652,7 @@ def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progr
     context = multiprocessing.get_context("fork")
     events = context.SimpleQueue()
     workers = [
-        context.Process(target=_share_worker, args=(building, i, share, events), daemon=True)
+        context.Process(target=_share_worker, args=(building, i, share, events, os.getpid()), daemon=True)
         for i, share in enumerate(shares)
     ]
     for w in workers:
@@ -696,8 +698,23 @@ def _split_by_size(paths: list[Path], parts: int) -> list[list[Path]]:
     return shares
 
 
-def _share_worker(building: Path, share: int, paths: list[Path], events) -> None:
+PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal for this process when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this worker when the rebuild's main process dies, even by SIGKILL:
+    an orphan would go on writing into a generation nobody will publish. Linux only."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere an orphan finishes its share, then exits
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _share_worker(building: Path, share: int, paths: list[Path], events, parent: int) -> None:
     """The body of an indexing process: progress and the finished share go back on `events`."""
+    _die_with_parent(parent)
     read = 0
 
     def progress(k: int) -> None:

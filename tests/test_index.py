@@ -231,6 +231,21 @@ def test_killing_only_the_main_rebuild_process_frees_the_lock(tmp_path):
     proc.wait()
     report = rebuild([SAMPLES], root, procs=1)
     assert current_generation(root).name == report.generation
+    deadline = time.monotonic() + 10  # and the workers die with it
+    while _processes_mentioning(str(root)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _processes_mentioning(str(root))
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
 
 
 def test_update_keeps_the_rebuilds_choice_of_duplicates(tmp_path):
