@@ -121,14 +121,17 @@ _one_position: dict[int, bytes] = {}
 def _position_encoder(fmt: formats.Format) -> Callable[[list[int]], bytes]:
     if not isinstance(fmt, formats.Positions):  # a Frequency field stores the count only
         return lambda positions: pack_uint(len(positions))
-    encode = fmt.encode
+    if type(fmt) is not formats.Positions:
+        return fmt.encode
 
     def encode_positions(positions: list[int]) -> bytes:
-        if len(positions) > 1:
-            return encode(positions)
+        if len(positions) > 1:  # formats.Positions.encode: the count, then the pickled gaps
+            return pack_uint(len(positions)) + pickle.dumps(
+                [b - a for a, b in zip((0, *positions), positions, strict=False)], 2
+            )
         value = _one_position.get(positions[0])
         if value is None:
-            value = _one_position[positions[0]] = encode(positions)
+            value = _one_position[positions[0]] = fmt.encode(positions)
         return value
 
     return encode_positions
@@ -559,7 +562,7 @@ def _write_postings(writer, btext: bytes, term: _TermPostings, lengths: array | 
     """
     postfile = writer._postfile
     start = postfile.tell()
-    postfile.write(WHOOSH3_HEADER_MAGIC)
+    parts = [WHOOSH3_HEADER_MAGIC]
     count = len(term.docs)
     total_weight, max_weight, min_length, max_length = 0.0, 0, None, 0
     for first in range(0, count, BLOCK_SIZE):
@@ -586,13 +589,13 @@ def _write_postings(writer, btext: bytes, term: _TermPostings, lengths: array | 
             (len(ids), ids[-1], block_max_weight, 0, length_to_byte(block_min), length_to_byte(block_max)), 2
         )
         last = first + BLOCK_SIZE >= count
-        postfile.write_int(-(len(info) + len(data)) if last else len(info) + len(data))
-        postfile.write(info)
-        postfile.write(data)
+        parts += (pack_int(-(len(info) + len(data)) if last else len(info) + len(data)), info, data)
         total_weight += sum(weights)
         max_weight = max(max_weight, block_max_weight)
         min_length = block_min if min_length is None else min(min_length, block_min)
         max_length = max(max_length, block_max)
+    written = b"".join(parts)
+    postfile.write(written)
     terminfo = _BLOCK_INFO.pack(
         False,
         total_weight,
@@ -603,7 +606,7 @@ def _write_postings(writer, btext: bytes, term: _TermPostings, lengths: array | 
         term.docs[0],
         term.docs[-1],
     )
-    terminfo += pack_long(start) + pack_int(postfile.tell() - start)
+    terminfo += pack_long(start) + pack_int(len(written))
     writer._tindex.add(pack_ushort(writer._fieldid) + btext, terminfo)
 
 

@@ -90,7 +90,9 @@ def index_terms(text: str) -> dict[str, list[int]]:
     memo = _chunk_terms
     pos = 0
     for chunk in text.split():
-        terms = memo.get(chunk) or _memo_terms_of_chunk(chunk)  # inlined lookup: the hot path
+        terms = memo.get(chunk)  # inlined lookup: the hot path
+        if terms is None:
+            terms = _memo_terms_of_chunk(chunk)
         for term in terms:
             if term:
                 found.setdefault(term, []).append(pos)
