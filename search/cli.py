@@ -146,7 +146,9 @@ def _print_report(report, verb: str) -> None:
 @index_group.command()
 @_source_option
 @_index_option
-@click.option("--procs", default=2, show_default=True, help="Processes that analyze in parallel.")
+@click.option(
+    "--procs", default=2, show_default=True, help="Worker processes that read and index pages in parallel."
+)
 def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
     """Index every page under --source into a new generation, then switch to it.
 
