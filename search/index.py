@@ -514,6 +514,7 @@ class SegmentBuilder:
         terms = index_terms(text)
         lead_end = field_type.lead_end(text)
         extra = field_type.lead_weight
+        single = _one_position if isinstance(field_type.format, formats.Positions) else {}
         length = 0
         for term, positions in terms.items():
             held = postings.get(term)
@@ -521,10 +522,12 @@ class SegmentBuilder:
                 held = postings[term] = _TermPostings()
             freq = len(positions)
             held.docs.append(docnum)
-            held.weights.append(
-                (freq + extra * bisect_left(positions, lead_end)) * boost if extra else freq * boost
-            )
-            held.values.append(encode(positions))
+            if freq == 1:  # most postings: no bisect, and the encoding looked up
+                held.weights.append((1 + extra if positions[0] < lead_end else 1) * boost)
+                held.values.append(single.get(positions[0]) or encode(positions))
+            else:
+                held.weights.append((freq + extra * bisect_left(positions, lead_end)) * boost)
+                held.values.append(encode(positions))
             length += freq
         self.held += len(terms)
         return length
