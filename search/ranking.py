@@ -11,9 +11,11 @@ import math
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
+from itertools import accumulate
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
 
 # BM25 parameters: K1 saturates term frequency, B normalizes for field length. Headlines are
 # short and near-uniform, so they get less length normalization.
@@ -34,11 +36,12 @@ class TermScores:
     as numpy arrays: compact (a dict would take ten times the memory for a common word), and a
     query adds them into its accumulators in one vectorized step."""
 
-    __slots__ = ("docs", "values")
+    __slots__ = ("docs", "values", "layout")
 
-    def __init__(self, docs: np.ndarray, values: np.ndarray):
+    def __init__(self, docs: np.ndarray, values: np.ndarray, layout: BlockLayout | None = None):
         self.docs = docs
         self.values = values
+        self.layout = layout  # where the term's posting blocks are, when read from the index
 
     @classmethod
     def empty(cls) -> TermScores:
@@ -57,6 +60,19 @@ class TermScores:
     def get(self, doc: int) -> float | None:
         i = int(np.searchsorted(self.docs, doc))
         return float(self.values[i]) if i < len(self.docs) and self.docs[i] == doc else None
+
+
+class BlockLayout:
+    """Where a term's posting blocks lie: each block's last docnum (blocks ascend, leaf after leaf)
+    and the leaf and file offset it is read from. Recorded while the term's scores are computed (a
+    block is about a hundred postings, so this is small): the positions of a document known to
+    hold the term are then read from its block directly, without walking the blocks before it."""
+
+    __slots__ = ("last", "places")
+
+    def __init__(self, last: list[int], places: list[tuple[int, int]]):
+        self.last = np.array(last, dtype=np.int64)
+        self.places = places  # (index into TermScorer.leaves, offset of the block)
 
 
 class DocPositions:
@@ -114,13 +130,19 @@ class PostingBlocks:
     Whoosh's per-posting calls cost several Python calls a posting, and a common word has tens of
     thousands; its own codec's leaf matcher decodes a block (about a hundred postings) at once, and
     this hands the block over whole, through the matcher's internals (whoosh-reloaded is pinned
-    to 2.7). Any other matcher (one leaving out deleted documents, a term's inlined postings) is
-    read posting by posting, as blocks of one.
+    to 2.7). A segment with deleted documents wraps that matcher in a filter: the blocks are read
+    from the matcher within, deleted documents included (`TermScorer` leaves them out). Any other
+    matcher (a term's inlined postings) is read posting by posting, as blocks of one.
     """
 
     def __init__(self, matcher):
+        if type(matcher) is FilterMatcher and matcher._exclude and type(matcher.child) is W3LeafMatcher:
+            matcher = matcher.child
+            matcher.reset()  # the filter may have moved it past deleted documents
         self.m = matcher
         self.whole = type(matcher) is W3LeafMatcher
+        # The file offset of the block at hand (the matcher starts at the first one).
+        self.position = matcher._baseoffset if self.whole else None
 
     def active(self) -> bool:
         return self.m.is_active()
@@ -129,8 +151,16 @@ class PostingBlocks:
         return self.m.block_max_id() if self.whole else self.m.id()
 
     def ids(self):
-        first = self.m.id()  # loads the block's ids
-        return self.m._ids if self.whole else (first,)
+        m = self.m
+        if not self.whole:
+            return (m.id(),)
+        if m._ids is None:
+            if m._data is None:
+                m._read_data()
+            # What Whoosh's _read_ids gives (its delta_decode is a generator, a Python step a
+            # posting), summed in C.
+            m._ids = m._data[0] if m._byteids else tuple(accumulate(m._data[0]))
+        return m._ids
 
     def weights(self):
         first = self.m.weight()
@@ -142,9 +172,15 @@ class PostingBlocks:
 
     def next(self) -> None:
         if self.whole:
+            self.position = self.m._nextoffset
             self.m._next_block()
         else:
             self.m.next()
+
+    def goto(self, position: int) -> None:
+        """Move to the block at `position` (an offset `position` gave for this term)."""
+        self.m._goto(position)
+        self.position = position
 
 
 class TermScorer:
@@ -155,6 +191,12 @@ class TermScorer:
         self.leaves = leaves  # (segment reader, first docnum): walking leaves skips a wrapper
         self.doc_count_all = reader.doc_count_all()  # docnums run below this, deleted ones included
         self.doc_count = max(self.doc_count_all, 1)
+        # Which docnums are not deleted, when some are: postings read a block at a time include
+        # the deleted documents of their segment.
+        self._live: np.ndarray | None = None
+        if reader.has_deletions():
+            self._live = np.zeros(self.doc_count_all, dtype=bool)
+            self._live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         self._lengths: dict[str, np.ndarray] = {}
         self._avg: dict[str, float] = {}
         for field in FIELD_WEIGHT:
@@ -177,12 +219,19 @@ class TermScorer:
             return TermScores.empty()
         docs: list[np.ndarray] = []
         tfs: list[float] = []
-        for leaf, offset in self.leaves:
+        last: list[int] = []
+        places: list[tuple[int, int]] = []
+        whole = True
+        for index, (leaf, offset) in enumerate(self.leaves):
             if (field, term) not in leaf:
                 continue
             ids: list[int] = []
             blocks = PostingBlocks(leaf.postings(field, term))
+            whole = whole and blocks.whole
             while blocks.active():
+                if whole:
+                    last.append(blocks.max_id() + offset)
+                    places.append((index, blocks.position))
                 ids.extend(blocks.ids())
                 tfs.extend(blocks.weights())
                 blocks.next()
@@ -192,10 +241,13 @@ class TermScorer:
         weight, b, avg = FIELD_WEIGHT[field], B[field], self._avg[field]
         found = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
         tf = np.array(tfs, dtype=np.float64)
+        if self._live is not None:
+            keep = self._live[found]
+            found, tf = found[keep], tf[keep]
         # The BM25 formula, its operations in the order the scalar form evaluates them, so every
         # score is the same float as computed one document at a time.
         values = weight * idf * tf * (K1 + 1) / (tf + K1 * (1 - b + b * self._lengths[field][found] / avg))
-        return TermScores(found, values)
+        return TermScores(found, values, BlockLayout(last, places) if whole else None)
 
     def postings_docs(self, field: str, term: str) -> list[int]:
         """The documents holding `term` in `field` (not cached: for rare keyword terms)."""
@@ -227,10 +279,39 @@ class TermScorer:
         return {d: found[d] for d in docs if found[d]}
 
     def _decode_positions(self, field: str, term: str, docs: list[int]) -> dict[int, tuple[int, ...]]:
-        """Positions of `term` in those of `docs` (ascending) holding it: blocks of postings with
+        """Positions of `term` in those of `docs` (ascending) holding it.
+
+        The term's (cached) scores list the documents holding it and its layout where its posting
+        blocks lie: only the blocks holding asked-for documents that hold the term are read, each
+        straight from its offset."""
+        scores = self.scores(field, term)
+        layout = scores.layout
+        if layout is None:  # postings not read a block at a time (inlined in the term's entry)
+            return self._walk_positions(field, term, docs)
+        asked = np.asarray(docs, dtype=np.int64)
+        asked = asked[np.isin(asked, scores.docs, assume_unique=True)]
+        found: dict[int, tuple[int, ...]] = {}
+        decode = self.reader.schema[field].format.decoder("positions")
+        readers: dict[int, PostingBlocks] = {}
+        at, base, ids, values = -1, 0, (), ()
+        for d, b in zip(asked.tolist(), np.searchsorted(layout.last, asked).tolist(), strict=True):
+            if b != at:
+                index, position = layout.places[b]
+                if index not in readers:
+                    readers[index] = PostingBlocks(self.leaves[index][0].postings(field, term))
+                blocks = readers[index]
+                blocks.goto(position)
+                at, base, ids, values = b, self.leaves[index][1], blocks.ids(), blocks.values()
+            found[d] = tuple(decode(values[bisect_left(ids, d - base)]))
+        return found
+
+    def _walk_positions(self, field: str, term: str, docs: list[int]) -> dict[int, tuple[int, ...]]:
+        """`_decode_positions` for postings without a recorded layout: blocks of postings with
         no document asked for are skipped unread, and only the asked-for postings are decoded."""
         found: dict[int, tuple[int, ...]] = {}
         decode = self.reader.schema[field].format.decoder("positions")
+        if self._live is not None:  # blocks read whole list deleted documents too
+            docs = [d for d in docs if self._live[d]]
         for leaf, offset in self.leaves:
             if (field, term) not in leaf:
                 continue
@@ -257,7 +338,13 @@ class TermScorer:
 
     def phrase_docs(self, field: str, words: list[str], candidates) -> set[int]:
         """Which `candidates` hold `words` consecutively in `field`."""
-        remaining = sorted(set(candidates))
+        remaining = np.array(sorted(set(candidates)), dtype=np.int64)
+        # Only the candidates holding every word can hold them together: which do is read from
+        # the words' scores (cached: the query scored them), before any positions are decoded.
+        for word in set(words):
+            held = self.scores(field, word).docs
+            remaining = remaining[np.isin(remaining, held, assume_unique=True)]
+        remaining = remaining.tolist()
         where: dict[str, dict[int, tuple[int, ...]]] = {}
         # The rarest word first: each further word's positions are read only for the documents
         # holding the words before it.
