@@ -26,6 +26,10 @@ B = {"title": 0.5, "body": 0.75}
 FIELD_WEIGHT = {"title": 4.0, "body": 1.0}
 # Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
 CACHE_ENTRIES = 10_000_000
+# Postings of the most frequent words kept read (docnums and term frequencies, 8 bytes a posting),
+# filled by `TermScorer.keep` when a server warms up: 20M is about 160 MB. Their scores are then
+# a few array operations away, never a read of the index, however often the score cache drops them.
+KEPT_ENTRIES = 20_000_000
 # Positions cached, counting each document and each position as one (about 50 bytes each as Python
 # tuples in dicts: 2M is about 100 MB).
 CACHE_POSITIONS = 2_000_000
@@ -68,11 +72,12 @@ class BlockLayout:
     block is about a hundred postings, so this is small): the positions of a document known to
     hold the term are then read from its block directly, without walking the blocks before it."""
 
-    __slots__ = ("last", "places")
+    __slots__ = ("last", "leaf", "offset")
 
-    def __init__(self, last: list[int], places: list[tuple[int, int]]):
+    def __init__(self, last: list[int], leaf: list[int], offset: list[int]):
         self.last = np.array(last, dtype=np.int64)
-        self.places = places  # (index into TermScorer.leaves, offset of the block)
+        self.leaf = np.array(leaf, dtype=np.int32)  # index into TermScorer.leaves
+        self.offset = np.array(offset, dtype=np.int64)  # in the leaf's postings file
 
 
 class DocPositions:
@@ -197,15 +202,18 @@ class TermScorer:
         if reader.has_deletions():
             self._live = np.zeros(self.doc_count_all, dtype=bool)
             self._live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
-        self._lengths: dict[str, np.ndarray] = {}
-        self._avg: dict[str, float] = {}
+        # Per document and field, BM25's length normalization K1 * (1 - b + b * length / avg).
+        self._norm: dict[str, np.ndarray] = {}
         for field in FIELD_WEIGHT:
-            total = reader.field_length(field)
-            self._avg[field] = (total / self.doc_count) or 1.0
-            self._lengths[field] = np.array(
+            avg, b = (reader.field_length(field) / self.doc_count) or 1.0, B[field]
+            lengths = np.array(
                 [reader.doc_field_length(d, field, 0) for d in range(self.doc_count_all)], dtype=np.float64
             )
+            self._norm[field] = K1 * (1 - b + b * lengths / avg)
         self._scores = SizedLRU(CACHE_ENTRIES, len)
+        # (field, term) → (docnums, term frequencies as float32, layout): see KEPT_ENTRIES.
+        self._kept: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, BlockLayout | None]] = {}
+        self.kept_entries = 0
         self._positions = SizedLRU(CACHE_POSITIONS, lambda known: known.size)
         self._doc_frequency: dict[tuple[str, str], int] = {}  # bounded by the vocabulary
 
@@ -213,14 +221,40 @@ class TermScorer:
         """Per-document BM25F contributions of `term` in `field`, computed once and cached."""
         return self._scores.get_or_compute((field, term), lambda: self._compute(field, term))
 
+    def keep(self, field: str, term: str) -> int:
+        """Read `term`'s postings in `field` now and keep them (see KEPT_ENTRIES), as long as
+        fewer than KEPT_ENTRIES are kept; returns how many postings it has."""
+        key = (field, term)
+        if key not in self._kept and self.kept_entries < KEPT_ENTRIES:
+            docs, tf, layout = self._read(field, term)
+            narrow = tf.astype(np.float32)
+            if np.array_equal(narrow, tf):  # Whoosh stores weights as float32: always so
+                tf = narrow
+            self._kept[key] = (docs, tf, layout)
+            self.kept_entries += len(docs)
+        return len(self._kept[key][0]) if key in self._kept else 0
+
     def _compute(self, field: str, term: str) -> TermScores:
-        reader = self.reader
-        if (field, term) not in reader:
-            return TermScores.empty()
+        kept = self._kept.get((field, term))
+        docs, tf, layout = kept if kept is not None else self._read(field, term)
+        tf = tf.astype(np.float64)
+        df = self.doc_frequency(field, term)
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        # The BM25 formula, its operations in the order the scalar form evaluates them, so every
+        # score is the same float as computed one document at a time.
+        values = FIELD_WEIGHT[field] * idf * tf * (K1 + 1) / (tf + self._norm[field][docs])
+        return TermScores(docs, values, layout)
+
+    def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray, BlockLayout | None]:
+        """A term's postings in a field, from the index: docnums (int32, ascending, deleted
+        documents left out), term frequencies (float64) and where its posting blocks lie."""
+        if (field, term) not in self.reader:
+            return np.zeros(0, dtype=np.int32), np.zeros(0), None
         docs: list[np.ndarray] = []
         tfs: list[float] = []
         last: list[int] = []
-        places: list[tuple[int, int]] = []
+        leaves: list[int] = []
+        offsets: list[int] = []
         whole = True
         for index, (leaf, offset) in enumerate(self.leaves):
             if (field, term) not in leaf:
@@ -231,23 +265,18 @@ class TermScorer:
             while blocks.active():
                 if whole:
                     last.append(blocks.max_id() + offset)
-                    places.append((index, blocks.position))
+                    leaves.append(index)
+                    offsets.append(blocks.position)
                 ids.extend(blocks.ids())
                 tfs.extend(blocks.weights())
                 blocks.next()
             docs.append(np.array(ids, dtype=np.int32) + offset)
-        df = reader.doc_frequency(field, term)
-        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        weight, b, avg = FIELD_WEIGHT[field], B[field], self._avg[field]
         found = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
         tf = np.array(tfs, dtype=np.float64)
         if self._live is not None:
             keep = self._live[found]
             found, tf = found[keep], tf[keep]
-        # The BM25 formula, its operations in the order the scalar form evaluates them, so every
-        # score is the same float as computed one document at a time.
-        values = weight * idf * tf * (K1 + 1) / (tf + K1 * (1 - b + b * self._lengths[field][found] / avg))
-        return TermScores(found, values, BlockLayout(last, places) if whole else None)
+        return found, tf, BlockLayout(last, leaves, offsets) if whole else None
 
     def postings_docs(self, field: str, term: str) -> list[int]:
         """The documents holding `term` in `field` (not cached: for rare keyword terms)."""
@@ -296,7 +325,7 @@ class TermScorer:
         at, base, ids, values = -1, 0, (), ()
         for d, b in zip(asked.tolist(), np.searchsorted(layout.last, asked).tolist(), strict=True):
             if b != at:
-                index, position = layout.places[b]
+                index, position = int(layout.leaf[b]), int(layout.offset[b])
                 if index not in readers:
                     readers[index] = PostingBlocks(self.leaves[index][0].postings(field, term))
                 blocks = readers[index]

@@ -523,15 +523,16 @@ class SearchService:
         held = self._held()
         held.near_duplicates()
         lexicon = held.lexicon()
-        # Score the most frequent words ahead of the first readers (they appear in most
-        # queries); half of the score cache at most, so query-time terms still fit.
+        # Read the postings of the most frequent words ahead of the first readers (they appear
+        # in most queries) and keep them (search.ranking.KEPT_ENTRIES), and score the most
+        # frequent of them: half of the score cache at most, so query-time terms still fit.
         budget = CACHE_ENTRIES // 2
         for term in sorted(lexicon, key=lexicon.df, reverse=True)[:WARM_TERMS]:
             with held.lock:  # the shared reader: one term at a time between requests
                 for fieldname in TEXT_FIELDS:
-                    budget -= len(held.scorer.scores(fieldname, term))
-            if budget <= 0:
-                break
+                    held.scorer.keep(fieldname, term)
+                    if budget > 0:
+                        budget -= len(held.scorer.scores(fieldname, term))
         held.warmed = True
 
     def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
