@@ -374,17 +374,26 @@ class TermScorer:
             held = self.scores(field, word).docs
             remaining = remaining[np.isin(remaining, held, assume_unique=True)]
         remaining = remaining.tolist()
-        where: dict[str, dict[int, tuple[int, ...]]] = {}
-        # The rarest word first: each further word's positions are read only for the documents
-        # holding the words before it.
-        for word in sorted(set(words), key=lambda w: self.doc_frequency(field, w)):
+        # Where in the field the phrase could start in each remaining document: the positions of
+        # the word at index i of the phrase, less i, for every word read so far. The rarest word
+        # first, and a document none of whose starts survives a word is dropped: each further
+        # word's positions are read only for the documents still in the running.
+        indexes: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            indexes.setdefault(word, []).append(i)
+        starts: dict[int, set[int]] = {}
+        for word in sorted(indexes, key=lambda w: self.doc_frequency(field, w)):
             if not remaining:
                 return set()
-            where[word] = self.positions_in(field, word, remaining)
-            remaining = [d for d in remaining if d in where[word]]
-        found = set()
-        for d in remaining:
-            following = [set(where[w][d]) for w in words[1:]]
-            if any(all(s + i in r for i, r in enumerate(following, 1)) for s in where[words[0]][d]):
-                found.add(d)
-        return found
+            where = self.positions_in(field, word, remaining)
+            still = []
+            for d in remaining:
+                possible = starts.get(d)
+                for i in indexes[word]:
+                    at = {p - i for p in where.get(d, ())}
+                    possible = at if possible is None else possible & at
+                if possible:
+                    starts[d] = possible
+                    still.append(d)
+            remaining = still
+        return set(remaining)
