@@ -31,6 +31,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def rss_mb(pid: int) -> dict[int, float]:
+    """Resident memory (MB) of a process and its children, by pid (Linux /proc)."""
+    found: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                found[p] = int(line.split()[1]) / 1024
+        todo += [int(c) for c in children]
+    return found
+
+
 def percentile(sorted_ms: list[float], p: float) -> float:
     return sorted_ms[min(len(sorted_ms) - 1, int(len(sorted_ms) * p))]
 
@@ -103,6 +121,7 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
+        rss = rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(10)
@@ -117,6 +136,7 @@ def main() -> None:
         f"{a.clients} concurrent clients for {elapsed:.0f} s: {sum(done) / elapsed:.0f} requests/s, "
         f"{sum(failures)} failed"
     )
+    print("resident memory after the runs: " + ", ".join(f"{mb:.0f} MB" for _, mb in sorted(rss.items())))
 
 
 if __name__ == "__main__":
