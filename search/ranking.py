@@ -188,6 +188,15 @@ class PostingBlocks:
         self.position = position
 
 
+def held_in(docs: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Which of `asked` are among `docs` (ascending), as a mask: a binary search for each of the
+    few asked, where `np.isin` would sort the tens of thousands of a common word's documents."""
+    at = np.searchsorted(docs, asked)
+    found = at < len(docs)
+    found[found] = docs[at[found]] == asked[found]
+    return found
+
+
 class TermScorer:
     """Per-document BM25F contributions of a term in a field, for one generation's reader."""
 
@@ -318,7 +327,7 @@ class TermScorer:
         if layout is None:  # postings not read a block at a time (inlined in the term's entry)
             return self._walk_positions(field, term, docs)
         asked = np.asarray(docs, dtype=np.int64)
-        asked = asked[np.isin(asked, scores.docs, assume_unique=True)]
+        asked = asked[held_in(scores.docs, asked)]
         found: dict[int, tuple[int, ...]] = {}
         decode = self.reader.schema[field].format.decoder("positions")
         readers: dict[int, PostingBlocks] = {}
@@ -372,7 +381,7 @@ class TermScorer:
         # the words' scores (cached: the query scored them), before any positions are decoded.
         for word in set(words):
             held = self.scores(field, word).docs
-            remaining = remaining[np.isin(remaining, held, assume_unique=True)]
+            remaining = remaining[held_in(held, remaining)]
         remaining = remaining.tolist()
         # Where in the field the phrase could start in each remaining document: the positions of
         # the word at index i of the phrase, less i, for every word read so far. The rarest word

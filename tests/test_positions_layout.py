@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 from test_ranking_vectorized import Reference
 
-from search.ranking import TermScorer
+from search.ranking import TermScorer, held_in
 from search.service import SearchService
 
 
@@ -68,3 +69,11 @@ def test_phrase_docs_only_among_candidates_holding_every_word(sample_index):
         found = scorer.phrase_docs("body", phrase, everything)
         assert found == reference.phrase_docs("body", phrase, everything)
         assert found <= set(scorer.scores("body", phrase[0])) & set(scorer.scores("body", phrase[1]))
+
+
+def test_held_in_is_isin():
+    rng = np.random.default_rng(1)
+    for n, m in ((0, 5), (5, 0), (1, 1), (50, 20), (1000, 300)):
+        docs = np.unique(rng.integers(0, 2000, n)).astype(np.int32)
+        asked = np.unique(rng.integers(0, 2100, m)).astype(np.int64)
+        assert held_in(docs, asked).tolist() == np.isin(asked, docs).tolist()
