@@ -77,6 +77,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    launched = time.monotonic()
     try:
         # Wait until the workers have warmed their caches (what a load balancer's readiness
         # check would wait for): /healthz answers "warm" from each, so ask until 20 in a row say so.
@@ -87,6 +88,7 @@ def main() -> None:
             except (requests.RequestException, ValueError):
                 in_a_row = 0
             time.sleep(0.05)
+        until_warm = time.monotonic() - launched
         session = requests.Session()
         cold = []
         for p in params:  # first pass: cold caches, reported separately
@@ -126,7 +128,7 @@ def main() -> None:
         server.terminate()
         server.wait(10)
 
-    print(f"index: {a.index}  queries: {len(params)}")
+    print(f"index: {a.index}  queries: {len(params)}  warm {until_warm:.0f} s after launch")
     for name, ms in (("first pass (cold)", cold), ("second pass (warm)", warm)):
         print(
             f"{name}: p50 {percentile(ms, 0.50):.1f} ms  p95 {percentile(ms, 0.95):.1f} ms  "
