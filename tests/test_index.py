@@ -158,7 +158,7 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(tmp_path):
     root = tmp_path / "index"
     rebuild([SAMPLES], root, procs=1)
     before = ids(root)
-    big = many_pages(tmp_path / "big", 1500)
+    big = many_pages(tmp_path / "big", 5000)
     cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big), "--index", str(root)]
     proc = subprocess.Popen(
         cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -166,7 +166,7 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(tmp_path):
     deadline = time.monotonic() + 60
     while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(1.0)  # well into the build
+    time.sleep(0.3)  # into the build (5,000 copies of the samples take a few seconds)
     assert proc.poll() is None, "the rebuild finished before it could be killed: use more pages"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -220,13 +220,14 @@ def test_stats_describe_the_live_index(sample_index):
 def test_killing_only_the_main_rebuild_process_frees_the_lock(tmp_path):
     """Worker processes orphaned by a SIGKILL must not keep the next rebuild out."""
     root = tmp_path / "index"
-    big = many_pages(tmp_path / "big", 1500)
+    big = many_pages(tmp_path / "big", 5000)
     cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big), "--index", str(root)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(1.0)  # the analyzing worker processes are running
+    time.sleep(0.3)  # the indexing worker processes are running
+    assert proc.poll() is None, "the rebuild finished before it could be killed: use more pages"
     os.kill(proc.pid, signal.SIGKILL)  # the main process only
     proc.wait()
     report = rebuild([SAMPLES], root, procs=1)
