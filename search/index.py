@@ -461,8 +461,8 @@ class SegmentBuilder:
     Whoosh's own SegmentWriter puts every posting into a pool as a tuple, sorts the pool and
     writes it one posting at a time through three layers of calls; this was half of a rebuild.
     Here documents arrive in order, so each term's postings are already sorted: the terms are
-    sorted once and each posting block is handed to Whoosh's codec whole. The files are the
-    ones Whoosh writes (tests/test_index.py compares them byte for byte).
+    sorted once and `_write_postings` writes each term's blocks in Whoosh's W3 layout. The files
+    are the ones Whoosh writes (tests/test_index.py compares them byte for byte).
     """
 
     def __init__(self, ix: index.Index):
