@@ -24,6 +24,7 @@ import re
 import shutil
 import signal
 import struct
+import sys
 import time
 from array import array
 from bisect import bisect_left
@@ -93,22 +94,27 @@ class BanglaText(fields.TEXT):
         self.lead_weight = lead_weight
 
     def postings(self, text: str) -> list[tuple[str, int, float, bytes]]:
-        """(term, frequency, weight, encoded positions) of each term of `text`."""
+        """(term, frequency, weight, encoded positions) of each term of `text`: what Whoosh's
+        writer (via `index`) and SegmentBuilder store. The hot loop of a rebuild."""
         boost = self.format.field_boost
         encode = _position_encoder(self.format)
         lead_end = self.lead_end(text)
         extra = self.lead_weight
-        return [
-            (t, len(p), (len(p) + extra * bisect_left(p, lead_end)) * boost, encode(p))
-            for t, p in index_terms(text).items()
-        ]
+        found = []
+        for term, positions in index_terms(text).items():
+            freq = len(positions)
+            # Occurrences in the lead; most terms occur once, and need no bisect.
+            in_lead = (positions[0] < lead_end) if freq == 1 else bisect_left(positions, lead_end)
+            found.append((term, freq, (freq + extra * in_lead) * boost, encode(positions)))
+        return found
 
     def lead_end(self, text: str) -> int:
-        """The first position after the lead paragraph of `text` (all of a one-paragraph text)."""
+        """The first position after the lead paragraph of `text` (every position of a text of
+        one paragraph is in the lead)."""
         if not self.lead_weight:
             return 0
         cut = text.find("\n\n")
-        return token_count(text[:cut]) if cut >= 0 else len(text)
+        return token_count(text[:cut]) if cut >= 0 else sys.maxsize
 
     def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
         return [(t.encode("utf-8"), freq, weight, v) for t, freq, weight, v in self.postings(value)]
@@ -508,29 +514,17 @@ class SegmentBuilder:
         return docnum
 
     def _add_text(self, postings: dict, field_type: BanglaText, text: str, docnum: int) -> int:
-        """BanglaText.postings, inlined into the posting lists: the hot loop of a rebuild (the
-        segment files are the same as through Whoosh's writer, which calls `postings`)."""
-        boost = field_type.format.field_boost
-        encode = _position_encoder(field_type.format)
-        terms = index_terms(text)
-        lead_end = field_type.lead_end(text)
-        extra = field_type.lead_weight
-        single = _one_position if isinstance(field_type.format, formats.Positions) else {}
+        found = field_type.postings(text)
         length = 0
-        for term, positions in terms.items():
+        for term, freq, weight, value in found:
             held = postings.get(term)
             if held is None:
                 held = postings[term] = _TermPostings()
-            freq = len(positions)
             held.docs.append(docnum)
-            if freq == 1:  # most postings: no bisect, and the encoding looked up
-                held.weights.append((1 + extra if positions[0] < lead_end else 1) * boost)
-                held.values.append(single.get(positions[0]) or encode(positions))
-            else:
-                held.weights.append((freq + extra * bisect_left(positions, lead_end)) * boost)
-                held.values.append(encode(positions))
+            held.weights.append(weight)
+            held.values.append(value)
             length += freq
-        self.held += len(terms)
+        self.held += len(found)
         return length
 
     def finish(self):
