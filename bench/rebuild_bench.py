@@ -204,18 +204,16 @@ def _internal_seconds(out: str) -> float | None:
 # The runs
 
 
+def index_command(verb: str, sources: list[Path], index: Path, *extra: str) -> list[str]:
+    """`sandhan index VERB --source ... --index INDEX EXTRA`."""
+    sources_args = (x for s in sources for x in ("--source", str(s)))
+    return sandhan("index", verb, *sources_args, "--index", str(index), *extra, label=index.name)
+
+
 def run_rebuild(sources: list[Path], index: Path, label: str, pages: int, procs: int = 2) -> dict:
     shutil.rmtree(index, ignore_errors=True)
-    cmd = sandhan(
-        "index",
-        "rebuild",
-        *(x for s in sources for x in ("--source", str(s))),
-        "--index",
-        str(index),
-        *(("--procs", str(procs)) if procs != 2 else ()),
-        label=index.name,
-    )
-    r = measured(cmd, label)
+    extra = ("--procs", str(procs)) if procs != 2 else ()
+    r = measured(index_command("rebuild", sources, index, *extra), label)
     r["pages"] = pages
     r["indexed"] = _reported(r["stdout"], "indexed")
     r["internal_s"] = _internal_seconds(r["stdout"])
@@ -327,15 +325,7 @@ def run_update(folder: Path, extra: list[Path], index: Path, label: str) -> dict
         sources = [folder, extra[0].parent]
         where = f"{len(collide)} names collide: kept in {extra[0].parent}, passed as a second --source"
     try:
-        cmd = sandhan(
-            "index",
-            "update",
-            *(x for s in sources for x in ("--source", str(s))),
-            "--index",
-            str(index),
-            label=index.name,
-        )
-        r = measured(cmd, label)
+        r = measured(index_command("update", sources, index), label)
     finally:
         if not collide:
             remove_extra(folder, extra)
