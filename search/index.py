@@ -48,7 +48,7 @@ from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 
 META_FILE = "sandhan.json"
-SCHEMA_VERSION = 3  # 3: no lead field, lead words weigh more in body postings
+SCHEMA_VERSION = 4  # 3: no lead field, lead words weigh more in body postings; 4: new signatures
 # Sort keys for undated articles: they come last both newest-first and oldest-first.
 UNDATED_NEWEST = -1
 UNDATED_OLDEST = 2**40
