@@ -43,7 +43,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 
 from search import duplicates
-from search.analysis import bangla_analyzer, index_terms, token_count
+from search.analysis import add_index_terms, bangla_analyzer
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 
@@ -75,9 +75,9 @@ class NothingToIndex(IndexError_):
 
 
 class BanglaText(fields.TEXT):
-    """A TEXT field of Bangla analyzed by `bangla_analyzer`, indexed through `index_terms`.
+    """A TEXT field of Bangla analyzed by `bangla_analyzer`, indexed through `add_index_terms`.
 
-    Whoosh's own indexing path runs the analyzer chain token by token; `index_terms` gives the
+    Whoosh's own indexing path runs the analyzer chain token by token; `add_index_terms` gives the
     same terms and positions at a fraction of the cost. Queries and highlighting still use the
     analyzer. The postings are encoded by the field's own format.
 
@@ -98,23 +98,22 @@ class BanglaText(fields.TEXT):
         writer (via `index`) and SegmentBuilder store. The hot loop of a rebuild."""
         boost = self.format.field_boost
         encode = _position_encoder(self.format)
-        lead_end = self.lead_end(text)
         extra = self.lead_weight
+        terms: dict[str, list[int]] = {}
+        cut = text.find("\n\n") if extra else -1  # the lead is the first paragraph
+        if cut >= 0:
+            lead_end = add_index_terms(terms, text[:cut])
+            add_index_terms(terms, text[cut:], lead_end)
+        else:  # a text of one paragraph is all lead
+            add_index_terms(terms, text)
+            lead_end = sys.maxsize if extra else 0
         found = []
-        for term, positions in index_terms(text).items():
+        for term, positions in terms.items():
             freq = len(positions)
             # Occurrences in the lead; most terms occur once, and need no bisect.
             in_lead = (positions[0] < lead_end) if freq == 1 else bisect_left(positions, lead_end)
             found.append((term, freq, (freq + extra * in_lead) * boost, encode(positions)))
         return found
-
-    def lead_end(self, text: str) -> int:
-        """The first position after the lead paragraph of `text` (every position of a text of
-        one paragraph is in the lead)."""
-        if not self.lead_weight:
-            return 0
-        cut = text.find("\n\n")
-        return token_count(text[:cut]) if cut >= 0 else sys.maxsize
 
     def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
         return [(t.encode("utf-8"), freq, weight, v) for t, freq, weight, v in self.postings(value)]

@@ -19,8 +19,8 @@ __all__ = [
     "BanglaTokenizer",
     "analyze",
     "bangla_analyzer",
+    "add_index_terms",
     "index_terms",
-    "token_count",
     "is_stopword",
     "normalize_text",
     "stem",
@@ -87,8 +87,15 @@ def index_terms(text: str) -> dict[str, list[int]]:
     unchanged, as it passes the stemmer filter.
     """
     found: dict[str, list[int]] = {}
+    add_index_terms(found, text)
+    return found
+
+
+def add_index_terms(found: dict[str, list[int]], text: str, start: int = 0) -> int:
+    """Add the terms of `text` to `found` as `index_terms` makes them, with positions counted
+    from `start`; the position after the last word (where a text that follows would start)."""
     memo = _chunk_terms
-    pos = 0
+    pos = start
     for chunk in text.split():
         terms = memo.get(chunk)  # inlined lookup: the hot path
         if terms is None:
@@ -97,9 +104,4 @@ def index_terms(text: str) -> dict[str, list[int]]:
             if term:
                 found.setdefault(term, []).append(pos)
             pos += 1
-    return found
-
-
-def token_count(text: str) -> int:
-    """The positions `index_terms(text)` spans: where a text that follows `text` would start."""
-    return sum(len(_memo_terms_of_chunk(chunk)) for chunk in text.split())
+    return pos
