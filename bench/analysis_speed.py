@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from analysis_recall import SHARED, load_corpus  # noqa: E402
 
 from search import analysis  # noqa: E402
-from search.analysis import bangla_analyzer, index_terms  # noqa: E402
+from search.analysis import bangla_analyzer, term_ids  # noqa: E402
 from search.analysis.normalize import normalize_word  # noqa: E402
 from search.analysis.stemmer import stem  # noqa: E402
 from search.analysis.tokenizer import word_spans  # noqa: E402
@@ -64,12 +64,13 @@ def main() -> None:
         if i == 0:
             normalize_word.cache_clear()
             stem.cache_clear()
-            analysis._chunk_terms.clear()
+            analysis._chunk_term_ids.clear()
+            analysis._word_term_ids.clear()
         started = time.perf_counter()
-        n = sum(len(positions) for text in texts for positions in index_terms(text).values())
+        n = sum(len(term_ids(text)) for text in texts)
         seconds = time.perf_counter() - started
         print(
-            f"index_terms pass {i + 1} ({'cold' if i == 0 else 'warm'} memo): {n:,} tokens in {seconds:.1f} s"
+            f"term_ids pass {i + 1} ({'cold' if i == 0 else 'warm'} memo): {n:,} positions in {seconds:.1f} s"
             f", {n / seconds:,.0f} tokens/s"
         )
     print(

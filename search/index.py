@@ -24,10 +24,9 @@ import re
 import shutil
 import signal
 import struct
-import sys
 import time
 from array import array
-from bisect import bisect_left
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -35,14 +34,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from whoosh import columns, fields, formats, index
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
 from whoosh.index import TOC, clean_files
-from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from search import duplicates
-from search.analysis import add_index_terms, bangla_analyzer
+from search.analysis import bangla_analyzer, term_ids, vocabulary
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 
@@ -73,12 +73,47 @@ class NothingToIndex(IndexError_):
     """A rebuild found no pages: publishing an empty index over a good one helps nobody."""
 
 
-class BanglaText(fields.TEXT):
-    """A TEXT field of Bangla analyzed by `bangla_analyzer`, indexed through `add_index_terms`.
+class PackedPositions(formats.Positions):
+    """A posting's positions as little-endian 32-bit integers, one after another.
 
-    Whoosh's own indexing path runs the analyzer chain token by token; `add_index_terms` gives the
-    same terms and positions at a fraction of the cost. Queries and highlighting still use the
-    analyzer. The postings are encoded by the field's own format.
+    Whoosh's Positions pickles a list of gaps per posting (14 bytes for one position, and a
+    pickle call each); these are sliced out of one array per document, 4 bytes a position.
+    Queries read them through the format's decoders, like any Whoosh format.
+    """
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return struct.pack(f"<{len(poslist)}I", *poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(struct.unpack(f"<{len(valuestring) // 4}I", valuestring))
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+
+@dataclass
+class TextPostings:
+    """A text's postings as arrays, one entry per term, terms by number (`vocabulary`)."""
+
+    terms: np.ndarray  # term numbers, ascending
+    counts: np.ndarray  # positions of each term (its frequency)
+    weights: np.ndarray  # float32: what ranking reads as the term's frequency
+    positions: np.ndarray  # uint32: each term's positions in turn, ascending
+
+    def values(self) -> list[bytes]:
+        """Each posting's positions as PackedPositions encodes them."""
+        data = self.positions.astype("<u4").tobytes()
+        ends = (4 * np.cumsum(self.counts)).tolist()
+        return [data[a:b] for a, b in zip([0, *ends], ends, strict=False)]
+
+
+class BanglaText(fields.TEXT):
+    """A TEXT field of Bangla analyzed by `bangla_analyzer`, indexed through `term_ids`.
+
+    Whoosh's own indexing path runs the analyzer chain token by token; `term_ids` gives the
+    same terms and positions at a fraction of the cost, and `text_postings` groups them with
+    array operations. Queries and highlighting still use the analyzer. Positions are stored
+    as PackedPositions.
 
     With `lead_weight`, each occurrence in the first paragraph (up to the first blank line)
     counts 1 + lead_weight in the posting's weight, the term frequency ranking reads: a news
@@ -89,57 +124,41 @@ class BanglaText(fields.TEXT):
     lead_weight = 0.0  # a class default too: schemas pickled before it existed lack it
 
     def __init__(self, *, lead_weight: float = 0.0, **kwargs):
+        kwargs["phrase"] = True
         super().__init__(**kwargs)
+        self.format = PackedPositions(field_boost=self.format.field_boost)
         self.lead_weight = lead_weight
 
-    def postings(self, text: str) -> list[tuple[str, int, float, bytes]]:
-        """(term, frequency, weight, encoded positions) of each term of `text`: what Whoosh's
-        writer (via `index`) and SegmentBuilder store. The hot loop of a rebuild."""
-        boost = self.format.field_boost
-        encode = _position_encoder(self.format)
+    def text_postings(self, text: str) -> TextPostings:
+        """The postings of `text`: the hot loop of a rebuild (SegmentBuilder), and what Whoosh's
+        writer stores through `index`."""
         extra = self.lead_weight
-        terms: dict[str, list[int]] = {}
         cut = text.find("\n\n") if extra else -1  # the lead is the first paragraph
         if cut >= 0:
-            lead_end = add_index_terms(terms, text[:cut])
-            add_index_terms(terms, text[cut:], lead_end)
+            numbers = term_ids(text[:cut])
+            lead_end = len(numbers)
+            numbers += term_ids(text[cut:])
         else:  # a text of one paragraph is all lead
-            add_index_terms(terms, text)
-            lead_end = sys.maxsize if extra else 0
-        found = []
-        for term, positions in terms.items():
-            freq = len(positions)
-            # Occurrences in the lead; most terms occur once, and need no bisect.
-            in_lead = (positions[0] < lead_end) if freq == 1 else bisect_left(positions, lead_end)
-            found.append((term, freq, (freq + extra * in_lead) * boost, encode(positions)))
-        return found
+            numbers = term_ids(text)
+            lead_end = len(numbers) if extra else 0
+        numbers = np.array(numbers, dtype=np.int32)
+        held = np.flatnonzero(numbers)  # positions of words that made a term
+        order = np.argsort(numbers[held], kind="stable")  # by term, positions ascending
+        grouped, positions = numbers[held][order], held[order].astype(np.uint32)
+        if not len(grouped):
+            empty = np.zeros(0, dtype=np.int32)
+            return TextPostings(empty, empty, np.zeros(0, dtype=np.float32), positions)
+        starts = np.flatnonzero(np.diff(grouped, prepend=-1))
+        counts = np.diff(starts, append=len(grouped))
+        in_lead = np.add.reduceat(positions < lead_end, starts)
+        weights = ((counts + extra * in_lead) * self.format.field_boost).astype(np.float32)
+        return TextPostings(grouped[starts], counts, weights, positions)
 
     def index(self, value: str, **kwargs) -> list[tuple[bytes, int, float, bytes]]:
-        return [(t.encode("utf-8"), freq, weight, v) for t, freq, weight, v in self.postings(value)]
-
-
-# Most postings hold one position, and the same few hundred positions recur: their encoding
-# (a pickle per posting) is looked up instead. Keyed by position; the same for every field.
-_one_position: dict[int, bytes] = {}
-
-
-def _position_encoder(fmt: formats.Format) -> Callable[[list[int]], bytes]:
-    if not isinstance(fmt, formats.Positions):  # a Frequency field stores the count only
-        return lambda positions: pack_uint(len(positions))
-    if type(fmt) is not formats.Positions:
-        return fmt.encode
-
-    def encode_positions(positions: list[int]) -> bytes:
-        if len(positions) > 1:  # formats.Positions.encode: the count, then the pickled gaps
-            return pack_uint(len(positions)) + pickle.dumps(
-                [b - a for a, b in zip((0, *positions), positions, strict=False)], 2
-            )
-        value = _one_position.get(positions[0])
-        if value is None:
-            value = _one_position[positions[0]] = fmt.encode(positions)
-        return value
-
-    return encode_positions
+        found = self.text_postings(value)
+        texts = vocabulary.texts
+        columns = (found.terms.tolist(), found.counts.tolist(), found.weights.tolist(), found.values())
+        return [(texts[t].encode("utf-8"), n, weight, v) for t, n, weight, v in zip(*columns, strict=True)]
 
 
 # How much more an occurrence in the lead paragraph weighs than one later in the body
@@ -459,6 +478,61 @@ class _TermPostings:
             self.values.append(value)
 
 
+class _TextField:
+    """A text field's postings in a segment being built: arrays per document, in document order."""
+
+    def __init__(self) -> None:
+        self.docs: list[int] = []
+        self.found: list[TextPostings] = []
+
+    def add(self, docnum: int, found: TextPostings) -> None:
+        if len(found.terms):
+            self.docs.append(docnum)
+            self.found.append(found)
+
+    def by_term(self) -> Iterator[tuple[str, list[int], list[float], list[bytes]]]:
+        """(term, documents, weights, values) of each term, terms in order (UTF-8 sorts as code
+        points do), each term's documents ascending."""
+        if not self.found:
+            return
+        terms = np.concatenate([f.terms for f in self.found])
+        counts = np.concatenate([f.counts for f in self.found])
+        weights = np.concatenate([f.weights for f in self.found])
+        docs = np.repeat(self.docs, [len(f.terms) for f in self.found])
+        data = np.concatenate([f.positions for f in self.found]).astype("<u4").tobytes()
+        self.found.clear()
+        ends = 4 * np.cumsum(counts)
+        texts = vocabulary.texts
+        numbers = np.sort(terms)
+        numbers = numbers[np.diff(numbers, prepend=-1) != 0]  # np.unique, without its imports
+        names = [texts[n] for n in numbers.tolist()]
+        alphabetical = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.zeros(numbers[-1] + 1, dtype=np.int64)
+        rank[numbers[alphabetical]] = np.arange(len(numbers))
+        ranks = rank[terms]
+        order = np.argsort(ranks, kind="stable")  # by term, then document (stable)
+        docs, weights, ends, counts = docs[order], weights[order], ends[order], counts[order]
+        starts = ends - 4 * counts
+        bounds = np.searchsorted(ranks[order], np.arange(len(numbers) + 1)).tolist()
+        # Postings become Python lists a window at a time: all at once would take ~150 bytes each.
+        first = 0
+        while first < len(numbers):
+            last = max(first + 1, bisect_right(bounds, bounds[first] + _WINDOW) - 1)
+            base, end = bounds[first], bounds[last]
+            window = [
+                a.tolist() for a in (docs[base:end], weights[base:end], starts[base:end], ends[base:end])
+            ]
+            window_docs, window_weights, window_starts, window_ends = window
+            for i in range(first, last):
+                a, b = bounds[i] - base, bounds[i + 1] - base
+                values = list(map(data.__getitem__, map(slice, window_starts[a:b], window_ends[a:b])))
+                yield names[alphabetical[i]], window_docs[a:b], window_weights[a:b], values
+            first = last
+
+
+_WINDOW = 65_536  # postings
+
+
 class SegmentBuilder:
     """Writes one Whoosh segment of new documents, holding its postings in memory per term.
 
@@ -475,7 +549,9 @@ class SegmentBuilder:
         self.codec = WRITER_OPTIONS["codec"]
         self.segment = self.codec.new_segment(ix.storage, ix.indexname)
         self.perdoc = self.codec.per_document_writer(ix.storage, self.segment)
-        # field name -> term -> postings; terms as str (UTF-8 sorts as code points do)
+        # Text fields: field name -> the postings of each document, joined in `finish`.
+        self.texts = {name: _TextField() for name, f in self.schema.items() if isinstance(f, BanglaText)}
+        # Other indexed fields (an id, a desk): field name -> term -> postings
         self.postings: dict[str, dict[str, _TermPostings]] = {name: {} for name in self.schema.names()}
         self.lengths = {name: array("I") for name, field_type in self.schema.items() if field_type.scorable}
         self.docnum = 0  # the number the next document gets
@@ -491,7 +567,10 @@ class SegmentBuilder:
             field_type = self.schema[name]
             length = 0
             if isinstance(field_type, BanglaText):
-                length = self._add_text(self.postings[name], field_type, value, docnum)
+                found = field_type.text_postings(value)
+                self.texts[name].add(docnum, found)
+                length = int(found.counts.sum())
+                self.held += len(found.terms)
             elif field_type.indexed:
                 postings = self.postings[name]
                 for btext, freq, weight, vbytes in field_type.index(value):
@@ -511,31 +590,22 @@ class SegmentBuilder:
         self.docnum += 1
         return docnum
 
-    def _add_text(self, postings: dict, field_type: BanglaText, text: str, docnum: int) -> int:
-        found = field_type.postings(text)
-        length = 0
-        for term, freq, weight, value in found:
-            held = postings.get(term)
-            if held is None:
-                held = postings[term] = _TermPostings()
-            held.docs.append(docnum)
-            held.weights.append(weight)
-            held.values.append(value)
-            length += freq
-        self.held += len(found)
-        return length
-
     def finish(self):
         """Write the postings and close the segment's files; the finished Whoosh segment."""
         self.perdoc.close()
         writer = self.codec.field_writer(self.storage, self.segment)
         for name in sorted(self.postings):
-            postings = self.postings[name]
-            if not postings:
-                continue
+            if name in self.texts:
+                if not self.texts[name].found:
+                    continue
+                terms = self.texts[name].by_term()
+            else:
+                held = self.postings[name]
+                if not held:
+                    continue
+                terms = ((t, p.docs.tolist(), p.weights.tolist(), p.values) for t, p in sorted(held.items()))
             writer.start_field(name, self.schema[name])
-            lengths = self.lengths.get(name)
-            _write_field(writer, postings, lengths, self.schema[name].format.fixed_value_size())
+            _write_field(writer, terms, self.lengths.get(name), self.schema[name].format.fixed_value_size())
             writer.finish_field()
         writer.close()
         self.segment.set_doc_count(self.docnum)
@@ -550,8 +620,9 @@ BLOCK_SIZE = 128  # postings per block: W3Codec's default blocklimit
 BLOCK_PICKLE_PROTOCOL = 4
 
 
-def _write_field(writer, postings: dict[str, _TermPostings], lengths: array | None, fixed_size) -> None:
-    """Write one field's terms in order: each term's posting blocks, then its term info.
+def _write_field(writer, terms: Iterable[tuple], lengths: array | None, fixed_size) -> None:
+    """Write one field's terms, (text, documents, weights, values) in order: each term's
+    posting blocks, then its term info.
 
     Whoosh's W3FieldWriter does this in several calls per posting; here it is one pass per term,
     and the files read back the same through Whoosh (tests/test_index.py compares every term's
@@ -561,19 +632,31 @@ def _write_field(writer, postings: dict[str, _TermPostings], lengths: array | No
     weights, values) tuple; weights all 1.0 are stored as None, all equal as one float.
     """
     postfile = writer._postfile
-    add_term = writer._tindex.add
     field_key = pack_ushort(writer._fieldid)
     # A document's length as Whoosh's one-byte approximation; a field without lengths has 0.
     length_bytes = [length_to_byte(n) for n in lengths] if lengths is not None else None
-    dumps = pickle.dumps
+    variable = fixed_size is None or fixed_size < 0
+    dumps, magic = pickle.dumps, WHOOSH3_HEADER_MAGIC
     offset = postfile.tell()
     written: list[bytes] = []
-    for text in sorted(postings):
-        term = postings[text]
-        docs, weights, values = term.docs, term.weights, term.values
+    term_infos: list[tuple[bytes, bytes]] = []
+    for text, docs, weights, values in terms:
         count = len(docs)
-        parts = [WHOOSH3_HEADER_MAGIC]
-        size = len(WHOOSH3_HEADER_MAGIC)
+        if count == 1:  # half the terms: one posting, so one block, summed up by itself
+            doc, weight = docs[0], weights[0]
+            length = length_bytes[doc] if length_bytes is not None else 0
+            value = (values[0],) if variable else (values[0] if fixed_size else None)
+            data = dumps(((doc,), None if weight == 1.0 else weight, value), BLOCK_PICKLE_PROTOCOL)
+            block_weight = max(0.0, weight)
+            info = dumps((1, doc, block_weight, 0, length, length), 2)
+            written += (magic, pack_int(-len(info) - len(data)), info, data)
+            size = len(magic) + 4 + len(info) + len(data)
+            term_info = (False, weight, 1, length, length, block_weight, doc, doc, offset, size)
+            term_infos.append((field_key + text.encode("utf-8"), _TERM_INFO.pack(*term_info)))
+            offset += size
+            continue
+        written.append(magic)
+        size = len(magic)
         total_weight, max_weight, min_length, max_length = 0.0, 0.0, 255, 0
         for first in range(0, count, BLOCK_SIZE):
             if count <= BLOCK_SIZE:  # most terms have one block: no copies
@@ -586,41 +669,74 @@ def _write_field(writer, postings: dict[str, _TermPostings], lengths: array | No
             block_max_weight = max(0.0, max(block_weights))
             if length_bytes is None:
                 block_min = block_max = 0
-            elif n == 1:
-                block_min = block_max = length_bytes[ids[0]]
             else:
                 found = [length_bytes[d] for d in ids]
                 block_min, block_max = min(found), max(found)
             if block_weights.count(1.0) == n:
                 mini_weights = None
-            elif n == 1 or block_weights.count(block_weights[0]) == n:
+            elif block_weights.count(block_weights[0]) == n:
                 mini_weights = block_weights[0]
             else:
                 mini_weights = tuple(block_weights)
-            if fixed_size is None or fixed_size < 0:
+            if variable:
                 mini_values = tuple(block_values)
-            elif fixed_size == 0:
-                mini_values = None
             else:
-                mini_values = b"".join(block_values)
-            gaps = (ids[0],) if n == 1 else (ids[0], *[b - a for a, b in zip(ids, ids[1:], strict=False)])
+                mini_values = b"".join(block_values) if fixed_size else None
+            gaps = (ids[0], *[b - a for a, b in zip(ids, ids[1:], strict=False)])
             data = dumps((gaps, mini_weights, mini_values), BLOCK_PICKLE_PROTOCOL)
             info = dumps((n, ids[-1], block_max_weight, 0, block_min, block_max), 2)
             block_size = len(info) + len(data)
-            parts += (pack_int(-block_size if first + BLOCK_SIZE >= count else block_size), info, data)
+            written += (pack_int(-block_size if first + BLOCK_SIZE >= count else block_size), info, data)
             size += 4 + block_size
             total_weight += sum(block_weights)
             max_weight = max(max_weight, block_max_weight)
             min_length = min(min_length, block_min)
             max_length = max(max_length, block_max)
-        written += parts
-        info = (False, total_weight, count, min_length, max_length, max_weight, docs[0], docs[-1])
-        add_term(field_key + text.encode("utf-8"), _TERM_INFO.pack(*info, offset, size))
+        term_info = (
+            False,
+            total_weight,
+            count,
+            min_length,
+            max_length,
+            max_weight,
+            docs[0],
+            docs[-1],
+            offset,
+            size,
+        )
+        term_infos.append((field_key + text.encode("utf-8"), _TERM_INFO.pack(*term_info)))
         offset += size
-        if len(written) > 4096:  # write in pieces of about a megabyte
+        if len(written) > 16384:  # write in pieces of a few megabytes
             postfile.write(b"".join(written))
             written.clear()
     postfile.write(b"".join(written))
+    _add_terms(writer._tindex, term_infos)
+
+
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables: before each key and value
+
+
+def _add_terms(tindex, items: list[tuple[bytes, bytes]]) -> None:
+    """OrderedHashWriter.add(key, value) for each of `items` (keys ascending), in one write.
+
+    The bookkeeping is Whoosh's (whoosh/filedb/filetables.py, HashWriter.add and
+    OrderedHashWriter.add): each key's file position goes into the ordered index and, by the
+    key's hash, into one of 256 buckets, from which `close` writes the hash tables."""
+    if not items:
+        return
+    if items[0][0] <= tindex.lastkey:
+        raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{items[0][0]!r}")
+    dbfile, hashfn, buckets, positions = tindex.dbfile, tindex.hashfn, tindex.buckets, tindex.index
+    position = dbfile.tell()
+    parts = []
+    for key, value in items:
+        positions.append(position)
+        digest = hashfn(key)
+        buckets[digest & 255].append((digest, position))
+        parts += (_KEY_VALUE_LENGTHS.pack(len(key), len(value)), key, value)
+        position += 8 + len(key) + len(value)
+    dbfile.write(b"".join(parts))
+    tindex.lastkey = items[-1][0]
 
 
 # Postings a worker holds in memory before it closes its segment and starts another: about

@@ -25,7 +25,7 @@ from search.analysis import (
 )
 from search.analysis.stemmer import OVERRIDES, SUFFIXES
 from search.analysis.stopwords import STOPWORDS
-from search.analysis.tokenizer import word_spans
+from search.analysis.tokenizer import icu_word_spans, word_spans
 
 ZWJ, ZWNJ, NBSP = "\u200d", "\u200c", "\u00a0"
 
@@ -456,3 +456,38 @@ def test_index_terms_equal_the_analyzer_chain_on_the_corpus(shared_corpus) -> No
 @given(st.text(alphabet="কখগাি্েৎয়ড়\u200c\u200d০১২9a- ,।\n", max_size=40))
 def test_index_terms_equal_the_analyzer_chain_on_any_text(text: str) -> None:
     assert index_terms(text) == _grouped_chain(text)
+
+
+# --- word spans without ICU: a chunk of one Bangla word ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    ["বাংলাদেশের", "হয়েছে।", "র‍্যাব", "হ‌য়ে‌ছে,", "কথা?", "িকথা", "কক্‌", "(কথা", "কথা-১"],
+)
+def test_word_spans_of_one_word_agree_with_icu(chunk: str) -> None:
+    assert list(word_spans(chunk)) == list(icu_word_spans(chunk))
+
+
+@pytest.mark.corpus
+def test_word_spans_agree_with_icu_on_every_chunk_of_the_corpus(shared_corpus) -> None:
+    from search.article import PageRejected
+    from search.pages import find_pages, read_page
+
+    chunks = set()
+    for path in find_pages([shared_corpus / "pages"]):
+        try:
+            article = read_page(path)
+        except PageRejected:
+            continue
+        chunks.update(article.title.split(), article.body.split())
+    assert len(chunks) > 50_000
+    assert [c for c in chunks if list(word_spans(c)) != list(icu_word_spans(c))] == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=[chr(c) for c in range(0x980, 0xA00)] + list("\u200c\u200d।,;:!?)’”'\"(-a1"), max_size=8)
+)
+def test_word_spans_agree_with_icu_on_any_chunk(chunk: str) -> None:
+    assert list(word_spans(chunk)) == list(icu_word_spans(chunk))

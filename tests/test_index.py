@@ -355,12 +355,61 @@ def test_lead_paragraph_words_weigh_more_in_the_body_postings():
     from search.index import LEAD_WEIGHT, build_schema
 
     body = build_schema()["body"]
-    weights = {term: weight for term, _, weight, _ in body.postings("নদী সেতু\n\nসেতু পাহাড়")}
+    weights = {term.decode(): weight for term, _, weight, _ in body.index("নদী সেতু\n\nসেতু পাহাড়")}
     assert weights["নদী"] == 1 + LEAD_WEIGHT  # in the lead only
     assert weights["সেতু"] == 2 + LEAD_WEIGHT  # once in the lead, once after it
     assert weights["পাহাড়"] == 1  # after the lead only
-    one_paragraph = {term: weight for term, _, weight, _ in body.postings("নদী সেতু")}
+    one_paragraph = {term.decode(): weight for term, _, weight, _ in body.index("নদী সেতু")}
     assert one_paragraph["নদী"] == 1 + LEAD_WEIGHT  # a body of one paragraph is all lead
+
+
+def _postings_by_definition(field, text: str) -> list[tuple[bytes, int, float, bytes]]:
+    """A text field's postings computed the plain way, from the analyzer chain's tokens: an
+    occurrence is in the lead when it starts before the first blank line."""
+    from search.analysis import bangla_analyzer
+
+    cut = text.find("\n\n") if field.lead_weight else -1
+    cut = len(text) if cut < 0 and field.lead_weight else cut
+    occurrences: dict[str, list[tuple[int, bool]]] = {}
+    for t in bangla_analyzer()(text, positions=True, chars=True, mode="index"):
+        occurrences.setdefault(t.text, []).append((t.pos, t.startchar < cut))
+    found = []
+    for term, seen in occurrences.items():
+        positions = [pos for pos, _ in seen]
+        in_lead = sum(lead for _, lead in seen)
+        weight = (len(positions) + field.lead_weight * in_lead) * field.format.field_boost
+        found.append((term.encode(), len(positions), weight, field.format.encode(positions)))
+    return sorted(found)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["title", "body"])
+def test_text_postings_are_the_terms_positions_and_lead_weights(name, shared_corpus):
+    from search.article import PageRejected
+    from search.index import build_schema
+    from search.pages import find_pages, read_page
+
+    field = build_schema()[name]
+    texts = ["", " ", "।", "নদী সেতু\n\nসেতু পাহাড়", "এক\n\n\n\nদুই এক", "১০টি ১০ 10"]
+    for path in sorted(find_pages([shared_corpus / "pages"]))[:300]:
+        try:
+            article = read_page(path)
+        except PageRejected:
+            continue
+        texts.append(article.title if name == "title" else article.body)
+    for text in texts:
+        assert sorted(field.index(text)) == _postings_by_definition(field, text), text[:80]
+
+
+def test_packed_positions_read_back():
+    from search.index import PackedPositions
+
+    packed = PackedPositions()
+    for positions in ([0], [5], [1, 2, 3], [70_000, 4_000_000_000]):
+        value = packed.encode(positions)
+        assert packed.decode_positions(value) == positions
+        assert packed.decode_frequency(value) == len(positions)
+    assert PackedPositions().encode([1, 256]) == bytes([1, 0, 0, 0, 0, 1, 0, 0])  # little-endian
 
 
 def test_a_worker_that_dies_fails_the_rebuild_and_keeps_the_live_generation(tmp_path, monkeypatch):

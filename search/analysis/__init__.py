@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from whoosh.analysis import CompositeAnalyzer
 
 from search.analysis.normalize import BanglaNormalizer, normalize_text, normalize_word
@@ -19,8 +21,9 @@ __all__ = [
     "BanglaTokenizer",
     "analyze",
     "bangla_analyzer",
-    "add_index_terms",
     "index_terms",
+    "term_ids",
+    "vocabulary",
     "is_stopword",
     "normalize_text",
     "stem",
@@ -53,55 +56,68 @@ def analyze(text: str, mode: str = "index") -> list[str]:
     return [t.text for t in _default(text, mode=mode)]
 
 
-# Whitespace-separated chunk of text -> the index terms of its words, "" for a word that
-# normalization empties (it still takes a position). Bounded by clearing (about 200 bytes an
-# entry): the frequent chunks come back first.
-_chunk_terms: dict[str, tuple[str, ...]] = {}
-_CHUNK_MEMO_LIMIT = 300_000
+class Vocabulary:
+    """The index terms this process has met, each with a number: `term_ids` gives numbers, so
+    that indexing can group and sort a document's terms as arrays. Number 0 is no term (a word
+    that normalization empties: it still takes a position). Only grows: about 100 bytes a term,
+    and a language has far fewer terms than texts have chunks."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = [""]
+        self.ids: dict[str, int] = {"": 0}
+
+    def id(self, term: str) -> int:
+        number = self.ids.get(term)
+        if number is None:
+            number = self.ids[term] = len(self.texts)
+            self.texts.append(term)
+        return number
 
 
-def _terms_of_chunk(chunk: str) -> tuple[str, ...]:
-    terms = []
-    for a, b in word_spans(chunk):
-        normalized = normalize_word(chunk[a:b])
-        terms.append(stem(normalized) if normalized else "")
-    return tuple(terms)
+vocabulary = Vocabulary()
 
 
-def _memo_terms_of_chunk(chunk: str) -> tuple[str, ...]:
-    terms = _chunk_terms.get(chunk)
-    if terms is None:
-        if len(_chunk_terms) >= _CHUNK_MEMO_LIMIT:
-            _chunk_terms.clear()
-        terms = _chunk_terms[chunk] = _terms_of_chunk(chunk)
-    return terms
+class _WordTermIds(dict):
+    """Word (as the tokenizer cuts it) -> the number of its term, analyzed on first sight."""
+
+    def __missing__(self, word: str) -> int:
+        normalized = normalize_word(word)
+        # A stopword passes `stem` unchanged, as it passes the stemmer filter.
+        value = self[word] = vocabulary.id(stem(normalized) if normalized else "")
+        return value
+
+
+class _ChunkTermIds(dict):
+    """Whitespace-separated chunk of text -> the term numbers of its words, analyzed on first
+    sight. ICU never joins words across whitespace, so a chunk ("বাংলাদেশের," or "১০টি") is
+    analyzed alone, and news text repeats its chunks (and, less often, its words)."""
+
+    def __missing__(self, chunk: str) -> tuple[int, ...]:
+        words = [chunk[a:b] for a, b in word_spans(chunk)]
+        value = self[chunk] = tuple(map(_word_term_ids.__getitem__, words))
+        return value
+
+
+_word_term_ids = _WordTermIds()
+_chunk_term_ids = _ChunkTermIds()
+_CHUNK_MEMO_LIMIT = 300_000  # about 200 bytes an entry; cleared when full, the frequent come back
+
+
+def term_ids(text: str) -> list[int]:
+    """The term number (in `vocabulary`) at each position of `text`, 0 where a position holds no
+    term: the default analyzer's tokens as the index stores them, at a fraction of the cost
+    (tests/test_analysis.py compares them on every article of the corpus)."""
+    if len(_chunk_term_ids) > _CHUNK_MEMO_LIMIT:
+        _chunk_term_ids.clear()
+        _word_term_ids.clear()
+    return list(chain.from_iterable(map(_chunk_term_ids.__getitem__, text.split())))
 
 
 def index_terms(text: str) -> dict[str, list[int]]:
-    """Each term the default analyzer makes of `text`, with its positions: what the index stores.
-
-    The same result as grouping `bangla_analyzer()`'s tokens by text (tests/test_analysis.py
-    asserts it on every article of the corpus), at a fraction of the cost: ICU never joins
-    words across whitespace, so each whitespace-separated chunk ("বাংলাদেশের," or "১০টি") is
-    analyzed once and remembered, and news text repeats its chunks. A stopword passes `stem`
-    unchanged, as it passes the stemmer filter.
-    """
+    """Each term the default analyzer makes of `text`, with its positions: what the index stores."""
     found: dict[str, list[int]] = {}
-    add_index_terms(found, text)
+    texts = vocabulary.texts
+    for pos, number in enumerate(term_ids(text)):
+        if number:
+            found.setdefault(texts[number], []).append(pos)
     return found
-
-
-def add_index_terms(found: dict[str, list[int]], text: str, start: int = 0) -> int:
-    """Add the terms of `text` to `found` as `index_terms` makes them, with positions counted
-    from `start`; the position after the last word (where a text that follows would start)."""
-    memo = _chunk_terms
-    pos = start
-    for chunk in text.split():
-        terms = memo.get(chunk)  # inlined lookup: the hot path
-        if terms is None:
-            terms = _memo_terms_of_chunk(chunk)
-        for term in terms:
-            if term:
-                found.setdefault(term, []).append(pos)
-            pos += 1
-    return pos
