@@ -1,7 +1,7 @@
 """Near-duplicate signatures: the same story under two file names (syndicated copies, re-crawls
 with small edits) is found at index time and folded in results.
 
-A body's 4-grams of whitespace-separated words are hashed (each word's CRC-32, mixed four at a
+A body's 4-grams of whitespace-separated words are hashed (each word's hash, mixed four at a
 time) and split by hash into 12 slots; the minimum of each slot is the signature (one-permutation
 MinHash). Two bodies agree in a slot with probability about their Jaccard similarity J. Articles
 sharing one of 4 bands of 3 slots are candidates (looked up through the index); they are
@@ -24,17 +24,16 @@ AGREE = 9  # slots that must agree for two signatures to be near-duplicates
 _EMPTY = 0xFFFFFFFF + 1  # a slot no shingle fell into: agrees with nothing
 
 
-class _WordHashes(dict):
-    """word -> CRC-32 of its lower case, computed once per distinct word: stable across processes
-    (signatures are stored), unlike Python's salted hash()."""
-
-    def __missing__(self, word: str) -> int:
-        value = self[word] = zlib.crc32(word.lower().encode("utf-8"))
-        return value
-
-
-_word_hashes = _WordHashes()
-_WORD_HASHES_LIMIT = 300_000  # about 100 bytes an entry; cleared when full
+# Words are hashed straight from the text's code points, with no Python step per word: a word's
+# hash is the polynomial sum of its code points, c0 + c1·B + c2·B² + … modulo 2**64, got for
+# every word at once from running sums over the whole text. Stable across processes (signatures
+# are stored), unlike Python's salted hash().
+_BASE = 0x100000001B3  # FNV-1's 64-bit prime: odd, so B has an inverse modulo 2**64
+_powers = np.ones(1, dtype=np.uint64)  # B**i, grown to the longest text seen
+_inverse_powers = np.ones(1, dtype=np.uint64)  # B**-i
+# What str.split() splits at (str.isspace), by code point; none lies above U+3000, so the last
+# entry (U+3001, not a space) stands for every code point from there on.
+_SPACES = np.array([chr(c).isspace() for c in range(0x3002)])
 # Odd 64-bit multipliers (from xxHash and MurmurHash3) weigh the 4 words of a shingle differently,
 # so word order counts; MurmurHash3's finalizer then spreads every input bit over the high 32 bits.
 _SHINGLE_WEIGHTS = np.array(
@@ -43,21 +42,49 @@ _SHINGLE_WEIGHTS = np.array(
 _FINALIZER = np.uint64(0xFF51AFD7ED558CCD)
 
 
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    global _powers, _inverse_powers
+    if len(_powers) < n:
+        size = max(n, 2 * len(_powers), 1 << 14)
+        _powers = _running_powers(_BASE, size)
+        _inverse_powers = _running_powers(pow(_BASE, -1, 2**64), size)
+    return _powers[:n], _inverse_powers[:n]
+
+
+def _running_powers(base: int, size: int) -> np.ndarray:
+    factors = np.full(size, base, dtype=np.uint64)
+    factors[0] = 1
+    return np.cumprod(factors)  # wraps modulo 2**64, as intended
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """A 64-bit hash of each whitespace-separated word of `text`, lower-cased, in order."""
+    codes = np.frombuffer(text.lower().encode("utf-32-le"), dtype=np.uint32)
+    in_word = ~_SPACES[np.minimum(codes, len(_SPACES) - 1)]
+    starts = (in_word[1:] > in_word[:-1]).nonzero()[0] + 1
+    if len(codes) and in_word[0]:
+        starts = np.concatenate(([0], starts))
+    if not len(starts):
+        return np.zeros(0, dtype=np.uint64)
+    powers, inverse_powers = _power_tables(len(codes))
+    weighted = codes * powers
+    weighted[~in_word] = 0  # a word's sum runs to the next word's start: spaces add nothing
+    # Each word's sum, moved back to start at power 0: the same word hashes the same anywhere.
+    return np.add.reduceat(weighted, starts) * inverse_powers[starts]
+
+
 def signature(text: str) -> tuple[int, ...]:
-    words = text.split()  # punctuation stays on its word: copies keep theirs too
+    words = word_hashes(text)  # punctuation stays on its word: copies keep theirs too
     slots = np.full(SLOTS, _EMPTY, dtype=np.uint64)
-    if not words:
+    if not len(words):
         return tuple(slots.tolist())
-    if len(_word_hashes) > _WORD_HASHES_LIMIT:
-        _word_hashes.clear()
-    word_hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     count = max(1, len(words) - SHINGLE + 1)  # a text shorter than a shingle is one shingle
     if len(words) < SHINGLE:
-        word_hashes = np.concatenate([word_hashes, np.zeros(SHINGLE - len(words), dtype=np.uint64)])
+        words = np.concatenate([words, np.zeros(SHINGLE - len(words), dtype=np.uint64)])
     # Arithmetic on uint64 arrays wraps around: the hash is modulo 2**64, as intended.
-    mixed = word_hashes[:count] * _SHINGLE_WEIGHTS[0]
+    mixed = words[:count] * _SHINGLE_WEIGHTS[0]
     for i in range(1, SHINGLE):
-        mixed += word_hashes[i : i + count] * _SHINGLE_WEIGHTS[i]
+        mixed += words[i : i + count] * _SHINGLE_WEIGHTS[i]
     mixed ^= mixed >> np.uint64(33)
     mixed *= _FINALIZER
     mixed ^= mixed >> np.uint64(33)

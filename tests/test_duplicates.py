@@ -1,6 +1,9 @@
 """Near-duplicate signatures: the same text with small edits matches, different stories do not."""
 
-from search.duplicates import band_keys, near_duplicates, signature
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search.duplicates import band_keys, near_duplicates, signature, word_hashes
 
 BASE = " ".join(f"শব্দ{i} খবর{i % 7} ঢাকা{i % 3} আজ" for i in range(120))
 
@@ -37,3 +40,17 @@ def test_signature_is_stable_across_processes():
 
 def test_empty_text_has_no_band_keys():
     assert not band_keys(signature(""))
+
+
+def _polynomial_hash(word: str) -> int:
+    return sum(ord(c) * 0x100000001B3**i for i, c in enumerate(word)) % 2**64
+
+
+@given(st.text(alphabet="কখাি্ AbİЖ\u200c\n\t\u3000\u00a0😀।,", max_size=30))
+def test_word_hashes_hash_each_whitespace_separated_word(text):
+    assert word_hashes(text).tolist() == [_polynomial_hash(w) for w in text.lower().split()]
+
+
+def test_a_word_hashes_the_same_wherever_it_stands():
+    first, *_, last = word_hashes("ঢাকা আজ  বৃষ্টি\nঢাকা").tolist()
+    assert first == last

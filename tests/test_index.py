@@ -314,7 +314,8 @@ def _postings_as_whoosh_reads_them(folder: Path) -> dict:
 def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
     """SegmentBuilder replaces Whoosh's writer in rebuilds for speed: Whoosh must read the same
     index from its files. They are the same bytes but for the pickles in posting blocks (another
-    protocol: BLOCK_PICKLE_PROTOCOL in search/index.py) and the offsets that this moves."""
+    protocol: BLOCK_PICKLE_PROTOCOL in search/index.py), the offsets that this moves, and the
+    stored fields' compression (STORED_ZLIB_LEVEL)."""
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
@@ -345,10 +346,15 @@ def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
     expected, written = _segment_files(whooshs), _segment_files(ours)
     assert {"pst", "trm", "_stored.col", "_body_len.col"} <= expected.keys()
     assert expected.keys() == written.keys()
-    assert {kind for kind in expected if written[kind] != expected[kind]} <= {"pst", "trm"}
+    assert {kind for kind in expected if written[kind] != expected[kind]} <= {"pst", "trm", "_stored.col"}
     whoosh_reads = _postings_as_whoosh_reads_them(whooshs)
     assert len(whoosh_reads) > 500
     assert _postings_as_whoosh_reads_them(ours) == whoosh_reads
+    with (
+        whoosh_index.open_dir(str(whooshs)).reader() as theirs,
+        whoosh_index.open_dir(str(ours)).reader() as mine,
+    ):
+        assert list(mine.all_stored_fields()) == list(theirs.all_stored_fields())
 
 
 def test_lead_paragraph_words_weigh_more_in_the_body_postings():
