@@ -23,6 +23,7 @@ from search.analysis import (
     normalize_text,
     stem,
 )
+from search.analysis.normalize import normalize_word
 from search.analysis.stemmer import OVERRIDES, SUFFIXES
 from search.analysis.stopwords import STOPWORDS
 from search.analysis.tokenizer import icu_word_spans, word_spans
@@ -491,3 +492,29 @@ def test_word_spans_agree_with_icu_on_every_chunk_of_the_corpus(shared_corpus) -
 )
 def test_word_spans_agree_with_icu_on_any_chunk(chunk: str) -> None:
     assert list(word_spans(chunk)) == list(icu_word_spans(chunk))
+
+
+# --- normalize_word: words normalization leaves alone are returned without the work ------------
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=[chr(c) for c in range(0x980, 0xA00)] + list("\u200c\u200d\u00adaA,"), max_size=8))
+def test_normalize_word_is_normalize_text(word: str) -> None:
+    assert normalize_word.__wrapped__(word) == normalize_text(word)
+
+
+@pytest.mark.corpus
+def test_normalize_word_is_normalize_text_on_every_word_of_the_corpus(shared_corpus) -> None:
+    from search.article import PageRejected
+    from search.pages import find_pages, read_page
+
+    words = set()
+    for path in find_pages([shared_corpus / "pages"]):
+        try:
+            article = read_page(path)
+        except PageRejected:
+            continue
+        for text in (article.title, article.body):
+            words.update(text[a:b] for a, b in word_spans(text))
+    assert len(words) > 50_000
+    assert [w for w in words if normalize_word.__wrapped__(w) != normalize_text(w)] == []

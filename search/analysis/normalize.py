@@ -75,9 +75,18 @@ def normalize_text(text: str) -> str:
     return text.lower()
 
 
+# What any step of `normalize_text` acts on, in a text already in NFC: a character outside the
+# Bangla letters and signs (invisible, Latin, punctuation; U+09CE khanda ta, the composed nukta
+# letters and the digits lie outside too), TA + HASANTA, or a leading E + HASANTA + YA. Most
+# words have none of these, and normalizing them changes nothing.
+_MAY_CHANGE = re.compile("[^\u0981-\u09cd\u09d7\u09e0-\u09e5\u09f0-\u09fe]|\u09a4\u09cd|^\u098f\u09cd\u09af")
+
+
 @lru_cache(maxsize=200_000)
 def normalize_word(word: str) -> str:
     """`normalize_text` for one token, cached: news text repeats its words, and this is per token."""
+    if unicodedata.is_normalized("NFC", word) and _MAY_CHANGE.search(word) is None:
+        return word
     return normalize_text(word)
 
 
