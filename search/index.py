@@ -77,8 +77,8 @@ class PackedPositions(formats.Positions):
     """A posting's positions as little-endian 32-bit integers, one after another.
 
     Whoosh's Positions pickles a list of gaps per posting (14 bytes for one position, and a
-    pickle call each); these are sliced out of one array per document, 4 bytes a position.
-    Queries read them through the format's decoders, like any Whoosh format.
+    pickle call each); these are slices of one array of positions, 4 bytes a position. Queries
+    read them through the format's decoders, as from any Whoosh format.
     """
 
     def encode(self, poslist: list[int]) -> bytes:
@@ -152,7 +152,7 @@ class BanglaText(fields.TEXT):
             return TextPostings(empty, empty, np.zeros(0, dtype=np.float32), positions)
         starts = np.concatenate(([True], grouped[1:] != grouped[:-1])).nonzero()[0]
         bounds = np.concatenate((starts, [len(grouped)]))
-        counts = bounds[1:] - bounds[:-1]
+        counts = (bounds[1:] - bounds[:-1]).astype(np.int32)
         in_lead = np.add.reduceat(positions < lead_end, starts)
         weights = ((counts + extra * in_lead) * self.format.field_boost).astype(np.float32)
         return TextPostings(grouped[starts], counts, weights, positions)
@@ -482,50 +482,61 @@ class _TermPostings:
 
 
 class _TextField:
-    """A text field's postings in a segment being built: arrays per document, in document order."""
+    """A text field's postings in a segment being built, in document order: one growing array
+    per column (a posting's term, count and weight; the positions), so that memory holds the
+    numbers and little else, and `by_term` reads the columns where they lie."""
 
     def __init__(self) -> None:
-        self.docs: list[int] = []
-        self.found: list[TextPostings] = []
+        self.docs: list[int] = []  # the documents that have terms in this field
+        self.sizes: list[int] = []  # and how many
+        self.terms = array("i")
+        self.counts = array("i")
+        self.weights = array("f")
+        self.positions = array("I")
 
     def add(self, docnum: int, found: TextPostings) -> None:
         if len(found.terms):
             self.docs.append(docnum)
-            self.found.append(found)
+            self.sizes.append(len(found.terms))
+            self.terms.frombytes(found.terms.tobytes())
+            self.counts.frombytes(found.counts.tobytes())
+            self.weights.frombytes(found.weights.tobytes())
+            self.positions.frombytes(found.positions.tobytes())
 
     def by_term(self) -> Iterator[tuple[str, list[int], list[float], list[bytes]]]:
         """(term, documents, weights, values) of each term, terms in order (UTF-8 sorts as code
-        points do), each term's documents ascending."""
-        if not self.found:
+        points do), each term's documents ascending. Takes about 30 bytes a posting more."""
+        if not self.docs:
             return
-        terms = np.concatenate([f.terms for f in self.found])
-        counts = np.concatenate([f.counts for f in self.found])
-        weights = np.concatenate([f.weights for f in self.found])
-        docs = np.repeat(self.docs, [len(f.terms) for f in self.found])
-        data = np.concatenate([f.positions for f in self.found]).astype("<u4").tobytes()
-        self.found.clear()
-        ends = 4 * np.cumsum(counts)
+        data = np.frombuffer(self.positions, dtype=np.uint32).astype("<u4", copy=False).tobytes()
+        self.positions = array("I")  # `data` holds them now
+        terms = np.frombuffer(self.terms, dtype=np.int32)
+        counts = np.frombuffer(self.counts, dtype=np.int32)
+        weights = np.frombuffer(self.weights, dtype=np.float32)
+        docs = np.repeat(np.array(self.docs, dtype=np.int32), self.sizes)
+        ends = 4 * np.cumsum(counts, dtype=np.int64)  # where each posting's positions end in `data`
         texts = vocabulary.texts
-        numbers = np.sort(terms)
-        numbers = numbers[np.diff(numbers, prepend=-1) != 0]  # np.unique, without its imports
+        present = np.zeros(len(texts), dtype=bool)
+        present[terms] = True
+        numbers = present.nonzero()[0]
         names = [texts[n] for n in numbers.tolist()]
         alphabetical = sorted(range(len(names)), key=names.__getitem__)
-        rank = np.zeros(numbers[-1] + 1, dtype=np.int64)
-        rank[numbers[alphabetical]] = np.arange(len(numbers))
+        rank = np.zeros(len(texts), dtype=np.int32)
+        rank[numbers[alphabetical]] = np.arange(len(numbers), dtype=np.int32)
         ranks = rank[terms]
-        order = np.argsort(ranks, kind="stable")  # by term, then document (stable)
-        docs, weights, ends, counts = docs[order], weights[order], ends[order], counts[order]
-        starts = ends - 4 * counts
-        bounds = np.searchsorted(ranks[order], np.arange(len(numbers) + 1)).tolist()
+        order = ranks.argsort(kind="stable").astype(np.int32)  # by term, then document (stable)
+        bounds = [0, *np.cumsum(np.bincount(ranks, minlength=len(numbers))).tolist()]
+        del ranks
         # Postings become Python lists a window at a time: all at once would take ~150 bytes each.
         first = 0
         while first < len(numbers):
             last = max(first + 1, bisect_right(bounds, bounds[first] + _WINDOW) - 1)
-            base, end = bounds[first], bounds[last]
-            window = [
-                a.tolist() for a in (docs[base:end], weights[base:end], starts[base:end], ends[base:end])
-            ]
-            window_docs, window_weights, window_starts, window_ends = window
+            base = bounds[first]
+            window = order[base : bounds[last]]
+            window_docs, window_weights = docs[window].tolist(), weights[window].tolist()
+            window_ends = ends[window]
+            window_starts = (window_ends - 4 * counts[window]).tolist()
+            window_ends = window_ends.tolist()
             for i in range(first, last):
                 a, b = bounds[i] - base, bounds[i + 1] - base
                 values = list(map(data.__getitem__, map(slice, window_starts[a:b], window_ends[a:b])))
@@ -605,7 +616,7 @@ class SegmentBuilder:
         writer = self.codec.field_writer(self.storage, self.segment)
         for name in sorted(self.postings):
             if name in self.texts:
-                if not self.texts[name].found:
+                if not self.texts[name].docs:
                     continue
                 terms = self.texts[name].by_term()
             else:
