@@ -24,7 +24,7 @@ import numpy as np
 from whoosh import query as Q
 
 from search import duplicates
-from search.analysis import analyze, bangla_analyzer, is_stopword
+from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
 from search.dates import parse_date
@@ -141,20 +141,16 @@ class Unit:
 _ANALYZER = bangla_analyzer()
 
 
-@lru_cache(maxsize=200_000)
-def _word_terms(word: str) -> tuple[str, ...]:
-    return tuple(t.text for t in _ANALYZER(word, mode="index"))
-
-
 def token_spans(text: str):
     """(token, start, end) for every index-time token of `text`: what snippets match against.
 
     The same tokens as the analyzer (its filters work word by word), with the analysis of each
-    distinct word cached: snippets analyze the same few thousand words over and over.
+    distinct word remembered (`word_term`): snippets analyze the same few thousand words over
+    and over.
     """
-    # Listed first: analyzing a word reuses this thread's BreakIterator, which word_spans iterates.
-    for start, end in list(word_spans(text)):
-        for term in _word_terms(text[start:end]):
+    for start, end in word_spans(text):
+        term = word_term(text[start:end])
+        if term:
             yield term, start, end
 
 

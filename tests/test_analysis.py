@@ -518,3 +518,32 @@ def test_normalize_word_is_normalize_text_on_every_word_of_the_corpus(shared_cor
             words.update(text[a:b] for a, b in word_spans(text))
     assert len(words) > 50_000
     assert [w for w in words if normalize_word.__wrapped__(w) != normalize_text(w)] == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="কখগাি্েৎয়ড়\u200c\u200d০১২9aA-।", min_size=1, max_size=12))
+def test_word_term_is_what_the_chain_makes_of_a_word(text: str) -> None:
+    from search.analysis import word_term
+
+    for start, end in word_spans(text):
+        word = text[start:end]
+        assert word_term(word) == "".join(analyze(word))
+
+
+def test_vocabulary_numbers_stay_true_under_threads() -> None:
+    from search.analysis import Vocabulary
+
+    vocabulary = Vocabulary()
+    terms = [f"শব্দ{i}" for i in range(20_000)]
+
+    def work(offset: int) -> None:
+        for term in terms[offset:] + terms[:offset]:
+            vocabulary.id(term)
+
+    threads = [threading.Thread(target=work, args=(k * 5_000,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(vocabulary.texts) == len(terms) + 1
+    assert all(vocabulary.texts[vocabulary.id(term)] == term for term in terms)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 from itertools import chain
 
 from whoosh.analysis import CompositeAnalyzer
@@ -19,11 +20,13 @@ __all__ = [
     "BanglaStemmer",
     "BanglaStopFilter",
     "BanglaTokenizer",
+    "Vocabulary",
     "analyze",
     "bangla_analyzer",
     "index_terms",
     "term_ids",
     "vocabulary",
+    "word_term",
     "is_stopword",
     "normalize_text",
     "stem",
@@ -59,18 +62,23 @@ def analyze(text: str, mode: str = "index") -> list[str]:
 class Vocabulary:
     """The index terms this process has met, each with a number: `term_ids` gives numbers, so
     that indexing can group and sort a document's terms as arrays. Number 0 is no term (a word
-    that normalization empties: it still takes a position). Only grows: about 100 bytes a term,
-    and a language has far fewer terms than texts have chunks."""
+    that normalization empties: it still takes a position). Only grows, to the distinct terms
+    the process meets (an index's vocabulary at most): about 100 bytes a term."""
 
     def __init__(self) -> None:
         self.texts: list[str] = [""]
         self.ids: dict[str, int] = {"": 0}
+        self._lock = threading.Lock()  # a server's threads analyze words too
 
     def id(self, term: str) -> int:
         number = self.ids.get(term)
         if number is None:
-            number = self.ids[term] = len(self.texts)
-            self.texts.append(term)
+            with self._lock:
+                number = self.ids.get(term)
+                if number is None:
+                    number = len(self.texts)
+                    self.texts.append(term)
+                    self.ids[term] = number  # after the text: whoever reads the number finds it
         return number
 
 
@@ -111,6 +119,14 @@ def term_ids(text: str) -> list[int]:
         _chunk_term_ids.clear()
         _word_term_ids.clear()
     return list(chain.from_iterable(map(_chunk_term_ids.__getitem__, text.split())))
+
+
+def word_term(word: str) -> str:
+    """The index term of one word as `word_spans` cuts it ("" if normalization empties it): what
+    the default analyzer makes of it, remembered. Snippets mark words with it."""
+    if len(_word_term_ids) > _CHUNK_MEMO_LIMIT:
+        _word_term_ids.clear()
+    return vocabulary.texts[_word_term_ids[word]]
 
 
 def index_terms(text: str) -> dict[str, list[int]]:
