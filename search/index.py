@@ -553,12 +553,13 @@ STORED_ZLIB_LEVEL = 1
 
 
 class SegmentBuilder:
-    """Writes one Whoosh segment of new documents, holding its postings in memory per term.
+    """Writes one Whoosh segment of new documents, holding its postings in memory.
 
     Whoosh's own SegmentWriter puts every posting into a pool as a tuple, sorts the pool and
     writes it one posting at a time through three layers of calls; this was half of a rebuild.
-    Here documents arrive in order, so each term's postings are already sorted: the terms are
-    sorted once and `_write_field` writes each term's blocks in Whoosh's W3 layout. Whoosh reads
+    Here a text field's postings are columns of numbers in document order (`_TextField`), put in
+    term order by one stable sort at the end; the few other indexed fields (id, desk) keep theirs
+    per term. `_write_field` then writes each term's blocks in Whoosh's W3 layout. Whoosh reads
     from them what it reads from its own (tests/test_index.py compares every posting).
     """
 

@@ -7,8 +7,11 @@ makes a query a few vectorized sums. Whoosh still owns the postings, lengths and
 
 from __future__ import annotations
 
+import io
 import math
+import pickle
 import threading
+import zlib
 from bisect import bisect_left
 from collections import OrderedDict
 from itertools import accumulate
@@ -182,10 +185,20 @@ class PostingBlocks:
         else:
             self.m.next()
 
-    def goto(self, position: int) -> None:
-        """Move to the block at `position` (an offset `position` gave for this term)."""
-        self.m._goto(position)
-        self.position = position
+
+def read_block(leaf, position: int) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
+    """(document numbers, values) of the posting block at `position` of a segment's postings
+    file, read as W3LeafMatcher._goto and _read_data read it (a length, a pickled info tuple, a
+    pickled data tuple), without opening a matcher: opening one looks the term up and reads
+    its first block, which was most of the time a cold query spent on phrase positions.
+    For formats with values of varying size (positions); callers hold the generation's lock."""
+    postfile = leaf._terms._postfile
+    length = abs(postfile.get_int(position))
+    stream = io.BytesIO(postfile.get(position + 4, length))
+    compressed = pickle.load(stream)[3]  # (count, last id, max weight, compression, lengths)
+    data = stream.read()
+    gaps, _, values = pickle.loads(zlib.decompress(data) if compressed else data)
+    return tuple(accumulate(gaps)), values
 
 
 def held_in(docs: np.ndarray, asked: np.ndarray) -> np.ndarray:
@@ -330,16 +343,11 @@ class TermScorer:
         asked = asked[held_in(scores.docs, asked)]
         found: dict[int, tuple[int, ...]] = {}
         decode = self.reader.schema[field].format.decoder("positions")
-        readers: dict[int, PostingBlocks] = {}
         at, base, ids, values = -1, 0, (), ()
         for d, b in zip(asked.tolist(), np.searchsorted(layout.last, asked).tolist(), strict=True):
             if b != at:
-                index, position = int(layout.leaf[b]), int(layout.offset[b])
-                if index not in readers:
-                    readers[index] = PostingBlocks(self.leaves[index][0].postings(field, term))
-                blocks = readers[index]
-                blocks.goto(position)
-                at, base, ids, values = b, self.leaves[index][1], blocks.ids(), blocks.values()
+                leaf, base = self.leaves[int(layout.leaf[b])]
+                at, (ids, values) = b, read_block(leaf, int(layout.offset[b]))
             found[d] = tuple(decode(values[bisect_left(ids, d - base)]))
         return found
 

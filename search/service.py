@@ -10,6 +10,7 @@ import gc
 import heapq
 import math
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -144,14 +145,22 @@ _ANALYZER = bangla_analyzer()
 def token_spans(text: str):
     """(token, start, end) for every index-time token of `text`: what snippets match against.
 
-    The same tokens as the analyzer (its filters work word by word), with the analysis of each
-    distinct word remembered (`word_term`): snippets analyze the same few thousand words over
-    and over.
+    The same tokens as the analyzer, found a whitespace-separated chunk at a time (ICU never
+    joins words across whitespace, as indexing relies on too) with each chunk's remembered:
+    snippets analyze the same few thousand chunks over and over.
     """
-    for start, end in word_spans(text):
-        term = word_term(text[start:end])
-        if term:
-            yield term, start, end
+    for chunk in _CHUNK.finditer(text):
+        base = chunk.start()
+        for start, end, term in _chunk_spans(chunk.group()):
+            yield term, base + start, base + end
+
+
+_CHUNK = re.compile(r"\S+")
+
+
+@lru_cache(maxsize=200_000)
+def _chunk_spans(chunk: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple((a, b, term) for a, b in word_spans(chunk) if (term := word_term(chunk[a:b])))
 
 
 # Texts up to this long have their tokens kept: titles and snippet windows, which the articles

@@ -31,6 +31,21 @@ def shared_corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_articles(shared_corpus):
+    """Every page of the shared corpus that the reader accepts, read once per test session."""
+    from search.article import PageRejected
+    from search.pages import find_pages, read_page
+
+    articles = []
+    for path in find_pages([shared_corpus / "pages"]):
+        try:
+            articles.append(read_page(path))
+        except PageRejected:
+            pass
+    return articles
+
+
+@pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sample") / "index"
     rebuild([SAMPLES], root, procs=1)

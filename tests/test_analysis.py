@@ -437,20 +437,11 @@ def test_index_terms_equal_the_analyzer_chain(text: str) -> None:
 
 
 @pytest.mark.corpus
-def test_index_terms_equal_the_analyzer_chain_on_the_corpus(shared_corpus) -> None:
-    from search.article import PageRejected
-    from search.pages import find_pages, read_page
-
-    checked = 0
-    for path in find_pages([shared_corpus / "pages"]):
-        try:
-            article = read_page(path)
-        except PageRejected:
-            continue
+def test_index_terms_equal_the_analyzer_chain_on_the_corpus(corpus_articles) -> None:
+    for article in corpus_articles:
         for text in (article.title, article.body):
-            assert index_terms(text) == _grouped_chain(text), path
-            checked += 1
-    assert checked > 10_000
+            assert index_terms(text) == _grouped_chain(text), article.path
+    assert len(corpus_articles) > 5_000
 
 
 @settings(max_examples=300, deadline=None)
@@ -471,17 +462,8 @@ def test_word_spans_of_one_word_agree_with_icu(chunk: str) -> None:
 
 
 @pytest.mark.corpus
-def test_word_spans_agree_with_icu_on_every_chunk_of_the_corpus(shared_corpus) -> None:
-    from search.article import PageRejected
-    from search.pages import find_pages, read_page
-
-    chunks = set()
-    for path in find_pages([shared_corpus / "pages"]):
-        try:
-            article = read_page(path)
-        except PageRejected:
-            continue
-        chunks.update(article.title.split(), article.body.split())
+def test_word_spans_agree_with_icu_on_every_chunk_of_the_corpus(corpus_articles) -> None:
+    chunks = {chunk for a in corpus_articles for text in (a.title, a.body) for chunk in text.split()}
     assert len(chunks) > 50_000
     assert [c for c in chunks if list(word_spans(c)) != list(icu_word_spans(c))] == []
 
@@ -504,18 +486,13 @@ def test_normalize_word_is_normalize_text(word: str) -> None:
 
 
 @pytest.mark.corpus
-def test_normalize_word_is_normalize_text_on_every_word_of_the_corpus(shared_corpus) -> None:
-    from search.article import PageRejected
-    from search.pages import find_pages, read_page
-
-    words = set()
-    for path in find_pages([shared_corpus / "pages"]):
-        try:
-            article = read_page(path)
-        except PageRejected:
-            continue
-        for text in (article.title, article.body):
-            words.update(text[a:b] for a, b in word_spans(text))
+def test_normalize_word_is_normalize_text_on_every_word_of_the_corpus(corpus_articles) -> None:
+    words = {
+        text[a:b]
+        for article in corpus_articles
+        for text in (article.title, article.body)
+        for a, b in word_spans(text)
+    }
     assert len(words) > 50_000
     assert [w for w in words if normalize_word.__wrapped__(w) != normalize_text(w)] == []
 

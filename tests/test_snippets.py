@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.service import highlight_terms, token_spans
 from search.snippets import highlight_html, sentences, snippet_html
@@ -75,3 +77,21 @@ def test_a_long_text_without_spaces_is_cut_between_clusters():
     breaks.setText(plain)
     boundaries = set(breaks)
     assert len(plain.encode("utf-16-le")) // 2 in boundaries  # ends on a grapheme boundary
+
+
+def _token_spans_by_the_chain(text: str) -> list[tuple[str, int, int]]:
+    from search.analysis import bangla_analyzer
+
+    return [(t.text, t.startchar, t.endchar) for t in bangla_analyzer()(text, chars=True, mode="index")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="কখগাি্েৎয়ড়\u200c\u200d০১২9aA-।, \n\u00a0", max_size=40))
+def test_token_spans_are_the_analyzers_tokens(text: str) -> None:
+    assert list(token_spans(text)) == _token_spans_by_the_chain(text)
+
+
+@pytest.mark.corpus
+def test_token_spans_are_the_analyzers_tokens_on_corpus_bodies(corpus_articles) -> None:
+    for article in corpus_articles[:200]:
+        assert list(token_spans(article.body)) == _token_spans_by_the_chain(article.body), article.path

@@ -102,7 +102,7 @@ def _ending_class(stem: str) -> str:
 
 
 def _letters(stem: str) -> int:
-    return sum(1 for ch in stem if ch in _BANGLA_LETTERS)
+    return sum(map(_BANGLA_LETTERS.__contains__, stem))
 
 
 def _load_overrides() -> dict[str, str]:
