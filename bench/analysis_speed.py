@@ -71,7 +71,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(
             f"term_ids pass {i + 1} ({'cold' if i == 0 else 'warm'} memo): {n:,} positions in {seconds:.1f} s"
-            f", {n / seconds:,.0f} tokens/s"
+            f", {n / seconds:,.0f} positions/s"
         )
     print(
         f"cache sizes: normalize {normalize_word.cache_info().currsize:,},"
