@@ -29,8 +29,10 @@ _EMPTY = 0xFFFFFFFF + 1  # a slot no shingle fell into: agrees with nothing
 # every word at once from running sums over the whole text. Stable across processes (signatures
 # are stored), unlike Python's salted hash().
 _BASE = 0x100000001B3  # FNV-1's 64-bit prime: odd, so B has an inverse modulo 2**64
-_powers = np.ones(1, dtype=np.uint64)  # B**i, grown to the longest text seen
-_inverse_powers = np.ones(1, dtype=np.uint64)  # B**-i
+# B**i and B**-i for i below the longest text met so far, up to _KEPT_POWERS characters (a news
+# body is a few thousand; a longer text gets tables of its own, not kept).
+_power_tables_kept = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+_KEPT_POWERS = 1 << 18
 # What str.split() splits at (str.isspace), by code point; none lies above U+3000, so the last
 # entry (U+3001, not a space) stands for every code point from there on.
 _SPACES = np.array([chr(c).isspace() for c in range(0x3002)])
@@ -43,12 +45,15 @@ _FINALIZER = np.uint64(0xFF51AFD7ED558CCD)
 
 
 def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
-    global _powers, _inverse_powers
-    if len(_powers) < n:
-        size = max(n, 2 * len(_powers), 1 << 14)
-        _powers = _running_powers(_BASE, size)
-        _inverse_powers = _running_powers(pow(_BASE, -1, 2**64), size)
-    return _powers[:n], _inverse_powers[:n]
+    global _power_tables_kept
+    powers, inverse_powers = _power_tables_kept  # one tuple: threads never see a mixed pair
+    if len(powers) < n:
+        size = max(n, min(2 * len(powers), _KEPT_POWERS), 1 << 14)
+        powers = _running_powers(_BASE, size)
+        inverse_powers = _running_powers(pow(_BASE, -1, 2**64), size)
+        if size <= _KEPT_POWERS:
+            _power_tables_kept = (powers, inverse_powers)
+    return powers[:n], inverse_powers[:n]
 
 
 def _running_powers(base: int, size: int) -> np.ndarray:
@@ -59,7 +64,7 @@ def _running_powers(base: int, size: int) -> np.ndarray:
 
 def word_hashes(text: str) -> np.ndarray:
     """A 64-bit hash of each whitespace-separated word of `text`, lower-cased, in order."""
-    codes = np.frombuffer(text.lower().encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(text.lower().encode("utf-32-le"), dtype="<u4").astype(np.uint32)
     in_word = ~_SPACES[np.minimum(codes, len(_SPACES) - 1)]
     starts = (in_word[1:] > in_word[:-1]).nonzero()[0] + 1
     if len(codes) and in_word[0]:

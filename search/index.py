@@ -102,9 +102,13 @@ class TextPostings:
 
     def values(self) -> list[bytes]:
         """Each posting's positions as PackedPositions encodes them."""
-        data = self.positions.astype("<u4").tobytes()
         ends = (4 * np.cumsum(self.counts)).tolist()
-        return [data[a:b] for a, b in zip([0, *ends], ends, strict=False)]
+        return _slices(self.positions.astype("<u4").tobytes(), [0, *ends[:-1]], ends)
+
+
+def _slices(data: bytes, starts: list[int], ends: list[int]) -> list[bytes]:
+    """data[start:end] for each start and end: postings' values cut from their joined bytes."""
+    return list(map(data.__getitem__, map(slice, starts, ends)))
 
 
 class BanglaText(fields.TEXT):
@@ -112,8 +116,8 @@ class BanglaText(fields.TEXT):
 
     Whoosh's own indexing path runs the analyzer chain token by token; `term_ids` gives the
     same terms and positions at a fraction of the cost, and `text_postings` groups them with
-    array operations. Queries and highlighting still use the analyzer. Positions are stored
-    as PackedPositions.
+    array operations. Queries still use the analyzer, and snippets the same per-word analysis
+    (`word_term`). Positions are stored as PackedPositions, always: the field is for phrases.
 
     With `lead_weight`, each occurrence in the first paragraph (up to the first blank line)
     counts 1 + lead_weight in the posting's weight, the term frequency ranking reads: a news
@@ -505,7 +509,8 @@ class _TextField:
 
     def by_term(self) -> Iterator[tuple[str, list[int], list[float], list[bytes]]]:
         """(term, documents, weights, values) of each term, terms in order (UTF-8 sorts as code
-        points do), each term's documents ascending. Takes about 30 bytes a posting more."""
+        points do), each term's documents ascending. Takes about 30 bytes a posting more. Once
+        only: the positions are handed over, not copied."""
         if not self.docs:
             return
         data = np.frombuffer(self.positions, dtype=np.uint32).astype("<u4", copy=False).tobytes()
@@ -539,7 +544,7 @@ class _TextField:
             window_ends = window_ends.tolist()
             for i in range(first, last):
                 a, b = bounds[i] - base, bounds[i + 1] - base
-                values = list(map(data.__getitem__, map(slice, window_starts[a:b], window_ends[a:b])))
+                values = _slices(data, window_starts[a:b], window_ends[a:b])
                 yield names[alphabetical[i]], window_docs[a:b], window_weights[a:b], values
             first = last
 
@@ -549,6 +554,7 @@ _WINDOW = 65_536  # postings
 
 # Stored fields (a dict per document, mostly the article's text) are compressed by zlib at level 1,
 # not Whoosh's 3: 40 % less time for a stored column 13 % larger, read back by the same decompress.
+# (Documents that `update` adds go through Whoosh's writer, at its level 3.)
 STORED_ZLIB_LEVEL = 1
 
 
@@ -761,7 +767,8 @@ def _add_terms(tindex, items: list[tuple[bytes, bytes]]) -> None:
 
 
 # Postings a worker holds in memory before it closes its segment and starts another: about
-# 40 bytes each, so a few hundred MB per worker at most.
+# 70 bytes each at the peak, while the segment is written (measured: 336 MB at 4.7 M postings,
+# a 526 MiB process at 100k pages).
 SEGMENT_POSTINGS = 8_000_000
 
 

@@ -59,16 +59,24 @@ def analyze(text: str, mode: str = "index") -> list[str]:
     return [t.text for t in _default(text, mode=mode)]
 
 
+def word_term(word: str) -> str:
+    """The index term of one word as `word_spans` cuts it ("" if normalization empties it): what
+    the default analyzer's filters make of it. A stopword passes `stem` unchanged, as it passes
+    the stemmer filter. Both steps are cached per word."""
+    normalized = normalize_word(word)
+    return stem(normalized) if normalized else ""
+
+
 class Vocabulary:
-    """The index terms this process has met, each with a number: `term_ids` gives numbers, so
-    that indexing can group and sort a document's terms as arrays. Number 0 is no term (a word
-    that normalization empties: it still takes a position). Only grows, to the distinct terms
-    the process meets (an index's vocabulary at most): about 100 bytes a term."""
+    """The index terms an indexing process has met, each with a number: `term_ids` gives
+    numbers, so that indexing can group and sort a document's terms as arrays. Number 0 is no
+    term (a word that normalization empties: it still takes a position). Only grows, to the
+    distinct terms of what the process indexes: about 100 bytes a term."""
 
     def __init__(self) -> None:
         self.texts: list[str] = [""]
         self.ids: dict[str, int] = {"": 0}
-        self._lock = threading.Lock()  # a server's threads analyze words too
+        self._lock = threading.Lock()  # two threads must not give two terms one number
 
     def id(self, term: str) -> int:
         number = self.ids.get(term)
@@ -85,28 +93,16 @@ class Vocabulary:
 vocabulary = Vocabulary()
 
 
-class _WordTermIds(dict):
-    """Word (as the tokenizer cuts it) -> the number of its term, analyzed on first sight."""
-
-    def __missing__(self, word: str) -> int:
-        normalized = normalize_word(word)
-        # A stopword passes `stem` unchanged, as it passes the stemmer filter.
-        value = self[word] = vocabulary.id(stem(normalized) if normalized else "")
-        return value
-
-
 class _ChunkTermIds(dict):
     """Whitespace-separated chunk of text -> the term numbers of its words, analyzed on first
     sight. ICU never joins words across whitespace, so a chunk ("বাংলাদেশের," or "১০টি") is
-    analyzed alone, and news text repeats its chunks (and, less often, its words)."""
+    analyzed alone, and news text repeats its chunks."""
 
     def __missing__(self, chunk: str) -> tuple[int, ...]:
-        words = [chunk[a:b] for a, b in word_spans(chunk)]
-        value = self[chunk] = tuple(map(_word_term_ids.__getitem__, words))
+        value = self[chunk] = tuple(vocabulary.id(word_term(chunk[a:b])) for a, b in word_spans(chunk))
         return value
 
 
-_word_term_ids = _WordTermIds()
 _chunk_term_ids = _ChunkTermIds()
 _CHUNK_MEMO_LIMIT = 300_000  # about 200 bytes an entry; cleared when full, the frequent come back
 
@@ -117,20 +113,12 @@ def term_ids(text: str) -> list[int]:
     (tests/test_analysis.py compares them on every article of the corpus)."""
     if len(_chunk_term_ids) > _CHUNK_MEMO_LIMIT:
         _chunk_term_ids.clear()
-        _word_term_ids.clear()
     return list(chain.from_iterable(map(_chunk_term_ids.__getitem__, text.split())))
 
 
-def word_term(word: str) -> str:
-    """The index term of one word as `word_spans` cuts it ("" if normalization empties it): what
-    the default analyzer makes of it, remembered. Snippets mark words with it."""
-    if len(_word_term_ids) > _CHUNK_MEMO_LIMIT:
-        _word_term_ids.clear()
-    return vocabulary.texts[_word_term_ids[word]]
-
-
 def index_terms(text: str) -> dict[str, list[int]]:
-    """Each term the default analyzer makes of `text`, with its positions: what the index stores."""
+    """Each term the default analyzer makes of `text`, with its positions: what the index stores.
+    The readable form of `term_ids`, which tests compare with the analyzer chain."""
     found: dict[str, list[int]] = {}
     texts = vocabulary.texts
     for pos, number in enumerate(term_ids(text)):
