@@ -210,10 +210,9 @@ def file_fingerprint(path: str | Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def article_document(article: Article, sig: tuple[int, ...] | None = None) -> dict:
+def article_document(article: Article) -> dict:
     """The fields Whoosh stores and indexes for one article."""
     published = article.published
-    sig = sig if sig is not None else duplicates.signature(article.body)
     doc = {
         "id": article.id,
         "path": article.path,
@@ -223,7 +222,7 @@ def article_document(article: Article, sig: tuple[int, ...] | None = None) -> di
         "fingerprint": _safe_fp(article.path) or "",  # gone since it was read: the next update re-reads
         "published_min": minutes(published) if published else UNDATED_NEWEST,
         "oldest_key": minutes(published) if published else UNDATED_OLDEST,
-        "signature": duplicates.encode(sig),
+        "signature": duplicates.encode(duplicates.signature(article.body)),
     }
     if article.desk:
         doc["desk"] = article.desk
@@ -481,8 +480,7 @@ class _TermPostings:
     def add(self, docnum: int, weight: float, value: bytes) -> None:
         self.docs.append(docnum)
         self.weights.append(weight)
-        if value:
-            self.values.append(value)
+        self.values.append(value)
 
 
 class _TextField:
@@ -579,7 +577,9 @@ class SegmentBuilder:
         # Text fields: field name -> the postings of each document, joined in `finish`.
         self.texts = {name: _TextField() for name, f in self.schema.items() if isinstance(f, BanglaText)}
         # Other indexed fields (an id, a desk): field name -> term -> postings
-        self.postings: dict[str, dict[str, _TermPostings]] = {name: {} for name in self.schema.names()}
+        self.postings: dict[str, dict[str, _TermPostings]] = {
+            name: {} for name, f in self.schema.items() if f.indexed and name not in self.texts
+        }
         self.lengths = {name: array("I") for name, field_type in self.schema.items() if field_type.scorable}
         self.docnum = 0  # the number the next document gets
         self.held = 0  # postings held in memory
@@ -621,7 +621,7 @@ class SegmentBuilder:
         """Write the postings and close the segment's files; the finished Whoosh segment."""
         self.perdoc.close()
         writer = self.codec.field_writer(self.storage, self.segment)
-        for name in sorted(self.postings):
+        for name in sorted(self.texts.keys() | self.postings.keys()):
             if name in self.texts:
                 if not self.texts[name].docs:
                     continue
@@ -668,6 +668,9 @@ def _write_field(writer, terms: Iterable[tuple], lengths: array | None, fixed_si
     written: list[bytes] = []
     term_infos: list[tuple[bytes, bytes]] = []
     for text, docs, weights, values in terms:
+        if len(written) > 16384:  # write in pieces of a few megabytes
+            postfile.write(b"".join(written))
+            written.clear()
         count = len(docs)
         if count == 1:  # half the terms: one posting, so one block, summed up by itself
             doc, weight = docs[0], weights[0]
@@ -733,9 +736,6 @@ def _write_field(writer, terms: Iterable[tuple], lengths: array | None, fixed_si
         )
         term_infos.append((field_key + text.encode("utf-8"), _TERM_INFO.pack(*term_info)))
         offset += size
-        if len(written) > 16384:  # write in pieces of a few megabytes
-            postfile.write(b"".join(written))
-            written.clear()
     postfile.write(b"".join(written))
     _add_terms(writer._tindex, term_infos)
 
@@ -806,9 +806,9 @@ PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
 def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progress | None) -> list[_Share]:
     """Index `paths` in `procs` worker processes, each writing its own segment of consecutive
     pages (so document numbers follow the page order whatever `procs` is)."""
-    shares = _split_by_size(paths, procs)
     if procs < 2:
         return [_index_share(building, 0, paths, progress)]
+    shares = _split_by_size(paths, procs)
     context = multiprocessing.get_context("fork")
     events = context.SimpleQueue()
     workers = [
