@@ -45,6 +45,7 @@ from search import duplicates
 from search.analysis import bangla_analyzer, term_ids, vocabulary
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
+from search.whoosh_files import SharedReadStorage
 
 META_FILE = "sandhan.json"
 SCHEMA_VERSION = 4  # 3: no lead field, lead words weigh more; 4: new signatures, packed positions
@@ -289,8 +290,9 @@ def current_generation(root: str | Path) -> Generation:
 
 
 def open_generation(gen: Generation) -> index.Index:
+    """The generation's index, its files readable by many threads at once (search.whoosh_files)."""
     try:
-        return index.open_dir(str(gen.path))
+        return SharedReadStorage(str(gen.path)).open_index()
     except Exception as exc:  # Whoosh raises several kinds for a damaged folder
         raise IndexCorrupt(
             f"The index generation {gen.path} cannot be opened ({exc.__class__.__name__}: {exc}): "

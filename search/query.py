@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-# Hostile or pasted queries are cut here; a reader's query is a few words.
+# The documented limits of a query (README, OpenAPI): a reader's query is a few words, and these
+# bound what a hostile or pasted one can cost. Beyond them the query is cut, and says so (`cut`).
 MAX_QUERY_CHARS = 1000
-MAX_CLAUSES = 32
+MAX_CLAUSES = 32  # words, phrases and exclusions
+MAX_WORDS = 64  # in all clauses together, a phrase's words each counted
 FIELDS = ("title",)  # field prefixes a user may write; anything else is a word
 
 # A clause: optional minus, optional `field:`, then a quoted phrase (closing quote optional) or a word.
@@ -40,6 +42,7 @@ class Clause:
 @dataclass(frozen=True)
 class ParsedQuery:
     clauses: tuple[Clause, ...]
+    cut: bool = False  # the text went past the limits above and was cut to them
 
     @property
     def positive(self) -> tuple[Clause, ...]:
@@ -79,8 +82,9 @@ def _has_letter_or_digit(word: str) -> bool:
 
 
 def parse_query(text: str) -> ParsedQuery:
+    text = text or ""
     clauses: list[Clause] = []
-    for m in _CLAUSE.finditer(clean(text or "")):
+    for m in _CLAUSE.finditer(clean(text)):
         field = (m.group("field") or "").lower() or None
         exclude = bool(m.group("neg"))
         if field not in FIELDS and field is not None:
@@ -97,4 +101,22 @@ def parse_query(text: str) -> ParsedQuery:
             words = _words(m.group("word"))
         # A word that punctuation split in two (e.g. "ঢাকা,খুলনা") becomes two words.
         clauses.extend(Clause((w,), field=field, exclude=exclude) for w in words)
-    return ParsedQuery(tuple(clauses[:MAX_CLAUSES]))
+    kept, cut = _within_limits(clauses)
+    return ParsedQuery(kept, cut=cut or len(text) > MAX_QUERY_CHARS)
+
+
+def _within_limits(clauses: list[Clause]) -> tuple[tuple[Clause, ...], bool]:
+    """The first MAX_CLAUSES clauses, holding MAX_WORDS words at most (the phrase that reaches the
+    limit is cut short there), and whether anything was left out."""
+    kept: list[Clause] = []
+    room = MAX_WORDS
+    for clause in clauses[:MAX_CLAUSES]:
+        if room <= 0:
+            break
+        words = clause.words[:room]
+        if words != clause.words:
+            clause = replace(clause, words=words, phrase=len(words) > 1)
+        kept.append(clause)
+        room -= len(words)
+    cut = len(kept) < len(clauses) or sum(len(c.words) for c in clauses[: len(kept)]) > MAX_WORDS
+    return tuple(kept), cut

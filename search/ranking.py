@@ -191,7 +191,7 @@ def read_block(leaf, position: int) -> tuple[tuple[int, ...], tuple[bytes, ...]]
     file, read as W3LeafMatcher._goto and _read_data read it (a length, a pickled info tuple, a
     pickled data tuple), without opening a matcher: opening one looks the term up and reads
     its first block, which was most of the time a cold query spent on phrase positions.
-    For formats with values of varying size (positions); callers hold the generation's lock."""
+    For formats with values of varying size (positions)."""
     postfile = leaf._terms._postfile
     length = abs(postfile.get_int(position))
     stream = io.BytesIO(postfile.get(position + 4, length))
@@ -208,6 +208,28 @@ def held_in(docs: np.ndarray, asked: np.ndarray) -> np.ndarray:
     found = at < len(docs)
     found[found] = docs[at[found]] == asked[found]
     return found
+
+
+# Documents whose phrase positions are checked at once: the step at which a work budget may stop.
+PHRASE_BATCH = 256
+
+
+class WorkBudget:
+    """How much position work one request may do (positions read plus phrase starts checked).
+
+    Phrases of very common words would otherwise cost seconds: work stops once the budget is
+    spent, the request answers with what it verified, and `exhausted` says the answer is partial.
+    """
+
+    def __init__(self, units: int):
+        self.left = units
+
+    def spend(self, units: int) -> None:
+        self.left -= units
+
+    @property
+    def exhausted(self) -> bool:
+        return self.left <= 0
 
 
 class TermScorer:
@@ -237,6 +259,7 @@ class TermScorer:
         self._kept: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, BlockLayout | None]] = {}
         self.kept_entries = 0
         self._positions = SizedLRU(CACHE_POSITIONS, lambda known: known.size)
+        self._positions_lock = threading.Lock()
         self._doc_frequency: dict[tuple[str, str], int] = {}  # bounded by the vocabulary
 
     def scores(self, field: str, term: str) -> TermScores:
@@ -312,20 +335,22 @@ class TermScorer:
         """Where `term` stands in `field` of each of `docs` (ascending) that holds it.
 
         Decoded for those documents only, and cached per document: a common word's postings run to
-        tens of thousands of documents, of which a query checks a few hundred. Callers hold the
-        generation's lock (the cached entry grows in place).
+        tens of thousands of documents, of which a query checks a few hundred. Threads may decode
+        the same document at once (the same answer); the cached entry grows under a lock.
         """
         key = (field, term)
         known = self._positions.get_or_compute(key, DocPositions)
         missing = [d for d in docs if d not in known.found]
         if missing:
-            before = known.size
             decoded = self._decode_positions(field, term, missing)
-            for d in missing:
-                where = decoded.get(d, ())
-                known.found[d] = where
-                known.size += 1 + len(where)
-            self._positions.grew(key, before, known)
+            with self._positions_lock:
+                before = known.size
+                for d in missing:
+                    if d not in known.found:
+                        where = decoded.get(d, ())
+                        known.found[d] = where
+                        known.size += 1 + len(where)
+                self._positions.grew(key, before, known)
         found = known.found
         return {d: found[d] for d in docs if found[d]}
 
@@ -382,35 +407,65 @@ class TermScorer:
             self._doc_frequency[key] = self.reader.doc_frequency(field, term)
         return self._doc_frequency[key]
 
-    def phrase_docs(self, field: str, words: list[str], candidates) -> set[int]:
-        """Which `candidates` hold `words` consecutively in `field`."""
-        remaining = np.array(sorted(set(candidates)), dtype=np.int64)
-        # Only the candidates holding every word can hold them together: which do is read from
-        # the words' scores (cached: the query scored them), before any positions are decoded.
-        for word in set(words):
+    def phrase_docs(
+        self, field: str, words: list[str], candidates=None, budget: WorkBudget | None = None
+    ) -> set[int]:
+        """Which `candidates` (all documents when None) hold `words` consecutively in `field`.
+
+        Only documents holding every word can hold the phrase: which do is read from the words'
+        scores (cached) before any position is decoded. They are then checked a batch at a time,
+        each batch to the end, so that a `budget` running out leaves every document returned
+        truly holding the phrase (and the budget saying the answer is partial).
+        """
+        distinct = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
+        remaining = None if candidates is None else np.array(sorted(set(candidates)), dtype=np.int64)
+        for word in distinct:
             held = self.scores(field, word).docs
-            remaining = remaining[held_in(held, remaining)]
-        remaining = remaining.tolist()
-        # Where in the field the phrase could start in each remaining document: the positions of
-        # the word at index i of the phrase, less i, for every word read so far. The rarest word
-        # first, and a document none of whose starts survives a word is dropped: each further
-        # word's positions are read only for the documents still in the running.
-        indexes: dict[str, list[int]] = {}
+            remaining = held.astype(np.int64) if remaining is None else remaining[held_in(held, remaining)]
+        found: set[int] = set()
+        remaining = remaining.tolist() if remaining is not None else []
+        for at in range(0, len(remaining), PHRASE_BATCH):
+            if budget is not None and budget.exhausted:
+                break
+            found |= self._phrase_in(field, words, distinct, remaining[at : at + PHRASE_BATCH], budget)
+        return found
+
+    def _phrase_in(
+        self, field: str, words: list[str], by_rarity: list[str], docs: list[int], budget: WorkBudget | None
+    ) -> set[int]:
+        """Which of `docs` (each holding every word) hold `words` consecutively.
+
+        Where the phrase could start in a document comes from the rarest word's positions; each
+        further word, rarest first, keeps the starts where it stands at each of its places in the
+        phrase, and a document with no start left is dropped: later words' positions are read only
+        for the documents still in the running, and a word repeated many times costs a set lookup
+        per surviving start, not a pass over its positions per repetition.
+        """
+        places: dict[str, list[int]] = {}
         for i, word in enumerate(words):
-            indexes.setdefault(word, []).append(i)
+            places.setdefault(word, []).append(i)
         starts: dict[int, set[int]] = {}
-        for word in sorted(indexes, key=lambda w: self.doc_frequency(field, w)):
-            if not remaining:
-                return set()
-            where = self.positions_in(field, word, remaining)
+        work = 0
+        for word in by_rarity:
+            if not docs:
+                break
+            where = self.positions_in(field, word, docs)
             still = []
-            for d in remaining:
-                possible = starts.get(d)
-                for i in indexes[word]:
-                    at = {p - i for p in where.get(d, ())}
-                    possible = at if possible is None else possible & at
+            for d in docs:
+                here = where.get(d, ())
+                work += len(here)
+                if d not in starts:  # the rarest word: every start its positions allow
+                    first = places[word][0]
+                    possible = {p - first for p in here if p >= first}
+                else:
+                    possible = starts[d]
+                stands = set(here)
+                possible = {s for s in possible if all(s + i in stands for i in places[word])}
+                work += len(possible)
                 if possible:
                     starts[d] = possible
                     still.append(d)
-            remaining = still
-        return set(remaining)
+            docs = still
+        if budget is not None:
+            budget.spend(work)
+        return set(docs)

@@ -22,7 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from whoosh import query as Q
 
 from search import duplicates
 from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
@@ -39,7 +38,7 @@ from search.index import (
 from search.lexicon import Lexicon
 from search.lexicon import suggest as did_you_mean
 from search.query import ParsedQuery, clean, parse_query
-from search.ranking import CACHE_ENTRIES, SizedLRU, TermScorer, TermScores
+from search.ranking import CACHE_ENTRIES, SizedLRU, TermScorer, TermScores, WorkBudget
 from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
 
@@ -59,9 +58,15 @@ RELATED_TERMS = 12
 STORED_DOCS = 4096
 # How many of the most frequent words a server scores before its first reader asks.
 WARM_TERMS = 3000
+# Search-as-you-type scores titles on at most this many of the words before the last.
+SUGGEST_HEAD_WORDS = 8
 # Below this many results, did-you-mean looks for a better spelling of the query.
 SUGGEST_BELOW = 3
 FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
+# Position work one search may do (positions read plus phrase starts checked, search.ranking.
+# WorkBudget): ordinary queries use a few thousand; the costliest query within the limits of
+# search.query stops here (BENCHMARKS.md: worst queries) and answers `"partial": "work_budget"`.
+WORK_BUDGET = int(os.environ.get("SANDHAN_WORK_BUDGET", 2_000_000))
 
 
 class BadRequest(ValueError):
@@ -301,17 +306,15 @@ def _dhaka_minutes(day: date, end: bool) -> int:
 
 class _Held:
     """One generation's searcher, term caches and the per-document columns that filters, facets
-    and sorting read, shared by all server threads. Whoosh's readers seek shared file handles, so
-    reads go through `lock`; the work is mostly Python, holding the GIL anyway, so serving threads
-    lose no parallelism by it (more processes give more). The lexicon and the near-duplicate
-    table are built with a reader of their own, so building them never holds up a search."""
+    and sorting read, shared by all server threads without a lock: the index files are read with
+    positioned reads (search.whoosh_files), and the caches lock only while they change. The
+    lexicon and the near-duplicate table are built once, under a lock of their own."""
 
     def __init__(self, generation: Generation, ix):
         self.generation = generation.name
         self.built_at = generation.built_at
         self.index = ix
         self.searcher = ix.searcher()
-        self.lock = threading.RLock()
         self._build_lock = threading.Lock()
         reader = self.searcher.reader()
         self.scorer = TermScorer(reader, list(reader.leaf_readers()))
@@ -456,17 +459,21 @@ class SearchService:
 
     # --- searching -------------------------------------------------------------------------
 
-    def search(self, req: SearchRequest) -> dict:
+    def search(self, req: SearchRequest, work_budget: int = WORK_BUDGET) -> dict:
         started = time.perf_counter()
         parsed = parse_query(req.q)
         held = self._held()
-        with held.lock:
-            readings, interpreted = self._read_romanized(parsed, held)
-            planned = plan(parsed, readings)
-            answer = self._search(req, planned, held)
-            answer["interpreted_query"] = interpreted
-            if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted:
-                answer["suggestion"] = did_you_mean(req.q, held.lexicon(), analyze)
+        budget = WorkBudget(work_budget)
+        readings, interpreted = self._read_romanized(parsed, held)
+        planned = plan(parsed, readings)
+        answer = self._search(req, planned, held, budget)
+        answer["interpreted_query"] = interpreted
+        if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted:
+            # From the query as searched (cleaned, within the limits), never the raw text.
+            answer["suggestion"] = did_you_mean(str(parsed), held.lexicon(), analyze)
+        # Whether the answer may be missing results, and why: the query went past the documented
+        # limits and was cut to them, or the work budget ran out (the results are those verified).
+        answer["partial"] = "query_cut" if parsed.cut else "work_budget" if budget.exhausted else None
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
@@ -492,34 +499,33 @@ class SearchService:
         """Search-as-you-type: completions of the last word from the index vocabulary (kept as
         typed up to a trailing hasanta or vowel sign), then titles holding them."""
         words = clean(prefix).split()
-        answer: dict = {"query": prefix, "suggestions": []}
+        answer: dict = {"query": clean(prefix), "suggestions": []}
         if not words or is_romanized(words[-1]):
             return answer
         held = self._held()
-        with held.lock:
-            completions = held.lexicon().complete(words[-1], limit=limit)
-            head = " ".join(words[:-1])
-            answer["suggestions"] = [
-                {"text": f"{head} {term}".strip(), "kind": "term"} for term in completions[: limit // 2 or 1]
-            ]
-            docs: dict[int, tuple[int, float]] = {}
-            head_units = [Term(u, ("title",)) for u in analyze_units(head)] if head else []
-            for term in completions[:3]:
-                for d, sc in held.scorer.scores("title", term).items():
-                    c, total = docs.get(d, (0, 0.0))
-                    docs[d] = (max(c, 1), total + sc)
-            for unit_term in head_units:
-                for d, sc in self._unit_scores(unit_term, held).items():
-                    if d in docs:
-                        c, total = docs[d]
-                        docs[d] = (c + 1, total + sc)
-            for d, _ in heapq.nlargest(
-                limit - len(answer["suggestions"]), docs.items(), key=lambda kv: kv[1]
-            ):
-                fields = held.searcher.stored_fields(d)
-                answer["suggestions"].append(
-                    {"text": fields["title"], "kind": "title", "url": f"/articles/{fields['id']}"}
-                )
+        completions = held.lexicon().complete(words[-1], limit=limit)
+        head = " ".join(words[:-1])
+        answer["suggestions"] = [
+            {"text": f"{head} {term}".strip(), "kind": "term"} for term in completions[: limit // 2 or 1]
+        ]
+        docs: dict[int, tuple[int, float]] = {}
+        # Titles are scored on the last few words typed (a pasted paragraph costs no more).
+        scored_head = " ".join(words[:-1][-SUGGEST_HEAD_WORDS:])
+        head_units = [Term(u, ("title",)) for u in analyze_units(scored_head)] if scored_head else []
+        for term in completions[:3]:
+            for d, sc in held.scorer.scores("title", term).items():
+                c, total = docs.get(d, (0, 0.0))
+                docs[d] = (max(c, 1), total + sc)
+        for unit_term in head_units:
+            for d, sc in self._unit_scores(unit_term, held).items():
+                if d in docs:
+                    c, total = docs[d]
+                    docs[d] = (c + 1, total + sc)
+        for d, _ in heapq.nlargest(limit - len(answer["suggestions"]), docs.items(), key=lambda kv: kv[1]):
+            fields = held.searcher.stored_fields(d)
+            answer["suggestions"].append(
+                {"text": fields["title"], "kind": "title", "url": f"/articles/{fields['id']}"}
+            )
         return answer
 
     def warm(self) -> None:
@@ -533,20 +539,19 @@ class SearchService:
         # frequent of them: half of the score cache at most, so query-time terms still fit.
         budget = CACHE_ENTRIES // 2
         for term in sorted(lexicon, key=lexicon.df, reverse=True)[:WARM_TERMS]:
-            with held.lock:  # the shared reader: one term at a time between requests
-                for fieldname in TEXT_FIELDS:
-                    held.scorer.keep(fieldname, term)
-                    if budget > 0:
-                        budget -= len(held.scorer.scores(fieldname, term))
+            for fieldname in TEXT_FIELDS:
+                held.scorer.keep(fieldname, term)
+                if budget > 0:
+                    budget -= len(held.scorer.scores(fieldname, term))
         held.warmed = True
 
-    def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held) -> dict:
+    def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held, budget: WorkBudget) -> dict:
         col = held.columns
         if planned.empty:
             matched = _Matches(col.live, np.zeros(len(col.live), np.int32), np.zeros(len(col.live)))
         else:
-            matched = self._match(planned, held)
-        matched = self._filter(matched, req, planned, held)
+            matched = self._match(planned, held, budget)
+        matched = self._filter(matched, req, planned, held, budget)
 
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
@@ -577,7 +582,7 @@ class SearchService:
             item["similar_ids"] = sorted(held.stored_fields(o)["id"] for o in near)
             items.append(item)
         answer = {
-            "query": req.q,
+            "query": clean(req.q),
             "total": len(matched),
             "page": req.page,
             "per_page": req.per_page,
@@ -591,13 +596,17 @@ class SearchService:
         }
         return answer
 
-    def _filter(self, matched: _Matches, req: SearchRequest, planned: PlannedQuery, held: _Held) -> _Matches:
-        """The matches without excluded words and phrases, within the date range and desk asked for."""
+    def _filter(
+        self, matched: _Matches, req: SearchRequest, planned: PlannedQuery, held: _Held, budget: WorkBudget
+    ) -> _Matches:
+        """The matches without excluded words and phrases, within the date range and desk asked for.
+        An excluded phrase is looked for among the matches only; where the budget runs out, the
+        matches not yet checked stay."""
         col = held.columns
         if planned.excluded:
             excluded = np.zeros(held.scorer.doc_count_all, dtype=bool)
             for item in planned.excluded:
-                excluded[self._docs(item, held)] = True
+                excluded[self._docs(item, held, budget, among=matched.docs)] = True
             matched = matched.where(~excluded[matched.docs])
         if req.date_from or req.date_to:
             lo = _dhaka_minutes(req.date_from, False) if req.date_from else 0
@@ -645,16 +654,19 @@ class SearchService:
         docs = np.flatnonzero(found).astype(np.int32)
         return TermScores(docs, total[docs])
 
-    def _docs(self, item: Term | Phrase, held: _Held) -> np.ndarray:
-        """The documents holding a word (in any variant and field) or a phrase, ascending."""
+    def _docs(
+        self, item: Term | Phrase, held: _Held, budget: WorkBudget, among: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The documents holding a word (in any variant and field) or a phrase, ascending; a
+        phrase is looked for `among` those documents only, when given, and within the budget."""
         if isinstance(item, Term):
             return self._unit_scores(item, held).docs
         docs: set[int] = set()
         for f in item.fields:
-            docs.update(held.searcher.docs_for_query(Q.Phrase(f, list(item.words))))
+            docs |= held.scorer.phrase_docs(f, list(item.words), among, budget)
         return np.array(sorted(docs), dtype=np.int64)
 
-    def _match(self, planned: PlannedQuery, held: _Held) -> _Matches:
+    def _match(self, planned: PlannedQuery, held: _Held, budget: WorkBudget) -> _Matches:
         """The matching documents with the query words and phrases each matched and its BM25F score.
 
         Scores and counts add up in accumulators over all docnums, one vectorized step per word;
@@ -677,7 +689,9 @@ class SearchService:
                 coord[unit.docs[keep]] += 1
         required: np.ndarray | None = None
         for phrase in planned.phrases:
-            docs = self._docs(phrase, held)
+            # Each further phrase is looked for only where the phrases before it stand.
+            among = None if required is None else np.flatnonzero(required)
+            docs = self._docs(phrase, held, budget, among)
             holds = np.zeros(n, dtype=bool)
             holds[docs] = True
             required = holds if required is None else required & holds
@@ -691,10 +705,12 @@ class SearchService:
             coord[docs] += 1
         docs = np.flatnonzero(coord > 0 if required is None else required)
         matched = _Matches(docs, coord[docs], score[docs])
-        self._proximity_bonus(matched, planned, held)
+        self._proximity_bonus(matched, planned, held, budget)
         return matched
 
-    def _proximity_bonus(self, matched: _Matches, planned: PlannedQuery, held: _Held) -> None:
+    def _proximity_bonus(
+        self, matched: _Matches, planned: PlannedQuery, held: _Held, budget: WorkBudget
+    ) -> None:
         """Raise the score of top candidates in which adjacent query words stand together.
 
         Only the best candidates are checked, against positions read for them alone, so the cost
@@ -715,14 +731,15 @@ class SearchService:
         if len(planned.sequence) >= 3:
             # The whole query standing together (a remembered passage) wins over scattered words.
             words = [u.variants[0] for u in planned.sequence]
-            for d in scorer.phrase_docs("title", words, top) | scorer.phrase_docs("body", words, top):
+            whole = [scorer.phrase_docs(f, words, top, budget) for f in TEXT_FIELDS]
+            for d in set().union(*whole):
                 c, sc = scores[d]
                 scores[d] = (c, sc * (1 + FULL_PHRASE_WEIGHT))
         candidates = heapq.nlargest(PROXIMITY_DEPTH, top, key=lambda d: (scores[d], -d))
         together = Counter()
         for pair in pairs:
             for f in ("title", "body"):
-                together.update(scorer.phrase_docs(f, list(pair), candidates))
+                together.update(scorer.phrase_docs(f, list(pair), candidates, budget))
         for d, n in together.items():
             c, sc = scores[d]
             scores[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
@@ -747,12 +764,11 @@ class SearchService:
 
     def article(self, article_id: str, related: int = 5) -> dict | None:
         held = self._held()
-        with held.lock:
-            docnum = next(iter(held.scorer.postings_docs("id", article_id)), None)
-            if docnum is None:
-                return None
-            fields = held.searcher.stored_fields(docnum)
-            found = self._related(docnum, fields, held, related) if related else []
+        docnum = next(iter(held.scorer.postings_docs("id", article_id)), None)
+        if docnum is None:
+            return None
+        fields = held.searcher.stored_fields(docnum)
+        found = self._related(docnum, fields, held, related) if related else []
         if fields is None:
             return None
         return {

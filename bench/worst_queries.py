@@ -1,0 +1,79 @@
+"""The costliest queries we can construct within the query limits (search/query.py), timed in-process.
+
+Each query is asked twice on a warmed service (first: cold positions; second: warm caches) and
+the slower time is kept; `partial` says whether the work budget (search.service.WORK_BUDGET) cut
+the answer short.
+
+    python bench/worst_queries.py --index /tmp/idx5k [--budget N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from search.query import MAX_CLAUSES, MAX_QUERY_CHARS, MAX_WORDS
+from search.service import WORK_BUDGET, SearchRequest, SearchService
+
+# The most common words and adjacent pairs of Bangla news text (counted on the shared corpus).
+COMMON = ["ও", "এ", "করে", "থেকে", "এই", "না", "হয়", "জন্য", "বলে", "তিনি", "এর", "করা", "হয়েছে", "তার"]
+PAIRS = [
+    "তিনি বলেন",
+    "করা হয়েছে",
+    "করা হয়",
+    "এর আগে",
+    "আওয়ামী লীগের",
+    "জাতীয় সংসদ",
+    "বলে মনে",
+    "হতে পারে",
+    "এর মধ্যে",
+    "পক্ষ থেকে",
+    "আসন থেকে",
+    "সাবেক প্রধানমন্ত্রী",
+    "খালেদা জিয়ার",
+    "বেগম খালেদা",
+    "রাজনৈতিক দল",
+    "সাধারণ সম্পাদক",
+]
+
+
+def quoted(words: list[str]) -> str:
+    return '"' + " ".join(words) + '"'
+
+
+def worst_queries() -> dict[str, str]:
+    common_run = (COMMON * 10)[:MAX_WORDS]
+    return {
+        "ordinary: ঢাকা বৃষ্টি": "ঢাকা বৃষ্টি",
+        "one word repeated, quoted, to the char cap": quoted(["ও"] * (MAX_QUERY_CHARS // 2 - 2)),
+        "64 common words, quoted": quoted(common_run),
+        "64 common words, unquoted": " ".join(common_run),
+        "32 common pairs, quoted": " ".join(quoted(p.split()) for p in (PAIRS * 2)[:MAX_CLAUSES]),
+        "common word, 31 excluded common pairs": "ও " + " ".join("-" + quoted(p.split()) for p in (PAIRS * 2)[:31]),
+        "common word, excluded 63-word phrase": "ও -" + quoted(common_run[: MAX_WORDS - 1]),
+        "16 common pairs, unquoted (proximity)": " ".join(PAIRS),
+        "title: 64 common words quoted": "title:" + quoted(common_run),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--budget", type=int, default=WORK_BUDGET)
+    args = ap.parse_args()
+    service = SearchService(args.index)
+    started = time.perf_counter()
+    service.warm()
+    print(f"warmed in {time.perf_counter() - started:.1f} s; work budget {args.budget:,}")
+    print(f"{'query':45s} {'ms (worst of 2)':>16s} {'total':>7s}  partial")
+    for name, q in worst_queries().items():
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            answer = service.search(SearchRequest(q=q), work_budget=args.budget)
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"{name:45s} {max(times):16.1f} {answer['total']:7d}  {answer['partial']}")
+
+
+if __name__ == "__main__":
+    main()

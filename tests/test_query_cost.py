@@ -1,0 +1,157 @@
+"""Every query's cost is bounded: the documented limits cut a query (and say so), a work budget
+stops phrase work (and says so), and a costly query holds up no other request."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from waitress.server import create_server
+
+from search import ranking
+from search.query import MAX_CLAUSES, MAX_QUERY_CHARS, MAX_WORDS, parse_query
+from search.service import SearchRequest, SearchService, token_spans
+from tests.conftest import LiveServer
+from web import create_app
+
+
+def common_pair(service: SearchService) -> list[str]:
+    """Two words standing together in many articles' bodies: a phrase that takes position work."""
+    held = service._held()
+    seen: dict[tuple[str, str], set[int]] = {}
+    for doc in held.columns.live.tolist():
+        words = [t for t, _, _ in token_spans(held.stored_fields(doc)["body"])]
+        for pair in zip(words, words[1:], strict=False):
+            seen.setdefault(pair, set()).add(doc)
+    return list(max(seen, key=lambda p: len(seen[p])))
+
+
+# --- the documented limits -----------------------------------------------------------------
+
+
+def test_a_query_within_the_limits_is_not_cut():
+    parsed = parse_query(" ".join(f"শব্দ{i}" for i in range(MAX_CLAUSES)))
+    assert len(parsed.clauses) == MAX_CLAUSES and not parsed.cut
+
+
+def test_clauses_past_the_limit_are_cut_and_said():
+    parsed = parse_query(" ".join(f"শব্দ{i}" for i in range(MAX_CLAUSES + 1)))
+    assert len(parsed.clauses) == MAX_CLAUSES and parsed.cut
+
+
+def test_words_past_the_limit_cut_the_phrase_that_reaches_it():
+    phrase = '"' + " ".join(["ও"] * (MAX_WORDS - 2)) + '"'
+    parsed = parse_query(f"{phrase} {phrase}")
+    assert [len(c.words) for c in parsed.clauses] == [MAX_WORDS - 2, 2]
+    assert all(c.phrase for c in parsed.clauses) and parsed.cut
+
+
+def test_a_phrase_cut_to_one_word_is_a_word():
+    phrase = '"' + " ".join(["ও"] * (MAX_WORDS - 1)) + '"'
+    parsed = parse_query(f'{phrase} "ঢাকা শহর"')
+    assert parsed.clauses[-1].words == ("ঢাকা",) and not parsed.clauses[-1].phrase and parsed.cut
+
+
+def test_text_past_the_character_limit_is_cut_and_said():
+    assert parse_query("ঢাকা " + " " * MAX_QUERY_CHARS).cut
+    assert not parse_query("ঢাকা " + " " * (MAX_QUERY_CHARS - 10)).cut
+
+
+def test_the_answer_says_a_query_was_cut(sample_index):
+    service = SearchService(sample_index)
+    answer = service.search(SearchRequest(q="ঢাকা " * 40))
+    assert answer["partial"] == "query_cut" and answer["total"] > 0
+    assert service.search(SearchRequest(q="ঢাকা"))["partial"] is None
+
+
+# --- the work budget -----------------------------------------------------------------------
+
+
+def test_a_spent_budget_answers_with_what_it_verified_and_says_so(sample_index, monkeypatch):
+    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)  # the sample's few articles: a batch each
+    service = SearchService(sample_index)
+    phrase = '"' + " ".join(common_pair(service)) + '"'
+    full = service.search(SearchRequest(q=phrase, per_page=100))
+    assert full["partial"] is None and full["total"] > 1
+    cut = service.search(SearchRequest(q=phrase, per_page=100), work_budget=1)
+    assert cut["partial"] == "work_budget"
+    # Only what was verified: fewer results, every one of them a true match.
+    assert 0 < cut["total"] < full["total"]
+    assert {r["id"] for r in cut["results"]} < {r["id"] for r in full["results"]}
+
+
+def test_an_excluded_phrase_past_the_budget_keeps_the_unchecked_matches(sample_index, monkeypatch):
+    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
+    service = SearchService(sample_index)
+    words = common_pair(service)
+    q = f'{words[0]} -"{" ".join(words)}"'
+    full = service.search(SearchRequest(q=q))
+    cut = service.search(SearchRequest(q=q), work_budget=1)
+    assert cut["partial"] == "work_budget" and cut["total"] > full["total"]
+
+
+def test_the_budget_is_enforced_by_a_real_server(sample_index, monkeypatch):
+    monkeypatch.setenv("SANDHAN_WORK_BUDGET", "1")
+    phrase = '"' + " ".join(common_pair(SearchService(sample_index))) + '"'
+    server = LiveServer(sample_index).start()
+    try:
+        body = server.get("/api/search", q=phrase).json()
+        assert body["partial"] == "work_budget"
+        assert server.get("/api/search", q="ঢাকা").json()["partial"] is None
+    finally:
+        server.stop()
+
+
+# --- no request waits for another ----------------------------------------------------------
+
+
+@pytest.fixture
+def in_process_server(sample_index):
+    """The app on waitress in this process (so a test can hold a query mid-way), 8 threads."""
+    server = create_server(create_app({"INDEX_DIR": str(sample_index)}), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+def test_an_ordinary_query_is_answered_while_four_costly_ones_are_held_midway(
+    in_process_server, sample_index, monkeypatch
+):
+    """Four phrase queries are stopped inside their position work (where a slow query spends its
+    time) until the ordinary query has been answered: if any lock were held for the length of a
+    query, the ordinary one would wait for them, and they wait for it."""
+    import requests
+
+    words = common_pair(SearchService(sample_index))
+    inside = threading.Semaphore(0)
+    release = threading.Event()
+    positions_in = ranking.TermScorer.positions_in
+
+    def held_positions_in(self, field, term, docs):
+        inside.release()
+        assert release.wait(60), "the costly query was never released"
+        return positions_in(self, field, term, docs)
+
+    monkeypatch.setattr(ranking.TermScorer, "positions_in", held_positions_in)
+    costly_answers: list[int] = []
+
+    def costly() -> None:
+        r = requests.get(in_process_server + "/api/search", params={"q": f'"{" ".join(words)}"'}, timeout=120)
+        costly_answers.append(r.status_code)
+
+    costly_threads = [threading.Thread(target=costly) for _ in range(4)]
+    for t in costly_threads:
+        t.start()
+    try:
+        for _ in range(4):  # every costly query is inside its phrase work now
+            assert inside.acquire(timeout=60), "a costly query never reached its position work"
+        # One word: no phrase, no proximity, so it needs no positions and is never held.
+        r = requests.get(in_process_server + "/api/search", params={"q": "ঢাকা"}, timeout=30)
+        assert r.status_code == 200 and r.json()["total"] > 0
+        assert not costly_answers  # the costly ones are still held: it did not wait for them
+    finally:
+        release.set()
+        for t in costly_threads:
+            t.join(120)
+    assert costly_answers == [200] * 4

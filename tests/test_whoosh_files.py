@@ -1,0 +1,77 @@
+"""Index files read with positioned reads (search.whoosh_files) give what Whoosh's own files give,
+from one thread or from many at once."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+
+from whoosh import index as whoosh_index
+
+from search.index import current_generation
+from search.whoosh_files import PreadFile, SharedReadStorage
+
+
+def everything(reader) -> list:
+    """Every term with its postings (ids, weights, values) and every document's stored fields."""
+    found = []
+    for field, raw in reader.all_terms():
+        m = reader.postings(field, raw)
+        found.append((field, raw, list(m.all_items())))
+    found.extend(reader.stored_fields(d) for d in range(reader.doc_count_all()))
+    return found
+
+
+def test_reads_are_whoosh_own(sample_index):
+    folder = str(current_generation(sample_index).path)
+    with (
+        whoosh_index.open_dir(folder).reader() as theirs,
+        SharedReadStorage(folder).open_index().reader() as ours,
+    ):
+        assert everything(ours) == everything(theirs)
+
+
+def test_many_threads_read_one_generation_at_once(sample_index):
+    folder = str(current_generation(sample_index).path)
+    with whoosh_index.open_dir(folder).reader() as theirs:
+        expected = everything(theirs)
+    with SharedReadStorage(folder).open_index().reader() as shared:
+        results: list = [None] * 8
+        start = threading.Barrier(8)
+
+        def read(i: int) -> None:
+            start.wait()
+            results[i] = everything(shared)
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert all(r == expected for r in results)
+
+
+def test_each_thread_has_its_own_position(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(256)) + b"line one\nline two\n")
+    f = PreadFile(open(path, "rb"), name="f")
+    f.seek(10)
+    other: list = []
+    t = threading.Thread(target=lambda: other.append((f.tell(), f.read(2), f.tell())))
+    t.start()
+    t.join()
+    assert other == [(0, b"\x00\x01", 2)]
+    assert (f.tell(), f.read(2)) == (10, b"\x0a\x0b")
+    f.seek(256)
+    assert f.readline() == b"line one\n" and f.readline() == b"line two\n" and f.readline() == b""
+    assert f.get(3, 2) == b"\x03\x04" and f.tell() == 256 + 18
+    f.seek(-4, 2)
+    assert f.read() == b"two\n" and f.read() == b""
+
+
+def test_pickles_are_read_from_the_thread_position(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"xx" + pickle.dumps((1, "দুই")) + b"after")
+    f = PreadFile(open(path, "rb"), name="f")
+    f.seek(2)
+    assert f.read_pickle() == (1, "দুই") and f.read(5) == b"after"
