@@ -4,7 +4,7 @@ metadata when it is published and checked when a server opens it (sizes), while 
 
 The checksum is CRC-32, as in the footer Lucene writes into every index file: it finds every
 changed byte and every burst of up to 32 bits, and random garbage with a chance of 1 in 2^32 to
-miss, at 17 ms for the 40 MB of a 5,000-article index on this machine (SHA-256: 26 ms). A
+miss, in about 18 ms for the 40 MB of a 5,000-article index on this machine (SHA-256: 26 ms). A
 cryptographic hash would buy nothing: whoever can change the files can change the records beside
 them. The metadata carries a checksum of its own too, so a changed byte there is found as well.
 """
