@@ -20,8 +20,8 @@ $(BIN)/sandhan: pyproject.toml
 venv: $(BIN)/sandhan
 
 run: venv
-	@# A missing index, or one an older version built, is rebuilt first.
-	@$(BIN)/sandhan index stats --index $(INDEX) >/dev/null 2>&1 || $(BIN)/sandhan index rebuild --source $(SOURCE) --index $(INDEX)
+	@# A missing index, one an older version built, or one whose files are damaged is rebuilt first.
+	@$(BIN)/sandhan index verify --index $(INDEX) >/dev/null 2>&1 || $(BIN)/sandhan index rebuild --source $(SOURCE) --index $(INDEX)
 	$(BIN)/sandhan serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 index: venv

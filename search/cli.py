@@ -219,6 +219,43 @@ def stats(index_dir: str, as_json: bool) -> None:
         click.echo(f"  {n:6d}  {desk or '(none)'}")
 
 
+@index_group.command()
+@_index_option
+def verify(index_dir: str) -> None:
+    """Check every file of the live index against the size and checksum recorded when it was built.
+
+    Exit status 0 when all are as written; 1 naming each damaged file and what is wrong with it
+    (missing, size differs, checksum differs): rebuild the index then.
+
+    \b
+    Example:
+      sandhan index verify --index index
+    """
+    from search.index import IndexDamaged, IndexError_, current_generation
+    from search.integrity import FILES_KEY, content_damage
+
+    started = time.monotonic()
+    try:
+        gen = current_generation(index_dir)
+        damage = content_damage(gen.path, gen.meta)
+        if damage:
+            raise IndexDamaged(gen.path, damage)
+    except IndexDamaged as exc:
+        click.echo(f"{exc.folder.name} is damaged: {len(exc.damage)} file(s) not as written")
+        for d in exc.damage:
+            click.echo(f"  {d}")
+        click.echo(f"Rebuild it: sandhan index rebuild --source DIR --index {index_dir}")
+        sys.exit(1)
+    except IndexError_ as exc:  # none built, or built by another version
+        raise click.ClickException(str(exc)) from None
+    files = gen.meta[FILES_KEY]
+    size = sum(record["size"] for record in files.values())
+    click.echo(
+        f"ok: {gen.name}, {len(files)} files, {size / 1e6:.1f} MB, sizes and checksums as written "
+        f"({time.monotonic() - started:.2f} s)"
+    )
+
+
 # --- search ------------------------------------------------------------------------------------
 
 
@@ -357,8 +394,12 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _open_index(app) -> None:
+    from search.index import IndexDamaged
+
     try:
         app.extensions["sandhan"].searcher()
+    except IndexDamaged as exc:
+        click.echo(f"warning: {exc}", err=True)
     except Exception:  # no index yet: the first request says so
         pass
 

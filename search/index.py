@@ -41,14 +41,16 @@ from whoosh.index import TOC, clean_files
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
-from search import duplicates
+from search import duplicates, integrity
 from search.analysis import bangla_analyzer, term_ids, vocabulary
 from search.article import DHAKA, Article, PageRejected
 from search.pages import find_pages, read_page
 from search.whoosh_files import SharedReadStorage
 
-META_FILE = "sandhan.json"
-SCHEMA_VERSION = 4  # 3: no lead field, lead words weigh more; 4: new signatures, packed positions
+META_FILE = integrity.META_FILE
+# 3: no lead field, lead words weigh more; 4: new signatures, packed positions; 5: the size and
+# checksum of every file recorded in META_FILE (search/integrity.py)
+SCHEMA_VERSION = 5
 # Sort keys for undated articles: they come last both newest-first and oldest-first.
 UNDATED_NEWEST = -1
 UNDATED_OLDEST = 2**40
@@ -64,6 +66,20 @@ class IndexMissing(IndexError_):
 
 class IndexCorrupt(IndexError_):
     pass
+
+
+class IndexDamaged(IndexCorrupt):
+    """Files of a generation are not as they were written (missing, cut, changed): `sandhan index
+    verify` names them all, a rebuild replaces them."""
+
+    def __init__(self, folder: Path, damage: list[integrity.Damage]):
+        self.folder = folder
+        self.damage = damage
+        root = folder.parent.parent
+        super().__init__(
+            f"The index at {root} is damaged ({folder.name}: {integrity.describe(damage)}): see "
+            f"`sandhan index verify --index {root}`, then rebuild it with `sandhan index rebuild`"
+        )
 
 
 class BuildInProgress(IndexError_):
@@ -276,10 +292,10 @@ def current_generation(root: str | Path) -> Generation:
     try:
         meta = json.loads((gen_path / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise IndexCorrupt(
-            f"The index at {root} is damaged (unreadable {META_FILE}): "
-            "rebuild it with `sandhan index rebuild`"
-        ) from None
+        raise IndexDamaged(gen_path, [integrity.Damage(META_FILE, "cannot be read as JSON")]) from None
+    # Its own checksum before what it says: a changed byte must not pass for another version.
+    if integrity.SEAL_KEY in meta and (damage := integrity.seal_damage(meta)):
+        raise IndexDamaged(gen_path, damage)
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexCorrupt(
             f"The index at {root} was built by another version of Sandhan (schema "
@@ -290,10 +306,19 @@ def current_generation(root: str | Path) -> Generation:
 
 
 def open_generation(gen: Generation) -> index.Index:
-    """The generation's index, its files readable by many threads at once (search.whoosh_files)."""
+    """The generation's Whoosh index, its files readable by many threads at once
+    (search.whoosh_files), once they are there with the sizes recorded (else IndexDamaged): a
+    stat each. Their checksums read every byte, left to `integrity.GenerationCheck` and
+    `sandhan index verify`."""
+    damage = integrity.size_damage(gen.path, gen.meta)
+    if damage:
+        raise IndexDamaged(gen.path, damage)
     try:
         return SharedReadStorage(str(gen.path)).open_index()
     except Exception as exc:  # Whoosh raises several kinds for a damaged folder
+        damage = integrity.content_damage(gen.path, gen.meta)
+        if damage:
+            raise IndexDamaged(gen.path, damage) from exc
         raise IndexCorrupt(
             f"The index generation {gen.path} cannot be opened ({exc.__class__.__name__}: {exc}): "
             "rebuild it with `sandhan index rebuild`"
@@ -380,6 +405,10 @@ def _clean_leftovers(root: Path) -> None:
 
 def _publish(root: Path, building: Path, meta: dict) -> Generation:
     """Make a finished build the live generation: the only step readers can observe."""
+    # The size and checksum of each file go into META_FILE. An update (meta["updated_from"]) keeps
+    # the records of the files it hard-linked from the live generation.
+    linked_from = meta.get("updated_from")
+    meta = integrity.sealed(meta, building, _generations_dir(root) / linked_from if linked_from else None)
     (building / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), "utf-8")
     for f in building.iterdir():
         with open(f, "rb") as fh:

@@ -6,6 +6,7 @@ and `search/index.py` know Whoosh.
 
 from __future__ import annotations
 
+import functools
 import gc
 import heapq
 import math
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search import duplicates
+from search import duplicates, integrity
 from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA
@@ -31,6 +32,8 @@ from search.dates import parse_date
 from search.index import (
     UNDATED_NEWEST,
     Generation,
+    IndexDamaged,
+    IndexError_,
     current_generation,
     minutes,
     open_generation,
@@ -406,6 +409,24 @@ def _near_duplicate_table(searcher) -> dict[int, set[int]]:
     return near
 
 
+def _answers_damage(method):
+    """Index damage never answers 500: an exception while a method reads the live generation has
+    its files' checksums checked (`SearchService._raise_if_damaged`); if they differ it becomes
+    IndexDamaged (503), if not it is a bug and goes on as it was."""
+
+    @functools.wraps(method)
+    def reading(self: SearchService, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (BadRequest, IndexError_):
+            raise
+        except Exception as exc:
+            self._raise_if_damaged(exc)
+            raise
+
+    return reading
+
+
 class SearchService:
     """Answers searches over the live generation of an index folder, switching to a newly
     published generation on the next request after a rebuild (no restart)."""
@@ -416,6 +437,7 @@ class SearchService:
         self._lock = threading.Lock()
         self._pointer_stamp: tuple | None = None
         self._current: _Held | None = None
+        self._files: integrity.GenerationCheck | None = None  # of the generation last opened
 
     # --- the live generation ---------------------------------------------------------------
 
@@ -427,7 +449,8 @@ class SearchService:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def _held(self) -> _Held:
-        """The live generation's shared state, reopened when CURRENT changes (one stat a call)."""
+        """The live generation's shared state, reopened when CURRENT changes (one stat a call);
+        IndexDamaged once its files are found damaged."""
         stamp = self._pointer()
         held = self._current
         if held is None or stamp != self._pointer_stamp:
@@ -437,12 +460,42 @@ class SearchService:
                     if self._current is None or self._current.generation != gen.name:
                         # Threads still answering from the old generation keep their reference;
                         # its files close when the last of them lets go.
-                        self._current = _Held(gen, open_generation(gen))
+                        self._current = self._open(gen)
                         if self.warm_on_switch:  # a server: fill the new generation's caches now
-                            threading.Thread(target=self.warm, daemon=True).start()
+                            threading.Thread(target=self._warm_in_background, daemon=True).start()
                     self._pointer_stamp = stamp
                 held = self._current
+        if self._files.damage:
+            raise IndexDamaged(self._files.folder, self._files.damage)
         return held
+
+    def _open(self, gen: Generation) -> _Held:
+        """A generation's shared state, once its files have the sizes recorded (IndexDamaged if
+        not); a server checks their checksums in the background while it answers."""
+        if self._files is None or self._files.folder != gen.path:
+            self._files = integrity.GenerationCheck(gen.path, gen.meta)
+        elif self._files.damage:  # found when it was last opened: not read again
+            raise IndexDamaged(gen.path, self._files.damage)
+        try:
+            held = _Held(gen, open_generation(gen))
+        except IndexDamaged:
+            self._files.check()  # all of it, once (and logged): later requests answer from it
+            raise
+        except IndexError_:
+            raise
+        except Exception as exc:  # reading its files failed
+            self._raise_if_damaged(exc)
+            raise
+        if self.warm_on_switch:
+            self._files.start()
+        return held
+
+    def _raise_if_damaged(self, exc: Exception) -> None:
+        """After `exc` was raised reading the live generation: IndexDamaged if its files' checksums
+        differ from those recorded (checked now, unless done since the files last changed)."""
+        files = self._files
+        if files is not None and files.check():
+            raise IndexDamaged(files.folder, files.damage) from exc
 
     def searcher(self):
         return self._held().searcher
@@ -455,10 +508,12 @@ class SearchService:
             "built_at": held.built_at,
             "generation": held.generation,
             "warm": held.warmed,
+            "verified": self._files.verified,  # every file's checksum checked and as written
         }
 
     # --- searching -------------------------------------------------------------------------
 
+    @_answers_damage
     def search(self, req: SearchRequest, work_budget: int = WORK_BUDGET) -> dict:
         started = time.perf_counter()
         parsed = parse_query(req.q)
@@ -495,6 +550,7 @@ class SearchService:
         )
         return readings, str(shown)
 
+    @_answers_damage
     def suggest(self, prefix: str, limit: int = 8) -> dict:
         """Search-as-you-type: completions of the last word from the index vocabulary (kept as
         typed up to a trailing hasanta or vowel sign), then titles holding them."""
@@ -528,6 +584,13 @@ class SearchService:
             )
         return answer
 
+    def _warm_in_background(self) -> None:
+        try:
+            self.warm()
+        except IndexError_:
+            pass  # damage is logged where it is found; requests answer 503 with what to do
+
+    @_answers_damage
     def warm(self) -> None:
         """Open the live generation and build its lexicon and near-duplicate table now rather
         than on the first queries."""
@@ -762,6 +825,7 @@ class SearchService:
 
     # --- articles --------------------------------------------------------------------------
 
+    @_answers_damage
     def article(self, article_id: str, related: int = 5) -> dict | None:
         held = self._held()
         docnum = next(iter(held.scorer.postings_docs("id", article_id)), None)

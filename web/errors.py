@@ -2,11 +2,53 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from search.index import IndexError_
+from search.index import IndexDamaged, IndexError_, IndexMissing
 from search.service import BadRequest
+
+
+class Unavailable(NamedTuple):
+    """What a reader is told when the index cannot answer: what happened and what to run, in
+    English (API) and Bangla (page), never a server path or an exception's text (the log has
+    those)."""
+
+    code: str
+    status: str  # /healthz "status"
+    message: str
+    bangla: str
+
+
+UNAVAILABLE = {
+    IndexDamaged: Unavailable(
+        "index_damaged",
+        "damaged",
+        "The search index is damaged: run `sandhan index verify` to list the damaged files, "
+        "then `sandhan index rebuild` to build it again.",
+        "আর্কাইভের সূচির (index) কিছু ফাইল নষ্ট হয়ে গেছে, তাই এখন খোঁজা যাচ্ছে না।",
+    ),
+    IndexMissing: Unavailable(
+        "index_unavailable",
+        "unavailable",
+        "No search index has been built yet: build one with `sandhan index rebuild --source DIR`.",
+        "আর্কাইভের সূচি (index) এখনো তৈরি হয়নি।",
+    ),
+    IndexError_: Unavailable(
+        "index_unavailable",
+        "unavailable",
+        "The search index cannot be used (it is incomplete, or another version of Sandhan built "
+        "it): rebuild it with `sandhan index rebuild`.",
+        "আর্কাইভের সূচিটি (index) এখন ব্যবহার করা যাচ্ছে না।",
+    ),
+}
+
+
+def unavailable(exc: IndexError_) -> Unavailable:
+    """The answer for the most specific kind of `exc` in UNAVAILABLE."""
+    return next(UNAVAILABLE[kind] for kind in type(exc).__mro__ if kind in UNAVAILABLE)
 
 
 def error_response(status: int, code: str, message: str, **extra):
@@ -27,12 +69,16 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IndexError_)
     def index_unavailable(exc: IndexError_):
-        app.logger.error("index unavailable: %s", exc)
+        app.logger.error("index unavailable: %s", exc)  # the operator's message, paths and all
+        said = unavailable(exc)
+        if request.path == "/healthz":  # the health answer's shape, with the error's
+            error = {"code": said.code, "message": said.message}
+            return jsonify({"status": said.status, "error": error}), 503
         if _wants_json():
-            return error_response(503, "index_unavailable", str(exc))
+            return error_response(503, said.code, said.message)
         from flask import render_template
 
-        return render_template("error.html", status=503, message=str(exc)), 503
+        return render_template("error.html", status=503, message=f"{said.bangla} {said.message}"), 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -10,7 +10,14 @@ _ERROR = {
             "type": "object",
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string"},
+                "code": {
+                    "type": "string",
+                    "description": "What went wrong: a bad parameter (`bad_parameter`, `bad_date`, "
+                    "`bad_range`), an HTTP error (`not_found`, `method_not_allowed`, …), an index "
+                    "that cannot answer (`index_unavailable`: none built, or built by another "
+                    "version; `index_damaged`: its files are not as written, see "
+                    "`sandhan index verify`) or `internal_error`.",
+                },
                 "message": {"type": "string"},
                 "parameter": {"type": "string"},
             },
@@ -135,8 +142,31 @@ _HEALTH = {
         "built_at": _DATETIME,
         "generation": {"type": "string"},
         "warm": {"type": "boolean", "description": "caches filled; answers at full speed"},
+        "verified": {
+            "type": "boolean",
+            "description": "every index file's checksum checked (in the background after the "
+            "server opens an index) and as written",
+        },
     },
 }
+_HEALTH_UNAVAILABLE = {
+    "type": "object",
+    "required": ["status", "error"],
+    "properties": {
+        "status": {
+            "enum": ["unavailable", "damaged"],
+            "description": "`unavailable`: no index, or one built by another version; `damaged`: "
+            "index files missing, cut or changed (error code `index_damaged`)",
+        },
+        "error": _ERROR["properties"]["error"],
+    },
+}
+
+
+_NO_INDEX = (
+    "No usable index: `index_unavailable` (none built, or built by another version) or "
+    "`index_damaged` (files missing, cut or changed: run `sandhan index verify`)"
+)
 
 
 def _date_param(name: str, what: str) -> dict:
@@ -209,7 +239,7 @@ def openapi_document() -> dict:
                     "responses": {
                         "200": _json("SearchResponse", "Results"),
                         "400": _json("Error", "A parameter is invalid"),
-                        "503": _json("Error", "No usable index"),
+                        "503": _json("Error", _NO_INDEX),
                     },
                 }
             },
@@ -228,7 +258,7 @@ def openapi_document() -> dict:
                     ],
                     "responses": {
                         "200": _json("Suggestions", "Completions"),
-                        "503": _json("Error", "No usable index"),
+                        "503": _json("Error", _NO_INDEX),
                     },
                 }
             },
@@ -242,7 +272,7 @@ def openapi_document() -> dict:
                     "responses": {
                         "200": _json("Article", "The article"),
                         "404": _json("Error", "No such article"),
-                        "503": _json("Error", "No usable index"),
+                        "503": _json("Error", _NO_INDEX),
                     },
                 }
             },
@@ -252,7 +282,7 @@ def openapi_document() -> dict:
                     "summary": "Liveness and the index being served",
                     "responses": {
                         "200": _json("Health", "Serving"),
-                        "503": _json("Error", "No usable index"),
+                        "503": _json("HealthUnavailable", _NO_INDEX),
                     },
                 }
             },
@@ -264,6 +294,7 @@ def openapi_document() -> dict:
                 "SearchResponse": _SEARCH,
                 "Article": _ARTICLE,
                 "Health": _HEALTH,
+                "HealthUnavailable": _HEALTH_UNAVAILABLE,
                 "Suggestions": _SUGGESTIONS,
             }
         },

@@ -1,0 +1,257 @@
+"""Damage found and said: sizes and checksums recorded at publish, `sandhan index verify`, and real
+servers over damaged copies of a real index answering 503 `index_damaged`, never 500, and never
+naming a server path."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import requests
+
+from search import integrity
+from search.cli import main
+from search.index import current_generation, rebuild, update
+from tests.conftest import SAMPLES, LiveServer
+from web import create_app
+from web.openapi import openapi_document
+
+SPEC = openapi_document()
+
+
+def copy_index(index: Path, to: Path) -> Path:
+    shutil.copytree(index, to)
+    return to
+
+
+def live_folder(root: Path) -> Path:
+    return current_generation(root).path
+
+
+def one(folder: Path, suffix: str) -> Path:
+    """The largest file of the generation whose name ends with `suffix`."""
+    return max((p for p in folder.iterdir() if p.name.endswith(suffix)), key=lambda p: p.stat().st_size)
+
+
+def flip_byte(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01  # one bit: the smallest change a file can suffer
+    path.write_bytes(bytes(data))
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def garbage(path: Path) -> None:
+    """Overwrite the middle half of a file with random bytes (the size stays)."""
+    data = bytearray(path.read_bytes())
+    start, end = len(data) // 4, max(len(data) // 4 + 1, 3 * len(data) // 4)
+    data[start:end] = os.urandom(end - start)
+    path.write_bytes(bytes(data))
+
+
+def verify(runner, root: Path):
+    return runner.invoke(main, ["index", "verify", "--index", str(root)])
+
+
+def as_the_previous_version_wrote_it(root: Path) -> None:
+    """The live generation's metadata as Sandhan wrote it before checksums: schema 4, no records."""
+    meta_file = live_folder(root) / integrity.META_FILE
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    for key in (integrity.FILES_KEY, integrity.SEAL_KEY):
+        del meta[key]
+    meta["schema_version"] = 4
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
+
+
+# --- recording and verify ------------------------------------------------------------------------
+
+
+def test_publish_records_every_file_and_verify_says_ok(runner, sample_index):
+    gen = current_generation(sample_index)
+    on_disk = {p.name: p.stat().st_size for p in gen.path.iterdir() if p.name != integrity.META_FILE}
+    recorded = gen.meta[integrity.FILES_KEY]
+    assert {name: r["size"] for name, r in recorded.items()} == on_disk
+    assert all(len(r["crc32"]) == 8 for r in recorded.values())
+    result = verify(runner, sample_index)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"ok: {gen.name}, {len(on_disk)} files")
+    assert len(result.output.splitlines()) == 1
+
+
+def test_verify_finds_a_flipped_byte_in_any_file(runner, sample_index, tmp_path):
+    names = sorted(p.name for p in live_folder(sample_index).iterdir())
+    suffixes = {Path(n).suffix for n in names}
+    assert {".pst", ".trm", ".col", ".toc", ".tsv", ".json"} <= suffixes, names
+    for name in names:
+        size = (live_folder(sample_index) / name).stat().st_size
+        assert size > 0, name
+        for at in sorted({0, size // 2, size - 1}):
+            root = copy_index(sample_index, tmp_path / f"{name}-{at}")
+            flip_byte(live_folder(root) / name, at)
+            result = verify(runner, root)
+            assert result.exit_code == 1, (name, at, result.output)
+            assert name in result.output, (name, at, result.output)
+
+
+def test_verify_names_each_missing_cut_and_changed_file(runner, sample_index, tmp_path):
+    root = copy_index(sample_index, tmp_path / "index")
+    folder = live_folder(root)
+    missing, cut, changed = one(folder, ".desk.col"), one(folder, ".trm"), one(folder, ".pst")
+    missing.unlink()
+    truncate(cut)
+    garbage(changed)
+    result = verify(runner, root)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert f"  {missing.name}: missing" in lines
+    assert any(line.startswith(f"  {cut.name}: size differs") for line in lines), lines
+    assert any(line.startswith(f"  {changed.name}: checksum differs") for line in lines), lines
+    assert "sandhan index rebuild" in result.output
+
+
+def test_an_index_of_the_previous_version_asks_for_a_rebuild(runner, sample_index, tmp_path):
+    root = copy_index(sample_index, tmp_path / "index")
+    as_the_previous_version_wrote_it(root)
+    result = verify(runner, root)
+    assert result.exit_code == 1
+    assert "another version" in result.output and "sandhan index rebuild" in result.output
+    assert runner.invoke(main, ["index", "stats", "--index", str(root)]).exit_code == 1  # `make run` rebuilds
+
+
+def test_an_update_keeps_the_records_of_the_files_it_links(runner, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    pages = sorted(src.glob("*.txt"))
+    root = tmp_path / "index"
+    rebuild([src], root, procs=1)
+    pages[0].write_text(pages[0].read_text(encoding="utf-8") + "\n\nএকটি নতুন অনুচ্ছেদ।\n", encoding="utf-8")
+    update([src], root)
+    assert verify(runner, root).exit_code == 0
+    # A byte changed in a file the live generation shares with the next: the next one's record is
+    # the one written with the file, so the change is found there too.
+    linked = one(live_folder(root), ".signature.col")
+    flip_byte(linked, linked.stat().st_size // 2)
+    pages[1].write_text(pages[1].read_text(encoding="utf-8") + "\n\nআরও একটি অনুচ্ছেদ।\n", encoding="utf-8")
+    update([src], root)
+    assert (live_folder(root) / linked.name).samefile(linked)
+    result = verify(runner, root)
+    assert result.exit_code == 1 and linked.name in result.output, result.output
+
+
+# --- serving -------------------------------------------------------------------------------------
+
+
+def poll(server: LiveServer, path: str, status: int, deadline: float = 60.0) -> requests.Response:
+    """Ask until the answer has `status` (damage found in the background takes a moment); every
+    answer on the way must be 200 or that status: never a 500."""
+    stop = time.monotonic() + deadline
+    while True:
+        r = requests.get(server.url + path, timeout=10)
+        assert r.status_code in (200, status), (path, r.status_code, r.text[:300])
+        if r.status_code == status or time.monotonic() > stop:
+            return r
+        time.sleep(0.05)
+
+
+def conforms(body: dict, schema: str) -> None:
+    """`body` is what the OpenAPI document says of `schema`."""
+    jsonschema.validate(body, {"$ref": f"#/components/schemas/{schema}", "components": SPEC["components"]})
+
+
+def assert_says_damaged_without_paths(server: LiveServer, root: Path) -> None:
+    health = poll(server, "/healthz", 503)
+    assert health.status_code == 503, health.text
+    conforms(health.json(), "HealthUnavailable")
+    assert health.json()["status"] == "damaged"
+    assert health.json()["error"]["code"] == "index_damaged"
+    answers = [health]
+    for path in ("/api/search?q=ঢাকা", "/api/articles/x", "/api/suggest?q=ঢা"):
+        r = poll(server, path, 503)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "index_damaged", (path, r.text)
+        conforms(r.json(), "Error")
+        answers.append(r)
+    message = answers[1].json()["error"]["message"]
+    assert "sandhan index verify" in message and "sandhan index rebuild" in message
+    page = poll(server, "/?q=ঢাকা", 503)
+    assert page.status_code == 503 and "নষ্ট" in page.text and "sandhan index verify" in page.text
+    for r in [*answers, page]:
+        assert str(root) not in r.text and "/tmp" not in r.text, r.text
+
+
+DAMAGE = {
+    "truncated postings": lambda folder: truncate(one(folder, ".pst")),
+    "truncated terms": lambda folder: truncate(one(folder, ".trm")),
+    "garbage in a column": lambda folder: garbage(one(folder, ".desk.col")),
+    "garbage in stored fields": lambda folder: garbage(one(folder, "._stored.col")),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_answers_503_index_damaged(sample_index, tmp_path, damage):
+    root = copy_index(sample_index, tmp_path / "index")
+    DAMAGE[damage](live_folder(root))
+    server = LiveServer(root).start(wait_healthy=False)
+    try:
+        assert_says_damaged_without_paths(server, root)
+    finally:
+        server.stop()
+
+
+def test_damage_found_in_the_background_turns_healthz_503(sample_index, tmp_path):
+    # files.tsv is read by `index update`, never by a server: only the background checksum finds it.
+    root = copy_index(sample_index, tmp_path / "index")
+    listing = live_folder(root) / "files.tsv"
+    flip_byte(listing, listing.stat().st_size // 2)
+    server = LiveServer(root).start(wait_healthy=False)
+    try:
+        assert_says_damaged_without_paths(server, root)
+    finally:
+        server.stop()
+    assert "files.tsv: checksum differs" in server.proc.stdout.read().decode()  # the log says which
+
+
+def test_a_good_index_is_verified_in_the_background(live_server):
+    stop = time.monotonic() + 60
+    while not (health := live_server.get("/healthz").json())["verified"] and time.monotonic() < stop:
+        time.sleep(0.05)
+    assert health["status"] == "ok" and health["verified"] is True
+    conforms(health, "Health")
+
+
+def test_a_read_that_fails_on_damaged_files_answers_503_not_500(sample_index, tmp_path):
+    # No background check here (a test app): the error raised reading garbage is what finds it.
+    root = copy_index(sample_index, tmp_path / "index")
+    garbage(one(live_folder(root), "._stored.col"))
+    client = create_app({"INDEX_DIR": str(root), "TESTING": True}).test_client()
+    assert client.get("/healthz").get_json()["verified"] is False
+    for _ in range(2):  # found once, then answered from what was found
+        r = client.get("/api/search", query_string={"q": "ঢাকা"})
+        assert r.status_code == 503, r.get_data(as_text=True)[:300]
+        assert r.get_json()["error"]["code"] == "index_damaged"
+    assert client.get("/healthz").get_json()["status"] == "damaged"
+
+
+def test_unavailable_answers_name_no_server_path(sample_index, tmp_path):
+    missing = tmp_path / "missing"
+    old = copy_index(sample_index, tmp_path / "old")
+    as_the_previous_version_wrote_it(old)
+    for root in (missing, old):
+        server = LiveServer(root).start(wait_healthy=False)
+        try:
+            health = server.get("/healthz")
+            assert health.status_code == 503 and health.json()["status"] == "unavailable"
+            conforms(health.json(), "HealthUnavailable")
+            for path in ("/healthz", "/api/search?q=ঢাকা", "/?q=ঢাকা"):
+                r = requests.get(server.url + path, timeout=10)
+                assert r.status_code == 503
+                assert "sandhan index rebuild" in r.text
+                assert str(tmp_path) not in r.text and "/tmp" not in r.text, r.text
+        finally:
+            server.stop()
