@@ -72,6 +72,7 @@ _SEARCH = {
         "results",
         "facets",
         "suggestion",
+        "partial",
     ],
     "properties": {
         "query": {"type": "string"},
@@ -87,6 +88,13 @@ _SEARCH = {
             "properties": {"desk": _FACET, "month": _FACET},
         },
         "suggestion": _NULLABLE_STRING,
+        "partial": {
+            "type": ["string", "null"],
+            "enum": ["query_cut", "work_budget", None],
+            "description": "null when the results are complete; `query_cut`: the query went past the "
+            "documented limits (1,000 characters, 32 clauses, 64 words) and was cut to them; "
+            "`work_budget`: phrase checks stopped at the work budget, the results are those verified",
+        },
     },
 }
 _ARTICLE = {
