@@ -14,7 +14,7 @@ import threading
 import zlib
 from bisect import bisect_left
 from collections import OrderedDict
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -418,7 +418,7 @@ class TermScorer:
         truly holding the phrase (and the budget saying the answer is partial).
         """
         distinct = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
-        remaining = None if candidates is None else np.array(sorted(set(candidates)), dtype=np.int64)
+        remaining = None if candidates is None else _distinct_sorted(np.asarray(candidates, dtype=np.int64))
         for word in distinct:
             held = self.scores(field, word).docs
             remaining = held.astype(np.int64) if remaining is None else remaining[held_in(held, remaining)]
@@ -433,39 +433,52 @@ class TermScorer:
     def _phrase_in(
         self, field: str, words: list[str], by_rarity: list[str], docs: list[int], budget: WorkBudget | None
     ) -> set[int]:
-        """Which of `docs` (each holding every word) hold `words` consecutively.
+        """Which of `docs` (ascending, each holding every word) hold `words` consecutively.
 
-        Where the phrase could start in a document comes from the rarest word's positions; each
-        further word, rarest first, keeps the starts where it stands at each of its places in the
-        phrase, and a document with no start left is dropped: later words' positions are read only
-        for the documents still in the running, and a word repeated many times costs a set lookup
-        per surviving start, not a pass over its positions per repetition.
+        Where the phrase could start comes from the rarest word's positions, as sorted keys
+        (document << 32 | position); each further word, rarest first, keeps the starts where it
+        stands at each of its places in the phrase (a binary search per start, in numpy), and a
+        document with no start left is dropped: later words' positions are read only for the
+        documents still in the running, and a word repeated many times costs a search per
+        surviving start, not a pass over its positions per repetition.
         """
         places: dict[str, list[int]] = {}
         for i, word in enumerate(words):
             places.setdefault(word, []).append(i)
-        starts: dict[int, set[int]] = {}
+        starts: np.ndarray | None = None
         work = 0
         for word in by_rarity:
             if not docs:
                 break
-            where = self.positions_in(field, word, docs)
-            still = []
-            for d in docs:
-                here = where.get(d, ())
-                work += len(here)
-                if d not in starts:  # the rarest word: every start its positions allow
-                    first = places[word][0]
-                    possible = {p - first for p in here if p >= first}
+            keys = _position_keys(self.positions_in(field, word, docs), docs)
+            work += len(keys)
+            for i in places[word]:
+                if starts is None:  # the rarest word: every start its positions allow
+                    starts = keys[(keys & _POSITION_MASK) >= i] - i
                 else:
-                    possible = starts[d]
-                stands = set(here)
-                possible = {s for s in possible if all(s + i in stands for i in places[word])}
-                work += len(possible)
-                if possible:
-                    starts[d] = possible
-                    still.append(d)
-            docs = still
+                    starts = starts[held_in(keys, starts + i)]
+            work += len(starts)
+            docs = _distinct_sorted(starts >> 32).tolist()
         if budget is not None:
             budget.spend(work)
         return set(docs)
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: without sorting when they come sorted (as they mostly do)."""
+    if len(values) and not np.all(values[1:] >= values[:-1]):
+        values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+# A position key: the document in the high 32 bits, the position in the low (positions < 2**32).
+_POSITION_MASK = (1 << 32) - 1
+
+
+def _position_keys(where: dict[int, tuple[int, ...]], docs: list[int]) -> np.ndarray:
+    """Every position of `where` (document -> positions, each ascending) as one sorted array of
+    document << 32 | position, the documents taken in the (ascending) order of `docs`."""
+    found = [d for d in docs if d in where]
+    counts = [len(where[d]) for d in found]
+    positions = np.fromiter(chain.from_iterable(where[d] for d in found), dtype=np.int64, count=sum(counts))
+    return (np.repeat(np.array(found, dtype=np.int64), counts) << 32) | positions
