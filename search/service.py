@@ -46,6 +46,7 @@ from search.snippets import highlight_html, snippet_html
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+MAX_DESK_CHARS = 200  # a desk is a short line (the longest in the corpus has 19 characters)
 TEXT_FIELDS = ("title", "body")
 # Proximity: among the best PROXIMITY_DEPTH candidates, each adjacent query-word pair found
 # adjacent in the title or body multiplies the score by up to (1 + PROXIMITY_WEIGHT).
@@ -116,12 +117,15 @@ def parse_request(args: Mapping[str, str]) -> SearchRequest:
     date_from, date_to = _date_param(args, "from"), _date_param(args, "to")
     if date_from and date_to and date_from > date_to:
         raise BadRequest("from", f"`from` ({date_from}) is after `to` ({date_to})", "bad_range")
+    desk = (args.get("desk") or "").strip() or None
+    if desk and len(desk) > MAX_DESK_CHARS:
+        raise BadRequest("desk", f"`desk` is at most {MAX_DESK_CHARS} characters, not {len(desk)}")
     return SearchRequest(
-        q=args.get("q") or "",
+        q=clean(args.get("q") or ""),  # what is searched, and all that an answer or a page repeats
         date_from=date_from,
         date_to=date_to,
         sort=sort,
-        desk=(args.get("desk") or "").strip() or None,
+        desk=desk,
         page=_int_param(args, "page", 1, 1, MAX_PAGE),
         per_page=_int_param(args, "per_page", 10, 1, MAX_PER_PAGE),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from search.query import MAX_QUERY_CHARS
+from search.service import MAX_DESK_CHARS
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -67,7 +70,7 @@ _SEARCH = {
         "suggestion",
     ],
     "properties": {
-        "query": {"type": "string"},
+        "query": {"type": "string", "maxLength": MAX_QUERY_CHARS, "description": "the query as searched"},
         "interpreted_query": _NULLABLE_STRING,
         "total": {"type": "integer", "minimum": 0},
         "page": {"type": "integer", "minimum": 1},
@@ -175,7 +178,9 @@ def openapi_document() -> dict:
                             "in": "query",
                             "required": False,
                             "description": 'Words, "exact phrase", -exclude, title:word. Empty: '
-                            "the newest articles (within the date filter).",
+                            "the newest articles (within the date filter). Longer queries are cut "
+                            f"at {MAX_QUERY_CHARS} characters and control characters read as "
+                            "spaces: `query` in the answer is the query as searched.",
                             "schema": {"type": "string"},
                         },
                         _date_param("from", "Earliest publication date"),
@@ -191,7 +196,7 @@ def openapi_document() -> dict:
                             "in": "query",
                             "required": False,
                             "description": "A desk value from facets.desk.",
-                            "schema": {"type": "string"},
+                            "schema": {"type": "string", "maxLength": MAX_DESK_CHARS},
                         },
                         {
                             "name": "page",
