@@ -27,7 +27,7 @@ from whoosh import query as Q
 from search import duplicates
 from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
 from search.analysis.tokenizer import word_spans
-from search.article import DHAKA
+from search.article import DHAKA, article_url
 from search.dates import parse_date
 from search.index import (
     UNDATED_NEWEST,
@@ -522,7 +522,7 @@ class SearchService:
             ):
                 fields = held.searcher.stored_fields(d)
                 answer["suggestions"].append(
-                    {"text": fields["title"], "kind": "title", "url": f"/articles/{fields['id']}"}
+                    {"text": fields["title"], "kind": "title", "url": article_url(fields["id"])}
                 )
         return answer
 
@@ -735,7 +735,7 @@ class SearchService:
     def _result_item(self, fields: dict, score: float | None, terms: set[str]) -> dict:
         return {
             "id": fields["id"],
-            "url": f"/articles/{fields['id']}",
+            "url": article_url(fields["id"]),
             "title": fields["title"],
             "title_html": highlight_html(fields["title"], terms, cached_token_spans),
             "snippet_html": snippet_html(
@@ -798,7 +798,7 @@ class SearchService:
             out.append(
                 {
                     "id": other["id"],
-                    "url": f"/articles/{other['id']}",
+                    "url": article_url(other["id"]),
                     "title": other["title"],
                     "published": other.get("published"),
                 }

@@ -21,6 +21,12 @@ _ERROR = {
     },
 }
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_ARTICLE_URL = {
+    "type": "string",
+    "pattern": "^/articles/[A-Za-z0-9_.~%-]+$",
+    "description": "The article's page: /articles/ and the id percent-encoded (an id of dots only "
+    "or none, or one that starts with ~, gets a ~ in front). /api followed by it is the article as JSON.",
+}
 _DATETIME = {"type": ["string", "null"], "format": "date-time"}
 _FACET = {
     "type": "array",
@@ -45,7 +51,7 @@ _RESULT = {
     ],
     "properties": {
         "id": {"type": "string"},
-        "url": {"type": "string"},
+        "url": _ARTICLE_URL,
         "title": {"type": "string"},
         "title_html": {"type": "string"},
         "snippet_html": {"type": "string"},
@@ -102,7 +108,7 @@ _ARTICLE = {
                 "required": ["id", "url", "title", "published"],
                 "properties": {
                     "id": {"type": "string"},
-                    "url": {"type": "string"},
+                    "url": _ARTICLE_URL,
                     "title": {"type": "string"},
                     "published": _DATETIME,
                 },
@@ -123,7 +129,7 @@ _SUGGESTIONS = {
                 "properties": {
                     "text": {"type": "string"},
                     "kind": {"enum": ["term", "title"]},
-                    "url": {"type": "string"},
+                    "url": _ARTICLE_URL,
                 },
             },
         },
@@ -242,7 +248,14 @@ def openapi_document() -> dict:
                     "operationId": "article",
                     "summary": "One article",
                     "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "The id as `url` writes it: percent-encoded; an id of dots "
+                            "only or none, or one that starts with ~, takes a ~ in front.",
+                            "schema": {"type": "string"},
+                        }
                     ],
                     "responses": {
                         "200": _json("Article", "The article"),

@@ -188,7 +188,7 @@ def home():
     return render_template("search.html", **context), 400 if error else 200
 
 
-@bp.get("/articles/<article_id>")
+@bp.get("/articles/<article_id:article_id>")
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:
