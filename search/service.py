@@ -28,7 +28,7 @@ from search import duplicates
 from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA, article_url
-from search.dates import parse_date
+from search.dates import DATE_PATTERN, EXPECTED_DATE, parse_date
 from search.index import (
     UNDATED_NEWEST,
     Generation,
@@ -87,45 +87,49 @@ class SearchRequest:
 
 
 def _int_param(args: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    """A whole number in ASCII digits, as the OpenAPI document's `integer` says (not ২, 1_0 or +1)."""
     raw = args.get(name)
-    if raw is None or str(raw).strip() == "":
+    if raw is None:
         return default
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise BadRequest(name, f"`{name}` must be a whole number, not {raw!r}") from None
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise BadRequest(name, f"`{name}` must be a whole number in digits 0-9, not {raw[:40]!r}")
+    value = int(raw)
     if not lo <= value <= hi:
         raise BadRequest(name, f"`{name}` must be between {lo} and {hi}, not {value}")
     return value
 
 
 def _date_param(args: Mapping[str, str], name: str) -> date | None:
-    raw = (args.get(name) or "").strip()
+    """A date in one of DATE_PATTERN's spellings (what the OpenAPI document says); empty is none."""
+    raw = args.get(name) or ""
     if not raw:
         return None
+    if not re.fullmatch(DATE_PATTERN, raw):
+        raise BadRequest(name, f"`{name}` is not a date: {raw[:40]!r}; {EXPECTED_DATE}", code="bad_date")
     try:
         return parse_date(raw)
-    except ValueError as exc:
-        raise BadRequest(name, f"`{name}`: {exc}", code="bad_date") from None
+    except ValueError as exc:  # the spelling of a date, but no such day
+        raise BadRequest(name, f"`{name}`: {exc}", code="no_such_day") from None
 
 
 def parse_request(args: Mapping[str, str]) -> SearchRequest:
-    """Validate query-string style parameters; raises BadRequest naming the parameter."""
-    sort = (args.get("sort") or "relevance").strip() or "relevance"
+    """Validate query-string style parameters; raises BadRequest naming the parameter. An empty
+    q, from, to or desk is the same as none (a form sends its empty fields)."""
+    sort = args.get("sort", "relevance")
     if sort not in SORTS:
-        raise BadRequest("sort", f"`sort` must be one of {', '.join(SORTS)}, not {sort!r}")
+        raise BadRequest("sort", f"`sort` must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
     date_from, date_to = _date_param(args, "from"), _date_param(args, "to")
     if date_from and date_to and date_from > date_to:
         raise BadRequest("from", f"`from` ({date_from}) is after `to` ({date_to})", "bad_range")
-    desk = (args.get("desk") or "").strip() or None
-    if desk and len(desk) > MAX_DESK_CHARS:
+    desk = args.get("desk") or ""
+    if len(desk) > MAX_DESK_CHARS:
         raise BadRequest("desk", f"`desk` is at most {MAX_DESK_CHARS} characters, not {len(desk)}")
     return SearchRequest(
         q=clean(args.get("q") or ""),  # what is searched, and all that an answer or a page repeats
         date_from=date_from,
         date_to=date_to,
         sort=sort,
-        desk=desk,
+        desk=desk.strip() or None,
         page=_int_param(args, "page", 1, 1, MAX_PAGE),
         per_page=_int_param(args, "per_page", 10, 1, MAX_PER_PAGE),
     )

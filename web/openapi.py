@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from search.dates import DATE_PATTERN
 from search.query import MAX_QUERY_CHARS
-from search.service import MAX_DESK_CHARS
+from search.service import MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
 
 _ERROR = {
     "type": "object",
@@ -80,7 +81,7 @@ _SEARCH = {
         "interpreted_query": _NULLABLE_STRING,
         "total": {"type": "integer", "minimum": 0},
         "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "took_ms": {"type": "number", "minimum": 0},
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
         "facets": {
@@ -153,8 +154,10 @@ def _date_param(name: str, what: str) -> dict:
         "name": name,
         "in": "query",
         "required": False,
-        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ or ১২/০৯/২০২৩.",
-        "schema": {"type": "string"},
+        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ or ১২/০৯/২০২৩ "
+        "(day first; ASCII or Bangla digits; English month names too). Empty: no limit. A day that "
+        "does not exist (2023-02-30) answers 400 `no_such_day`, `from` after `to` 400 `bad_range`.",
+        "schema": {"type": "string", "anyOf": [{"maxLength": 0}, {"pattern": DATE_PATTERN}]},
     }
 
 
@@ -195,31 +198,38 @@ def openapi_document() -> dict:
                             "name": "sort",
                             "in": "query",
                             "required": False,
+                            "description": "Undated articles come last either way.",
                             "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
                         },
                         {
                             "name": "desk",
                             "in": "query",
                             "required": False,
-                            "description": "A desk value from facets.desk.",
+                            "description": "A desk value from facets.desk; empty: every desk.",
                             "schema": {"type": "string", "maxLength": MAX_DESK_CHARS},
                         },
                         {
                             "name": "page",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                            "description": "In digits 0-9 (not ২, 1_0 or +1).",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                         },
                         {
                             "name": "per_page",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                            "description": "In digits 0-9.",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                         },
                     ],
                     "responses": {
                         "200": _json("SearchResponse", "Results"),
-                        "400": _json("Error", "A parameter is invalid"),
+                        "400": _json(
+                            "Error",
+                            "A parameter is invalid; `error.parameter` names it, `error.code` is "
+                            "`bad_parameter`, `bad_date`, `no_such_day` or `bad_range`",
+                        ),
                         "503": _json("Error", "No usable index"),
                     },
                 }
