@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 # Bangladesh Standard Time; the archive's times are local, with no daylight saving.
 DHAKA = timezone(timedelta(hours=6), "Asia/Dhaka")
@@ -38,3 +39,29 @@ class PageRejected(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+# Article URLs. An id is a file name, so it can hold anything but "/": each is percent-encoded
+# whole. A segment of dots only ("." or "..", even as %2E%2E) is removed by browsers and HTTP
+# clients before the request is sent, so an id of dots only (or none) gets a "~" in front, and so
+# does an id that starts with "~", to keep the mapping one-to-one.
+ARTICLE_PATH = "/articles/"
+_ESCAPE = "~"
+
+
+def article_path_segment(article_id: str) -> str:
+    """The URL path segment that names `article_id` (percent-encoded, never a dot segment)."""
+    if not article_id.strip(".") or article_id.startswith(_ESCAPE):
+        article_id = _ESCAPE + article_id
+    # Bytes of a file name that is not UTF-8 (kept as surrogates) are encoded as they were.
+    return quote(article_id, safe="", errors="surrogateescape")
+
+
+def article_id_of_segment(segment: str) -> str:
+    """The id named by a decoded URL path segment: `article_path_segment` undone."""
+    return segment.removeprefix(_ESCAPE)
+
+
+def article_url(article_id: str) -> str:
+    """The page of an article, as the API gives it in `url`."""
+    return ARTICLE_PATH + article_path_segment(article_id)

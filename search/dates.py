@@ -13,6 +13,8 @@ from search.article import DHAKA
 __all__ = [
     "BANGLA_DIGITS",
     "BENGALI_CALENDAR_MONTHS",
+    "DATE_PATTERN",
+    "EXPECTED_DATE",
     "MAX_DATE_CHARS",
     "MONTH_NAMES",
     "WEEKDAYS",
@@ -136,7 +138,7 @@ _SLASHED_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 # Longer than any date or stamp, even with odd spacing: refused before any pattern runs.
 MAX_DATE_CHARS = 100
 
-_EXPECTED_DATE = "expected 2023-09-12, ১২ সেপ্টেম্বর ২০২৩, ১২/০৯/২০২৩ or 12/09/2023"
+EXPECTED_DATE = "expected 2023-09-12, ১২ সেপ্টেম্বর ২০২৩, ১২/০৯/২০২৩ or 12/09/2023"
 
 
 def _prepare(text: str, what: str) -> str:
@@ -184,9 +186,38 @@ def parse_date(text: str) -> date:
         day_s, month_name, year_s = m.groups()
         month = month_number(month_name)
         if month is None:
-            raise ValueError(f"unknown month name {month_name!r} in {text!r}; {_EXPECTED_DATE}")
+            raise ValueError(f"unknown month name {month_name!r} in {text!r}; {EXPECTED_DATE}")
         return _make_date(int(year_s), month, int(day_s), text)
-    raise ValueError(f"not a date: {text!r}; {_EXPECTED_DATE}")
+    raise ValueError(f"not a date: {text!r}; {EXPECTED_DATE}")
+
+
+def _month_spellings(name: str) -> set[str]:
+    """A month name as DATE_PATTERN writes it: both encodings of য় ড় ঢ়, English in three cases."""
+    forms = {name}
+    for decomposed, composed in _NUKTA_FOLD:
+        forms |= {f.replace(composed, decomposed) for f in forms}
+        forms |= {f.replace(decomposed, composed) for f in forms}
+    if name.isascii():
+        forms |= {name.lower(), name.upper()}
+    return forms
+
+
+# Digits in either script: [0০], [1১], ...; a range of them: [0-2০-২].
+_DIGIT = "[0-9০-৯]"
+_YEAR = f"[1-9১-৯]{_DIGIT}{{3}}"  # 1000-9999: no news from before
+_MONTH = "(?:[0০]?[1-9১-৯]|[1১][0-2০-২])"  # 1-12, perhaps with a leading zero
+_DAY = "(?:[0০]?[1-9১-৯]|[12১২][0-9০-৯]|[3৩][01০১])"  # 1-31, perhaps with a leading zero
+_MONTH_NAMES = "|".join(
+    sorted({spelling for names in MONTH_NAMES.values() for n in names for spelling in _month_spellings(n)})
+)
+# The date spellings the API reads, as one regular expression that means the same in Python and
+# in the OpenAPI document (ECMA-262): the shapes parse_date reads, with the month names it knows.
+# Whether the day exists (2023-02-30) is parse_date's to say. It ends in (?![\s\S]), not $,
+# which in Python (jsonschema, Hypothesis) also matches before a final newline.
+DATE_PATTERN = (
+    f"^(?:{_YEAR}-{_MONTH}-{_DAY}|{_DAY}/{_MONTH}/{_YEAR}|{_DAY} (?:{_MONTH_NAMES})[.]? ?,? ?{_YEAR})"
+    r"(?![\s\S])"
+)
 
 
 def format_bangla(dt: datetime | date) -> str:

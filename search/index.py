@@ -403,8 +403,27 @@ def _clean_leftovers(root: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+def _test_pause(stage: str) -> None:
+    """Test-only, never set in production: with SANDHAN_TEST_PAUSE="<stage>:<file>" a build that
+    reaches `stage` ("worker": an indexing process has started; "publish": about to switch) creates
+    <file>.reached and waits until <file> exists, so a test can kill or race a build it knows is
+    still running. Gives up waiting after TEST_PAUSE_SECONDS (a test that died must not leave a
+    build waiting for ever)."""
+    at, _, release = os.environ.get("SANDHAN_TEST_PAUSE", "").partition(":")
+    if at != stage or not release:
+        return
+    Path(release + ".reached").touch()
+    deadline = time.monotonic() + TEST_PAUSE_SECONDS
+    while not os.path.exists(release) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+TEST_PAUSE_SECONDS = 300
+
+
 def _publish(root: Path, building: Path, meta: dict) -> Generation:
     """Make a finished build the live generation: the only step readers can observe."""
+    _test_pause("publish")
     # The size and checksum of each file go into META_FILE. An update (meta["updated_from"]) keeps
     # the records of the files it hard-linked from the live generation.
     linked_from = meta.get("updated_from")
@@ -906,6 +925,7 @@ def _die_with_parent(parent: int) -> None:
 def _share_worker(building: Path, share: int, paths: list[Path], events, parent: int) -> None:
     """The body of an indexing process: progress and the finished share go back on `events`."""
     _die_with_parent(parent)
+    _test_pause("worker")
     # Indexing allocates millions of small objects and frees few: the cyclic collector would
     # scan them again and again (3 % of a worker's time) for garbage it rarely finds.
     gc.freeze()

@@ -27,8 +27,8 @@ import numpy as np
 from search import duplicates, integrity
 from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
 from search.analysis.tokenizer import word_spans
-from search.article import DHAKA
-from search.dates import parse_date
+from search.article import DHAKA, article_url
+from search.dates import DATE_PATTERN, EXPECTED_DATE, parse_date
 from search.index import (
     UNDATED_NEWEST,
     Generation,
@@ -48,6 +48,7 @@ from search.snippets import highlight_html, snippet_html
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+MAX_DESK_CHARS = 200  # a desk is a short line (the longest in the corpus has 19 characters)
 TEXT_FIELDS = ("title", "body")
 # Proximity: among the best PROXIMITY_DEPTH candidates, each adjacent query-word pair found
 # adjacent in the title or body multiplies the score by up to (1 + PROXIMITY_WEIGHT).
@@ -94,42 +95,49 @@ class SearchRequest:
 
 
 def _int_param(args: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    """A whole number in ASCII digits, as the OpenAPI document's `integer` says (not ২, 1_0 or +1)."""
     raw = args.get(name)
-    if raw is None or str(raw).strip() == "":
+    if raw is None:
         return default
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise BadRequest(name, f"`{name}` must be a whole number, not {raw!r}") from None
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise BadRequest(name, f"`{name}` must be a whole number in digits 0-9, not {raw[:40]!r}")
+    value = int(raw)
     if not lo <= value <= hi:
         raise BadRequest(name, f"`{name}` must be between {lo} and {hi}, not {value}")
     return value
 
 
 def _date_param(args: Mapping[str, str], name: str) -> date | None:
-    raw = (args.get(name) or "").strip()
+    """A date in one of DATE_PATTERN's spellings (what the OpenAPI document says); empty is none."""
+    raw = args.get(name) or ""
     if not raw:
         return None
+    if not re.fullmatch(DATE_PATTERN, raw):
+        raise BadRequest(name, f"`{name}` is not a date: {raw[:40]!r}; {EXPECTED_DATE}", code="bad_date")
     try:
         return parse_date(raw)
-    except ValueError as exc:
-        raise BadRequest(name, f"`{name}`: {exc}", code="bad_date") from None
+    except ValueError as exc:  # the spelling of a date, but no such day
+        raise BadRequest(name, f"`{name}`: {exc}", code="no_such_day") from None
 
 
 def parse_request(args: Mapping[str, str]) -> SearchRequest:
-    """Validate query-string style parameters; raises BadRequest naming the parameter."""
-    sort = (args.get("sort") or "relevance").strip() or "relevance"
+    """Validate query-string style parameters; raises BadRequest naming the parameter. An empty
+    q, from, to or desk is the same as none (a form sends its empty fields)."""
+    sort = args.get("sort", "relevance")
     if sort not in SORTS:
-        raise BadRequest("sort", f"`sort` must be one of {', '.join(SORTS)}, not {sort!r}")
+        raise BadRequest("sort", f"`sort` must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
     date_from, date_to = _date_param(args, "from"), _date_param(args, "to")
     if date_from and date_to and date_from > date_to:
         raise BadRequest("from", f"`from` ({date_from}) is after `to` ({date_to})", "bad_range")
+    desk = args.get("desk") or ""
+    if len(desk) > MAX_DESK_CHARS:
+        raise BadRequest("desk", f"`desk` is at most {MAX_DESK_CHARS} characters, not {len(desk)}")
     return SearchRequest(
-        q=args.get("q") or "",
+        q=clean(args.get("q") or ""),  # what is searched, and all that an answer or a page repeats
         date_from=date_from,
         date_to=date_to,
         sort=sort,
-        desk=(args.get("desk") or "").strip() or None,
+        desk=desk.strip() or None,
         page=_int_param(args, "page", 1, 1, MAX_PAGE),
         per_page=_int_param(args, "per_page", 10, 1, MAX_PER_PAGE),
     )
@@ -580,7 +588,7 @@ class SearchService:
         for d, _ in heapq.nlargest(limit - len(answer["suggestions"]), docs.items(), key=lambda kv: kv[1]):
             fields = held.searcher.stored_fields(d)
             answer["suggestions"].append(
-                {"text": fields["title"], "kind": "title", "url": f"/articles/{fields['id']}"}
+                {"text": fields["title"], "kind": "title", "url": article_url(fields["id"])}
             )
         return answer
 
@@ -811,7 +819,7 @@ class SearchService:
     def _result_item(self, fields: dict, score: float | None, terms: set[str]) -> dict:
         return {
             "id": fields["id"],
-            "url": f"/articles/{fields['id']}",
+            "url": article_url(fields["id"]),
             "title": fields["title"],
             "title_html": highlight_html(fields["title"], terms, cached_token_spans),
             "snippet_html": snippet_html(
@@ -874,7 +882,7 @@ class SearchService:
             out.append(
                 {
                     "id": other["id"],
-                    "url": f"/articles/{other['id']}",
+                    "url": article_url(other["id"]),
                     "title": other["title"],
                     "published": other.get("published"),
                 }

@@ -108,19 +108,19 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a bound for a server that never comes up, not a wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.proc.stdout.read().decode()}")
             try:
-                r = requests.get(self.url + "/healthz", timeout=2)
+                r = requests.get(self.url + "/healthz", timeout=10)
                 if r.status_code == 200 or not wait_healthy:
                     return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still opening
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("server did not come up within 30 s")
+        raise RuntimeError("server did not come up within 60 s")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -132,6 +132,27 @@ class LiveServer:
 
     def get(self, path: str, **params):
         return requests.get(self.url + path, params=params, timeout=10)
+
+
+class BuildPause:
+    """Holds a `sandhan index` child process at a stage of its build (search/index.py `_test_pause`),
+    so a test kills or races a build it knows is still running, whatever the machine's speed."""
+
+    def __init__(self, folder: Path, stage: str):
+        self.release = folder / f"release-{stage}"
+        self.reached = folder / f"release-{stage}.reached"
+        self.env = {**os.environ, "SANDHAN_TEST_PAUSE": f"{stage}:{self.release}"}
+
+    def wait_until_reached(self, proc: subprocess.Popen, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout  # a bound for a broken build, not a wait for work
+        while not self.reached.exists():
+            assert proc.poll() is None, f"the build exited ({proc.returncode}) before it paused"
+            assert time.monotonic() < deadline, "the build never reached its pause"
+            time.sleep(0.02)
+        assert proc.poll() is None
+
+    def let_go(self) -> None:
+        self.release.touch()
 
 
 @pytest.fixture(scope="session")

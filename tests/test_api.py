@@ -182,3 +182,82 @@ def test_security_headers(live_server):
     assert "default-src 'self'" in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["Referrer-Policy"]
+
+
+@pytest.mark.parametrize(
+    "path, wants_json", [("/api/search", True), ("/api/articles/x", True), ("/healthz", True), ("/", False)]
+)
+def test_a_method_not_allowed_says_which_are(live_server, path, wants_json):
+    import requests
+
+    r = requests.post(live_server.url + path, timeout=10)
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+    if wants_json:
+        check(r, 405, "Error")
+
+
+@pytest.mark.parametrize("value", ["২", "১০", "1_0", "+1", "-1", " 1", "1 ", "1.0", "0x10", "", "১"])
+@pytest.mark.parametrize("name", ["page", "per_page"])
+def test_page_numbers_are_ascii_digits_as_the_document_says(live_server, name, value):
+    body = check(live_server.get("/api/search", **{name: value}), 400, "Error")
+    assert body["error"]["parameter"] == name
+    assert not _fits(name, value)
+
+
+def _fits(name: str, value) -> bool:
+    """Whether `value` is allowed by the OpenAPI document's schema for the search parameter."""
+    param = next(p for p in SPEC["paths"]["/api/search"]["get"]["parameters"] if p["name"] == name)
+    if param["schema"].get("type") == "integer":
+        value = int(value) if value.isascii() and value.isdigit() else value
+    return jsonschema.Draft202012Validator(param["schema"]).is_valid(value)
+
+
+# Each: a value for `to`, and whether it is a date the server reads (else 400 `bad_date`).
+DATES = [
+    ("2023-09-12", True),
+    ("2023-9-1", True),
+    ("১২ সেপ্টেম্বর ২০২৩", True),
+    ("১২ সেপ্টেম্বর, ২০২৩", True),
+    ("12 September 2023", True),
+    ("12 september 2023", True),
+    ("12 SEP 2023", True),
+    ("12 Sept. 2023", True),
+    ("১২/০৯/২০২৩", True),
+    ("1২/0৯/২০2৩", True),
+    ("", True),  # no limit
+    ("±", False),
+    ("2023/09/12", False),
+    (" 2023-09-12", False),
+    ("2023-09-12 ", False),
+    ("2023-09-12\n", False),
+    ("12  September 2023", False),
+    ("12 sEPtember 2023", False),
+    ("12 মাস 2023", False),
+    ("2023-13-01", False),
+    ("0999-01-01", False),
+    ("২০২৩-০৯-১২T10:00", False),
+]
+
+
+@pytest.mark.parametrize("value, read", DATES)
+def test_dates_the_document_allows_are_the_dates_the_server_reads(live_server, value, read):
+    r = live_server.get("/api/search", to=value)
+    assert _fits("to", value) == read
+    if read:
+        check(r, 200, "SearchResponse")
+    else:
+        assert check(r, 400, "Error")["error"] == {
+            "code": "bad_date",
+            "message": r.json()["error"]["message"],
+            "parameter": "to",
+        }
+
+
+@pytest.mark.parametrize("value", ["2023-02-29", "৩১/০৪/২০২৪", "31 September 2023"])
+def test_a_day_that_does_not_exist_is_the_documented_400(live_server, value):
+    assert _fits("to", value)
+    assert check(live_server.get("/api/search", to=value), 400, "Error")["error"]["code"] == "no_such_day"
+    assert "no_such_day" in next(
+        p["description"] for p in SPEC["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "to"
+    )

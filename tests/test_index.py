@@ -24,7 +24,7 @@ from search.index import (
     update,
 )
 from search.service import SearchService, parse_request
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES, BuildPause
 
 PAGE = """X
 শুক্রবার, ০৯ মে ২০২৫
@@ -158,16 +158,19 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(tmp_path):
     root = tmp_path / "index"
     rebuild([SAMPLES], root, procs=1)
     before = ids(root)
-    big = many_pages(tmp_path / "big", 5000)
+    big = many_pages(tmp_path / "big", 200)
     cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big), "--index", str(root)]
+    pause = BuildPause(tmp_path, "publish")  # killed at the last moment before the switch
     proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        cmd,
+        cwd=REPO,
+        env=pause.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # into the build (5,000 copies of the samples take a few seconds)
-    assert proc.poll() is None, "the rebuild finished before it could be killed: use more pages"
+    pause.wait_until_reached(proc)
+    assert list((root / "generations").glob("*.building"))
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert current_generation(root).name == "gen-000001"
@@ -220,14 +223,14 @@ def test_stats_describe_the_live_index(sample_index):
 def test_killing_only_the_main_rebuild_process_frees_the_lock(tmp_path):
     """Worker processes orphaned by a SIGKILL must not keep the next rebuild out."""
     root = tmp_path / "index"
-    big = many_pages(tmp_path / "big", 5000)
+    big = many_pages(tmp_path / "big", 200)
     cmd = [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(big), "--index", str(root)]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not list((root / "generations").glob("*.building")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # the indexing worker processes are running
-    assert proc.poll() is None, "the rebuild finished before it could be killed: use more pages"
+    pause = BuildPause(tmp_path, "worker")  # the indexing worker processes are running
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=pause.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    pause.wait_until_reached(proc)
+    assert len(_processes_mentioning(str(root))) >= 2  # the main process and a worker
     os.kill(proc.pid, signal.SIGKILL)  # the main process only
     proc.wait()
     report = rebuild([SAMPLES], root, procs=1)

@@ -11,10 +11,12 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from search.article import DHAKA
 from search.index import current_generation, open_generation
-from search.service import MAX_PAGE
+from search.query import MAX_QUERY_CHARS
+from search.service import MAX_DESK_CHARS, MAX_PAGE
 from web import months, pages
 
 BANGLA_STAMP = re.compile(r"[০-৯]{2} \S+ [০-৯]{4}, [০-৯]{2}:[০-৯]{2}")
@@ -523,3 +525,54 @@ def test_unknown_article_is_a_bangla_404(client):
     assert 'lang="bn"' in html and "৪০৪" in html and "পাওয়া যায়নি" in html
     assert "এই খবরটি আর্কাইভে পাওয়া যায়নি" in unescape(html)
     assert 'id="q"' in html  # a way on: search from the error page
+
+
+# ---------------------------------------------------------------------------------------------
+# Long requests: a page repeats at most what was searched
+
+
+HUGE_QUERY = "ঢাকা " * 5_400 + "লেজেরশব্দ"  # 200 KB in a URL; the cut keeps the first 1,000 characters
+
+
+def test_a_200_kb_query_gives_the_page_of_the_query_that_was_searched(live_server):
+    response = requests.get(live_server.url + "/", params={"q": HUGE_QUERY}, timeout=30)
+    assert response.status_code == 200
+    assert len(response.request.url) > 199_000
+    searched = HUGE_QUERY[:MAX_QUERY_CHARS]
+    page = Page(response.text)
+    assert "লেজেরশব্দ" not in response.text
+    assert page.by_id["q"]["attrs"]["value"] == searched
+    with_q = [params(a["attrs"]["href"])["q"] for a in page.links if "q" in params(a["attrs"]["href"])]
+    assert len(with_q) > 20 and set(with_q) == {searched}
+    # The same page as for the cut query itself: its size does not grow with the request's. Each
+    # link that keeps a 1,000-character Bangla query holds 9 KB of it, percent-encoded.
+    capped = requests.get(live_server.url + "/", params={"q": searched}, timeout=30)
+    assert abs(len(response.content) - len(capped.content)) < 100  # took_ms differs
+    assert len(response.content) < 400_000
+
+
+def test_the_article_page_repeats_only_the_searched_query(live_server):
+    response = requests.get(
+        live_server.url + "/articles/0001_1b7861754796836a", params={"q": HUGE_QUERY}, timeout=30
+    )
+    assert response.status_code == 200
+    assert "লেজেরশব্দ" not in response.text
+    assert len(response.content) < 100_000
+
+
+def test_a_desk_longer_than_any_desk_is_refused_in_a_small_page(live_server):
+    response = requests.get(live_server.url + "/", params={"q": "ঢাকা", "desk": "ক" * 20_000}, timeout=30)
+    assert response.status_code == 400
+    assert len(response.content) < 50_000
+    assert "ডেস্কের নাম" in Page(response.text).by_id["desk-error"]["text"]
+    api = requests.get(
+        live_server.url + "/api/search", params={"desk": "ক" * (MAX_DESK_CHARS + 1)}, timeout=10
+    )
+    assert api.status_code == 400 and api.json()["error"]["parameter"] == "desk"
+
+
+def test_the_api_answer_repeats_the_query_as_searched(live_server):
+    body = requests.get(live_server.url + "/api/search", params={"q": HUGE_QUERY}, timeout=30).json()
+    assert body["query"] == HUGE_QUERY[:MAX_QUERY_CHARS]
+    body = requests.get(live_server.url + "/api/search", params={"q": "ঢাকা\x00খুলনা\x1f"}, timeout=10).json()
+    assert body["query"] == "ঢাকা খুলনা "

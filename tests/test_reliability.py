@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.index import current_generation, rebuild
-from tests.conftest import REPO, SAMPLES, LiveServer
+from search.query import MAX_QUERY_CHARS
+from tests.conftest import REPO, SAMPLES, BuildPause, LiveServer
 from tests.test_index import many_pages, write_page
 
 QUERIES = ["ঢাকা", "বৃষ্টি", "ক্রিকেট", '"ঢাকা শহরে"', "অনুচ্ছেদ নম্বর", ""]
@@ -45,6 +46,13 @@ class Load:
                 self.answers.append((r.status_code, body.get("total"), q))
             except Exception as exc:  # any failure to answer is a failure of the test
                 self.errors.append(repr(exc))
+
+    def wait_for_answers(self, count: int, timeout: float = 60) -> None:
+        """Until `count` answers have been recorded (the bound is for a server that stopped)."""
+        deadline = time.monotonic() + timeout
+        while len(self.answers) + len(self.errors) < count:
+            assert time.monotonic() < deadline, f"only {len(self.answers)} answers"
+            time.sleep(0.02)
 
     def __enter__(self) -> Load:
         for t in self.threads:
@@ -79,34 +87,35 @@ def test_rebuild_while_serving_then_killed_rebuild(tmp_path):
     try:
         before = server.get("/healthz").json()
         with Load(server.url) as load:
-            time.sleep(0.5)
+            load.wait_for_answers(10)
             done = subprocess.run(rebuild_cmd(big, index), cwd=REPO, capture_output=True, text=True)
             assert done.returncode == 0, done.stderr
-            # The server answers from the new generation within a couple of seconds, no restart.
-            deadline = time.monotonic() + 3
+            # The server answers from the new generation on its next request, no restart.
+            deadline = time.monotonic() + 30  # a bound for a server that never switches
             while server.get("/healthz").json()["generation"] == before["generation"]:
                 assert time.monotonic() < deadline, "server did not pick up the new index"
                 time.sleep(0.1)
             after = server.get("/healthz").json()
             assert after["built_at"] >= before["built_at"] and after["documents"] == 600
-            # A rebuild killed half-way: the server goes on answering from the complete index.
+            # A rebuild killed just before it would switch: the server goes on answering from the
+            # complete index. The build waits at that point until killed (search/index.py _test_pause).
+            pause = BuildPause(tmp_path, "publish")
             proc = subprocess.Popen(
                 rebuild_cmd(big, index),
                 cwd=REPO,
+                env=pause.env,
                 start_new_session=True,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            deadline = time.monotonic() + 60
-            while not list((index / "generations").glob("*.building")):
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-            time.sleep(0.5)
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            time.sleep(0.5)
+            try:
+                pause.wait_until_reached(proc)
+                assert list((index / "generations").glob("*.building"))
+            finally:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            load.wait_for_answers(len(load.answers) + 20)  # still answering after the kill
         assert not load.errors, load.errors[:3]
-        assert len(load.answers) > 20
         assert {status for status, _, _ in load.answers} == {200}
         # Every answer came from a complete index: the old totals or the new ones, nothing between.
         old_new: dict[str, set[int]] = {}
@@ -124,22 +133,21 @@ def test_rebuild_while_serving_then_killed_rebuild(tmp_path):
 
 def test_second_rebuild_at_once_refuses_with_a_clear_message(tmp_path):
     index = tmp_path / "index"
-    big = many_pages(tmp_path / "big", 800)
+    big = many_pages(tmp_path / "big", 200)
+    pause = BuildPause(tmp_path, "worker")  # the first build holds the lock, indexing
     first = subprocess.Popen(
-        rebuild_cmd(big, index), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        rebuild_cmd(big, index), cwd=REPO, env=pause.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 60
-        while not list((index / "generations").glob("*.building")):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        pause.wait_until_reached(first)
         second = subprocess.run(rebuild_cmd(SAMPLES, index), cwd=REPO, capture_output=True, text=True)
         assert second.returncode == 1
         assert "Another rebuild or update" in second.stderr
     finally:
+        pause.let_go()
         first.wait(120)
     assert first.returncode == 0
-    assert current_generation(index).meta["documents"] == 800
+    assert current_generation(index).meta["documents"] == 200
 
 
 def test_hostile_pages_are_rejected_or_indexed_harmlessly(tmp_path, app):
@@ -205,12 +213,12 @@ def test_corrupt_index_answers_503(tmp_path):
         server.stop()
 
 
-def test_a_5000_character_query_answers_within_a_second(live_server):
+def test_a_5000_character_query_is_cut_to_the_limits_and_says_so(live_server):
+    """How long it takes is measured in bench/worst_queries.py; here, that the limits hold."""
     q = ('ঢাকা বৃষ্টি "ক্রিকেট খেলা" -রোদ title:মেলা ' * 120)[:5000]
-    started = time.monotonic()
-    r = live_server.get("/api/search", q=q)
-    assert r.status_code == 200
-    assert time.monotonic() - started < 1.0
+    body = live_server.get("/api/search", q=q).json()
+    assert body["partial"] == "query_cut"
+    assert len(body["query"]) == MAX_QUERY_CHARS and q.startswith(body["query"])
 
 
 BANGLA = st.characters(min_codepoint=0x0980, max_codepoint=0x09FF)

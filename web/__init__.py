@@ -5,8 +5,21 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import BaseConverter
 
+from search.article import article_id_of_segment, article_path_segment
 from search.service import SearchService
+
+
+class ArticleIdConverter(BaseConverter):
+    """`<article_id:...>` in a route: the article id as `search.article.article_url` writes it, so
+    url_for and the API's `url` fields give the same address for any id."""
+
+    def to_python(self, value: str) -> str:
+        return article_id_of_segment(value)
+
+    def to_url(self, value: str) -> str:
+        return article_path_segment(value)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -17,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # Bangla stays readable in the JSON
     app.json.sort_keys = False
+    app.url_map.converters["article_id"] = ArticleIdConverter
     # A server fills each new generation's caches in the background as soon as it switches.
     app.extensions["sandhan"] = SearchService(
         app.config["INDEX_DIR"], warm_on_switch=app.config.get("WARM", False)

@@ -22,7 +22,7 @@ def suggest():
     return jsonify(service().suggest(request.args.get("q", "")[:200]))
 
 
-@bp.get("/api/articles/<article_id>")
+@bp.get("/api/articles/<article_id:article_id>")
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:

@@ -82,13 +82,16 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        # The exception's own headers go along: a 405's Allow, for one (RFC 9110).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return error_response(
+            body, status = error_response(
                 exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name
             )
+            return body, status, headers
         from flask import render_template
 
-        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from search.dates import DATE_PATTERN
+from search.query import MAX_QUERY_CHARS
+from search.service import MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -25,6 +29,12 @@ _ERROR = {
     },
 }
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_ARTICLE_URL = {
+    "type": "string",
+    "pattern": "^/articles/[A-Za-z0-9_.~%-]+$",
+    "description": "The article's page: /articles/ and the id percent-encoded (an id of dots only "
+    "or none, or one that starts with ~, gets a ~ in front). /api followed by it is the article as JSON.",
+}
 _DATETIME = {"type": ["string", "null"], "format": "date-time"}
 _FACET = {
     "type": "array",
@@ -49,7 +59,7 @@ _RESULT = {
     ],
     "properties": {
         "id": {"type": "string"},
-        "url": {"type": "string"},
+        "url": _ARTICLE_URL,
         "title": {"type": "string"},
         "title_html": {"type": "string"},
         "snippet_html": {"type": "string"},
@@ -75,11 +85,11 @@ _SEARCH = {
         "partial",
     ],
     "properties": {
-        "query": {"type": "string"},
+        "query": {"type": "string", "maxLength": MAX_QUERY_CHARS, "description": "the query as searched"},
         "interpreted_query": _NULLABLE_STRING,
         "total": {"type": "integer", "minimum": 0},
         "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "took_ms": {"type": "number", "minimum": 0},
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
         "facets": {
@@ -114,7 +124,7 @@ _ARTICLE = {
                 "required": ["id", "url", "title", "published"],
                 "properties": {
                     "id": {"type": "string"},
-                    "url": {"type": "string"},
+                    "url": _ARTICLE_URL,
                     "title": {"type": "string"},
                     "published": _DATETIME,
                 },
@@ -135,7 +145,7 @@ _SUGGESTIONS = {
                 "properties": {
                     "text": {"type": "string"},
                     "kind": {"enum": ["term", "title"]},
-                    "url": {"type": "string"},
+                    "url": _ARTICLE_URL,
                 },
             },
         },
@@ -182,8 +192,10 @@ def _date_param(name: str, what: str) -> dict:
         "name": name,
         "in": "query",
         "required": False,
-        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ or ১২/০৯/২০২৩.",
-        "schema": {"type": "string"},
+        "description": f"{what}, inclusive, Bangladesh date: 2023-09-12, ১২ সেপ্টেম্বর ২০২৩ or ১২/০৯/২০২৩ "
+        "(day first; ASCII or Bangla digits; English month names too). Empty: no limit. A day that "
+        "does not exist (2023-02-30) answers 400 `no_such_day`, `from` after `to` 400 `bad_range`.",
+        "schema": {"type": "string", "anyOf": [{"maxLength": 0}, {"pattern": DATE_PATTERN}]},
     }
 
 
@@ -213,7 +225,9 @@ def openapi_document() -> dict:
                             "in": "query",
                             "required": False,
                             "description": 'Words, "exact phrase", -exclude, title:word. Empty: '
-                            "the newest articles (within the date filter).",
+                            "the newest articles (within the date filter). Longer queries are cut "
+                            f"at {MAX_QUERY_CHARS} characters and control characters read as "
+                            "spaces: `query` in the answer is the query as searched.",
                             "schema": {"type": "string"},
                         },
                         _date_param("from", "Earliest publication date"),
@@ -222,31 +236,38 @@ def openapi_document() -> dict:
                             "name": "sort",
                             "in": "query",
                             "required": False,
+                            "description": "Undated articles come last either way.",
                             "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
                         },
                         {
                             "name": "desk",
                             "in": "query",
                             "required": False,
-                            "description": "A desk value from facets.desk.",
-                            "schema": {"type": "string"},
+                            "description": "A desk value from facets.desk; empty: every desk.",
+                            "schema": {"type": "string", "maxLength": MAX_DESK_CHARS},
                         },
                         {
                             "name": "page",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                            "description": "In digits 0-9 (not ২, 1_0 or +1).",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                         },
                         {
                             "name": "per_page",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                            "description": "In digits 0-9.",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                         },
                     ],
                     "responses": {
                         "200": _json("SearchResponse", "Results"),
-                        "400": _json("Error", "A parameter is invalid"),
+                        "400": _json(
+                            "Error",
+                            "A parameter is invalid; `error.parameter` names it, `error.code` is "
+                            "`bad_parameter`, `bad_date`, `no_such_day` or `bad_range`",
+                        ),
                         "503": _json("Error", _NO_INDEX),
                     },
                 }
@@ -275,7 +296,14 @@ def openapi_document() -> dict:
                     "operationId": "article",
                     "summary": "One article",
                     "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "The id as `url` writes it: percent-encoded; an id of dots "
+                            "only or none, or one that starts with ~, takes a ~ in front.",
+                            "schema": {"type": "string"},
+                        }
                     ],
                     "responses": {
                         "200": _json("Article", "The article"),

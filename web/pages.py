@@ -9,11 +9,18 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from markupsafe import Markup
 
-from search.dates import parse_date
-from search.service import MAX_PAGE, MAX_PER_PAGE, BadRequest, highlight_terms, parse_request, token_spans
+from search.service import (
+    MAX_DESK_CHARS,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    BadRequest,
+    highlight_terms,
+    parse_request,
+    token_spans,
+)
 from search.snippets import highlight_html
 from web import months, service
 
@@ -55,13 +62,47 @@ def bn_date_filter(day: date) -> str:
     return months.bangla_date(day)
 
 
+def link_args(args) -> dict[str, str]:
+    """The search as the form and every link carry it: each parameter as the server read it (the
+    query cut to MAX_QUERY_CHARS and cleaned, dates in ISO form), and a value it refused left out,
+    so a page never repeats more than was searched, however long the request."""
+    shown = {}
+    for key in SEARCH_PARAMS:
+        if args.get(key) is None:
+            continue
+        try:
+            req = parse_request({key: args.get(key)})
+        except BadRequest:
+            continue
+        value = {
+            "q": req.q,
+            "from": req.date_from,
+            "to": req.date_to,
+            "desk": req.desk,
+            "sort": req.sort,
+            "per_page": req.per_page,
+            "page": req.page,
+        }[key]
+        if value not in (None, ""):
+            shown[key] = value.isoformat() if isinstance(value, date) else str(value)
+    return shown
+
+
+def request_link_args() -> dict[str, str]:
+    """`link_args` of this request, worked out once."""
+    if "link_args" not in g:
+        g.link_args = link_args(request.args)
+    return g.link_args
+
+
 @bp.app_template_global()
 def search_url(args=None, **changes) -> str:
-    """The search page URL for `args` with `changes` applied; a change to None drops the parameter.
+    """The search page URL for `args` (by default this request's `link_args`) with `changes`
+    applied; a change to None drops the parameter.
 
     Defaults (sort=relevance, page=1) are left out so that equal searches have equal URLs.
     """
-    args = request.args if args is None else args
+    args = request_link_args() if args is None else args
     params = {k: args.get(k) for k in SEARCH_PARAMS if k != "page"}
     params.update(changes)
     clean = {}
@@ -92,15 +133,9 @@ def bangla_message(exc: BadRequest, args) -> str:
         return f"পাতা নম্বর ১ থেকে {months.bn_number(MAX_PAGE)}-এর মধ্যে একটি পূর্ণসংখ্যা হতে হবে।"
     if exc.field == "per_page":
         return f"প্রতি পাতায় ১ থেকে {months.bn_number(MAX_PER_PAGE)}টি ফল দেখানো যায়।"
+    if exc.field == "desk":
+        return f"ডেস্কের নাম {months.bn_number(MAX_DESK_CHARS)} অক্ষরের বেশি হয় না। তালিকা থেকে একটি ডেস্ক বেছে নিন।"
     return "অনুসন্ধানের অনুরোধটি বোঝা যায়নি। শব্দগুলো আবার লিখে খুঁজুন।"
-
-
-def date_value(raw: str | None) -> str:
-    """What a type=date input can show for a parameter: ISO if it parses, else empty."""
-    try:
-        return parse_date(raw).isoformat() if raw and raw.strip() else ""
-    except ValueError:
-        return ""
 
 
 def page_numbers(current: int, last: int) -> list[int | None]:
@@ -116,22 +151,22 @@ def page_numbers(current: int, last: int) -> list[int | None]:
 
 @bp.get("/")
 def home():
-    args = request.args
     answer, error, req = None, None, None
     try:
-        req = parse_request(args)
+        req = parse_request(request.args)
         answer = service().search(req)
     except BadRequest as exc:
         # The form comes back with the message next to the field: a 400, never a 500.
-        error = FormError(exc.field, bangla_message(exc, args))
+        error = FormError(exc.field, bangla_message(exc, request.args))
+    args = request_link_args()
     context = {
         "args": args,
         "q": args.get("q", ""),
         "answer": answer,
         "error": error,
         "searched": any(args.get(k) for k in ("q", "from", "to", "desk")),
-        "date_from": date_value(args.get("from")),
-        "date_to": date_value(args.get("to")),
+        "date_from": args.get("from", ""),  # ISO, what a type=date input shows
+        "date_to": args.get("to", ""),
         "sort": args.get("sort") or "relevance",
         "sort_labels": SORT_LABELS,
         "quick_ranges": months.quick_ranges(months.today_dhaka()),
@@ -148,17 +183,18 @@ def home():
             pages=page_numbers(req.page, last) if last > 1 else [],
             first_shown=(req.page - 1) * req.per_page + 1,
             last_shown=(req.page - 1) * req.per_page + len(answer["results"]),
-            article_params={k: args[k] for k in SEARCH_PARAMS if args.get(k)},
+            article_params=args,
         )
     return render_template("search.html", **context), 400 if error else 200
 
 
-@bp.get("/articles/<article_id>")
+@bp.get("/articles/<article_id:article_id>")
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:
         abort(404, description="এই খবরটি আর্কাইভে পাওয়া যায়নি। ঠিকানাটি আবার দেখুন, অথবা খুঁজে দেখুন।")
-    q = request.args.get("q", "")
+    args = request_link_args()
+    q = args.get("q", "")
     terms = highlight_terms(q) if q.strip() else set()
     # highlight_html escapes the text and adds only <mark>, so the result is safe to render as is.
     title_html = Markup(highlight_html(found["title"], terms, token_spans))
@@ -166,8 +202,7 @@ def article(article_id: str):
         Markup(highlight_html(p, terms, token_spans)) for p in found["body"].split("\n\n") if p.strip()
     ]
     marks = title_html.count("<mark>") + sum(p.count("<mark>") for p in paragraphs)
-    from_search = any(request.args.get(k) for k in SEARCH_PARAMS)
-    back_url = search_url(request.args, page=request.args.get("page")) if from_search else None
+    back_url = search_url(args, page=args.get("page")) if args else None
     return render_template(
         "article.html",
         article=found,
