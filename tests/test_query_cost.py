@@ -155,3 +155,9 @@ def test_an_ordinary_query_is_answered_while_four_costly_ones_are_held_midway(
         for t in costly_threads:
             t.join(120)
     assert costly_answers == [200] * 4
+
+
+def test_the_page_says_a_query_was_cut(live_server):
+    page = live_server.get("/", q="ঢাকা " * 40).text
+    assert 'class="partial"' in page and "প্রথম অংশটুকু খোঁজা হয়েছে" in page
+    assert 'class="partial"' not in live_server.get("/", q="ঢাকা").text
