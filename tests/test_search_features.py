@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import jsonschema
 
+from search.query import MAX_QUERY_CHARS
 from web.openapi import openapi_document
 
 SPEC = openapi_document()
@@ -38,6 +41,16 @@ def test_misspelled_query_gets_a_suggestion(client):
     assert body["suggestion"] == "বৃষ্টি"
     fixed = client.get(f"/api/search?q={body['suggestion']}").get_json()
     assert fixed["total"] > 0
+
+
+def test_a_suggestion_comes_from_the_query_as_searched(live_server):
+    """Control characters and text past the limits never come back in a suggestion."""
+    q = "বৃস্টি\x00\x01\x1b" + "\x07" * 10 + " ঝঞঝ" * 5_000  # 20,000 characters
+    body = live_server.get("/api/search", q=q).json()
+    suggestion = body["suggestion"]
+    assert suggestion and suggestion.startswith("বৃষ্টি")
+    assert len(suggestion) <= MAX_QUERY_CHARS and len(body["query"]) <= MAX_QUERY_CHARS
+    assert not [c for c in suggestion + body["query"] if unicodedata.category(c) == "Cc"]
 
 
 def test_no_suggestion_when_the_query_finds_enough(client):
