@@ -928,8 +928,11 @@ def rebuild(
     sources = [Path(s).resolve() for s in sources]  # stored paths must not depend on the cwd
     started = time.monotonic()
     report = BuildReport()
-    with _said_when_out_of_space(root, "rebuild") as space, write_lock(root):
-        _clean_leftovers(root)
+    with (
+        _said_when_out_of_space(root, "rebuild") as space,
+        write_lock(root),
+        _new_generation(root, space) as building,
+    ):
         scan = scan_sources(sources)
         paths = scan.pages
         if not paths:
@@ -939,27 +942,26 @@ def rebuild(
             )
         if on_total:
             on_total(len(paths))
-        with _new_generation(root, space) as building:
-            ix = index.create_in(str(building), build_schema())
-            shares = _index_shares(building, paths, max(1, min(procs, len(paths))), progress)
-            read_rejected = [r for share in shares for r in share.rejected]
-            report.rejected = scan.rejected + read_rejected
-            indexed = [page for share in shares for page in share.indexed]
-            dropped = _deduplicate(indexed)
-            for page, _ in dropped:
-                share, segment, docnum = page.where
-                shares[share].segments[segment].delete_document(docnum)
-            report.duplicates = sorted((page.path, kept_id) for page, kept_id in dropped)
-            _commit_segments(ix, [segment for share in shares for segment in share.segments])
-            ix.close()
-            report.indexed = len(indexed) - len(dropped)
-            files = {page.path: (page.fingerprint, page.id) for page in indexed}
-            for path, _ in read_rejected + report.duplicates:  # read, not indexed: the list has them
-                files[path] = (files.get(path, ("",))[0] or _safe_fp(path) or "", SKIPPED)
-            _write_files(building, files)
-            report.seconds = time.monotonic() - started
-            meta = _meta(sources, report, ix_doc_count=report.indexed)
-            gen = _publish(root, building, meta)
+        ix = index.create_in(str(building), build_schema())
+        shares = _index_shares(building, paths, max(1, min(procs, len(paths))), progress)
+        read_rejected = [r for share in shares for r in share.rejected]
+        report.rejected = scan.rejected + read_rejected
+        indexed = [page for share in shares for page in share.indexed]
+        dropped = _deduplicate(indexed)
+        for page, _ in dropped:
+            share, segment, docnum = page.where
+            shares[share].segments[segment].delete_document(docnum)
+        report.duplicates = sorted((page.path, kept_id) for page, kept_id in dropped)
+        _commit_segments(ix, [segment for share in shares for segment in share.segments])
+        ix.close()
+        report.indexed = len(indexed) - len(dropped)
+        files = {page.path: (page.fingerprint, page.id) for page in indexed}
+        for path, _ in read_rejected + report.duplicates:  # read, not indexed: the list has them
+            files[path] = (files.get(path, ("",))[0] or _safe_fp(path) or "", SKIPPED)
+        _write_files(building, files)
+        report.seconds = time.monotonic() - started
+        meta = _meta(sources, report, ix_doc_count=report.indexed)
+        gen = _publish(root, building, meta)
         report.generation = gen.name
         _clean_leftovers(root)
     return report
@@ -970,7 +972,7 @@ def _passed_over(scan: SourceScan) -> str:
     if not scan.rejected:
         return ""
     path, reason = scan.rejected[0]
-    return f" ({len(scan.rejected)} entries passed over, e.g. {printable_path(path)}: {reason})"
+    return f" (passed over: {len(scan.rejected)}, e.g. {printable_path(path)}: {reason})"
 
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)  # a full file system, or a full quota
@@ -1030,7 +1032,9 @@ def _amount(size: int) -> str:
 def _new_generation(root: Path, space: _Space) -> Iterator[Path]:
     """The folder of the next generation, to build in. If the build fails in any way (a full
     disk, a failed worker, Ctrl-C), it is removed at once, published or not, unless it became the
-    live one: a half-built folder would hold the space a full disk needs back."""
+    live one: a half-built folder would hold the space a full disk needs back. Leftovers of
+    earlier builds are removed first."""
+    _clean_leftovers(root)
     space.free = _free_bytes(root)
     building = _generations_dir(root) / f"gen-{_next_generation_number(root):06d}.building"
     building.mkdir(parents=True)
@@ -1080,70 +1084,72 @@ def update(
     sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
     report = BuildReport()
-    with _said_when_out_of_space(root, "update") as space, write_lock(root):
-        _clean_leftovers(root)
+    with (
+        _said_when_out_of_space(root, "update") as space,
+        write_lock(root),
+        _new_generation(root, space) as building,
+    ):
         live = current_generation(root)
-        with _new_generation(root, space) as building:
-            # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
-            # copy instant and leave the live generation untouched.
-            for f in live.path.iterdir():
-                if f.name not in (META_FILE, FILES_FILE, OLD_FILES_FILE) and not f.name.endswith(".lock"):
-                    os.link(f, building / f.name)
-            ix = index.open_dir(str(building))
-            files = _read_files(live.path, ix)
-            scan = scan_sources(sources)
-            on_disk = {str(p): p for p in scan.pages}
-            # A page in a folder that cannot be listed now is not known to be gone: it stays.
-            gone = [
-                p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
-            ]
-            fresh = [p for p in on_disk if files.get(p, (None,))[0] != _safe_fp(p)]
-            # Which file holds each indexed article; SKIPPED marks files read but not indexed
-            # (rejected, or a stale copy of another file's article).
-            ids = {article_id: path for path, (_, article_id) in files.items() if article_id != SKIPPED}
-            writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
-            try:
-                for p in gone:
-                    article_id = files.pop(p)[1]
-                    if article_id != SKIPPED:
-                        writer.delete_by_term("id", article_id)
-                        ids.pop(article_id, None)
-                    report.removed += 1
-                changed = {p for p in fresh if p in files}
-                for p in changed:  # the old version goes, whether or not the new one reads
-                    article_id = files.pop(p)[1]
-                    if article_id != SKIPPED and ids.get(article_id) == p:
-                        writer.delete_by_term("id", article_id)
-                        del ids[article_id]
-                with ix.searcher() as held:
-                    for article in _read_all((on_disk[p] for p in fresh), report, progress):
-                        doc = article_document(article)
-                        held_path = ids.get(article.id)
-                        if held_path is not None and not _fresher(article, held.document(id=article.id)):
-                            files[doc["path"]] = (doc["fingerprint"], SKIPPED)  # the indexed copy stays
-                            continue
-                        if held_path is not None:  # this copy is fresher: it replaces the other file's
-                            writer.delete_by_term("id", article.id)
-                            files[held_path] = (files[held_path][0], SKIPPED)
-                        report.changed += article.path in changed
-                        report.added += article.path not in changed
-                        writer.add_document(**doc)
-                        files[doc["path"]] = (doc["fingerprint"], doc["id"])
-                        ids[doc["id"]] = doc["path"]
-                for path, _ in report.rejected:
-                    files[path] = (_safe_fp(path) or "", SKIPPED)
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            report.rejected[:0] = scan.rejected  # not read, so not in the list: found again next time
-            report.indexed = ix.doc_count()
-            ix.close()
-            _write_files(building, files)
-            report.seconds = time.monotonic() - started
-            meta = _meta(live.meta.get("sources", sources), report, ix_doc_count=report.indexed)
-            meta["updated_from"] = live.name
-            gen = _publish(root, building, meta)
+        # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
+        # copy instant and leave the live generation untouched.
+        for f in live.path.iterdir():
+            if f.name not in (META_FILE, FILES_FILE, OLD_FILES_FILE) and not f.name.endswith(".lock"):
+                os.link(f, building / f.name)
+        ix = index.open_dir(str(building))
+        files = _read_files(live.path, ix)
+        scan = scan_sources(sources)
+        on_disk = {str(p): p for p in scan.pages}
+        # A page in a folder that cannot be listed now is not known to be gone: it stays.
+        gone = [
+            p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
+        ]
+        fresh = [p for p in on_disk if files.get(p, (None,))[0] != _safe_fp(p)]
+        # Which file holds each indexed article; SKIPPED marks files read but not indexed
+        # (rejected, or a stale copy of another file's article).
+        ids = {article_id: path for path, (_, article_id) in files.items() if article_id != SKIPPED}
+        writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
+        try:
+            for p in gone:
+                article_id = files.pop(p)[1]
+                if article_id != SKIPPED:
+                    writer.delete_by_term("id", article_id)
+                    ids.pop(article_id, None)
+                report.removed += 1
+            changed = {p for p in fresh if p in files}
+            for p in changed:  # the old version goes, whether or not the new one reads
+                article_id = files.pop(p)[1]
+                if article_id != SKIPPED and ids.get(article_id) == p:
+                    writer.delete_by_term("id", article_id)
+                    del ids[article_id]
+            with ix.searcher() as held:
+                for article in _read_all((on_disk[p] for p in fresh), report, progress):
+                    doc = article_document(article)
+                    held_path = ids.get(article.id)
+                    if held_path is not None and not _fresher(article, held.document(id=article.id)):
+                        files[doc["path"]] = (doc["fingerprint"], SKIPPED)  # the indexed copy stays
+                        continue
+                    if held_path is not None:  # this copy is fresher: it replaces the other file's
+                        writer.delete_by_term("id", article.id)
+                        files[held_path] = (files[held_path][0], SKIPPED)
+                    report.changed += article.path in changed
+                    report.added += article.path not in changed
+                    writer.add_document(**doc)
+                    files[doc["path"]] = (doc["fingerprint"], doc["id"])
+                    ids[doc["id"]] = doc["path"]
+            for path, _ in report.rejected:
+                files[path] = (_safe_fp(path) or "", SKIPPED)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        report.rejected[:0] = scan.rejected  # not read, so not in the list: found again next time
+        report.indexed = ix.doc_count()
+        ix.close()
+        _write_files(building, files)
+        report.seconds = time.monotonic() - started
+        meta = _meta(live.meta.get("sources", sources), report, ix_doc_count=report.indexed)
+        meta["updated_from"] = live.name
+        gen = _publish(root, building, meta)
         report.generation = gen.name
         _clean_leftovers(root)
     return report
