@@ -221,6 +221,31 @@ def test_parse_shows_every_name_and_says_why_entries_were_not_read(odd_source):
     assert records[os.fsencode(src / "link-out.txt")]["error"] == OUTSIDE
 
 
+def test_the_reader_never_opens_what_is_not_a_regular_file(tmp_path):
+    """`read_page` itself, whatever found the name: a FIFO would block it for ever and /dev/zero
+    would fill its memory (in a child, so that a regression fails the test instead of hanging)."""
+    os.mkfifo(tmp_path / "pipe.txt")
+    code = (
+        "import sys; from search.pages import read_page; from search.article import PageRejected\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        read_page(path)\n"
+        "    except PageRejected as exc:\n"
+        "        print(exc.reason)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "pipe.txt"), "/dev/zero"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a bound for a reader that blocks, not a wait
+    )
+    assert done.stdout.splitlines() == [
+        "not a regular file but a named pipe (FIFO): not read",
+        "not a regular file but a character device: not read",
+    ], done.stderr
+
+
 def test_update_reads_the_file_list_of_an_older_generation(tmp_path):
     """Generations built before files.jsonl have files.tsv, which also lists the files read and
     not indexed; one that a name with a tab broke is passed over for what the index holds."""
