@@ -1,6 +1,7 @@
 """The saved-page reader: turns one crawled Bangla news page (a plain-text file) into an Article.
 
 Knows the layout described in ../shared/corpus/FORMAT.md; broken files are rejected with a reason.
+`scan_sources` finds the pages of source folders, and says why each other entry there is not read.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ _FILE_KINDS = (
 
 
 def _kind(mode: int) -> str:
-    return next((kind for is_kind, kind in _FILE_KINDS if is_kind(mode)), "not a regular file")
+    return next((kind for is_kind, kind in _FILE_KINDS if is_kind(mode)), "another kind of file")
 
 
 def _not_a_file(mode: int) -> str:
