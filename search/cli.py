@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -64,43 +65,62 @@ def parse(paths: tuple[str, ...], as_json: bool) -> None:
     Example:
       sandhan parse ../shared/corpus/seed/000_d0b87659e07cf7a3.txt --json
     """
-    from search.article import PageRejected
-    from search.pages import find_pages, read_page
+    from search.pages import printable_path, scan_sources
 
+    scan = scan_sources(paths)
+    entries = [(page, None) for page in scan.pages] + [(Path(path), why) for path, why in scan.rejected]
     rejected = 0
-    for path in find_pages(paths):
-        record = {"file": str(path), "id": path.stem, "ok": True, "error": None}
-        try:
-            a = read_page(path)
-            record.update(
-                title=a.title,
-                desk=a.desk,
-                published=a.published.isoformat() if a.published else None,
-                updated=a.updated.isoformat() if a.updated else None,
-                body=a.body,
-            )
-        except PageRejected as exc:
-            rejected += 1
-            record.update(
-                ok=False,
-                error=exc.reason,
-                title=None,
-                desk=None,
-                published=None,
-                updated=None,
-                body=None,
-            )
+    for path, passed_over in sorted(entries, key=lambda entry: entry[0]):
+        record = _page_record(path, passed_over)
+        rejected += not record["ok"]
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(_json_line(record))
         elif record["ok"]:
-            click.echo(f"== {record['file']}")
+            click.echo(f"== {printable_path(record['file'])}")
             for key in ("id", "title", "desk", "published", "updated"):
-                click.echo(f"{key:>9}: {record[key]}")
+                value = printable_path(record[key]) if key == "id" else record[key]
+                click.echo(f"{key:>9}: {value}")
             body = record["body"]
             click.echo(f"     body: {len(body)} characters: {body[:160]}{'…' if len(body) > 160 else ''}")
         else:
-            click.echo(f"== {record['file']}\n  REJECTED: {record['error']}")
+            click.echo(f"== {printable_path(record['file'])}\n  REJECTED: {record['error']}")
     sys.exit(1 if rejected else 0)
+
+
+def _page_record(path: Path, passed_over: str | None) -> dict:
+    """What `sandhan parse` shows of one file: the article read from it, or why there is none
+    (`passed_over`: why the walk of the folders did not read it)."""
+    from search.article import PageRejected
+    from search.pages import read_page
+
+    record = {"file": str(path), "id": path.name.removesuffix(".txt"), "ok": True, "error": None}
+    error = passed_over
+    if error is None:
+        try:
+            a = read_page(path)
+        except PageRejected as exc:
+            error = exc.reason
+    if error is not None:
+        return {**record, "ok": False, "error": error, **dict.fromkeys(_ARTICLE_KEYS)}
+    return {
+        **record,
+        "title": a.title,
+        "desk": a.desk,
+        "published": a.published.isoformat() if a.published else None,
+        "updated": a.updated.isoformat() if a.updated else None,
+        "body": a.body,
+    }
+
+
+_ARTICLE_KEYS = ("title", "desk", "published", "updated", "body")
+
+
+def _json_line(record: dict) -> str:
+    """`record` as one line of JSON in UTF-8. The bytes of a file name that are not UTF-8 (held
+    as surrogates, os.fsdecode) are written as JSON escapes (\\udcff), which Python's json reads
+    back as the same name; UTF-8 cannot hold them as they are."""
+    text = json.dumps(record, ensure_ascii=False)
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # --- index -------------------------------------------------------------------------------------
@@ -133,6 +153,8 @@ def _progress_hooks():
 
 
 def _print_report(report, verb: str) -> None:
+    from search.pages import printable_path
+
     click.echo(f"{verb} generation {report.generation} in {report.seconds:.1f} s")
     click.echo(f"  indexed:    {report.indexed}")
     if report.added or report.changed or report.removed:
@@ -145,7 +167,7 @@ def _print_report(report, verb: str) -> None:
         click.echo(f"    {count:5d} × {reason}")
         for path, r in report.rejected:
             if r == reason:
-                click.echo(f"            {path}")
+                click.echo(f"            {printable_path(path)}")
 
 
 @index_group.command()

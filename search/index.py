@@ -44,7 +44,7 @@ from whoosh.util.numeric import length_to_byte
 from search import duplicates, integrity
 from search.analysis import bangla_analyzer, term_ids, vocabulary
 from search.article import DHAKA, Article, PageRejected
-from search.pages import find_pages, read_page
+from search.pages import SourceScan, printable_path, read_page, scan_sources
 from search.whoosh_files import SharedReadStorage
 
 META_FILE = integrity.META_FILE
@@ -881,7 +881,10 @@ def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progr
             elif kind == "done":
                 done[rest[0]] = rest[1]
             elif kind == "failed":
-                raise BuildFailed(f"An indexing process failed: {rest[0]}")
+                message, code = rest
+                if code in NO_SPACE:  # said once, by the build (DiskFull)
+                    raise OSError(code, os.strerror(code))
+                raise BuildFailed(f"An indexing process failed: {message}")
     finally:
         for w in workers:
             if w.is_alive():
@@ -942,7 +945,9 @@ def _share_worker(building: Path, share: int, paths: list[Path], events, parent:
     try:
         result = _index_share(building, share, paths, progress)
     except BaseException as exc:
-        events.put(("failed", f"{exc.__class__.__name__}: {exc}"))
+        events.put(("failed", f"{exc.__class__.__name__}: {exc}", getattr(exc, "errno", None)))
+        if getattr(exc, "errno", None) in NO_SPACE:
+            raise SystemExit(1) from None  # the rebuild says it in one line: a traceback adds nothing
         raise
     events.put(("read", read))
     events.put(("done", share, result))
@@ -974,21 +979,24 @@ def rebuild(
     sources = [Path(s).resolve() for s in sources]  # stored paths must not depend on the cwd
     started = time.monotonic()
     report = BuildReport()
-    with write_lock(root):
-        _clean_leftovers(root)
-        paths = list(find_pages(sources))
+    with (
+        _said_when_out_of_space(root, "rebuild") as space,
+        write_lock(root),
+        _new_generation(root, space) as building,
+    ):
+        scan = scan_sources(sources)
+        paths = scan.pages
         if not paths:
             raise NothingToIndex(
-                f"No pages (*.txt) under {', '.join(str(s) for s in sources)}: nothing was changed"
+                f"No pages (*.txt) under {', '.join(str(s) for s in sources)}{_passed_over(scan)}: "
+                "nothing was changed"
             )
         if on_total:
             on_total(len(paths))
-        number = _next_generation_number(root)
-        building = _generations_dir(root) / f"gen-{number:06d}.building"
-        building.mkdir(parents=True)
         ix = index.create_in(str(building), build_schema())
         shares = _index_shares(building, paths, max(1, min(procs, len(paths))), progress)
-        report.rejected = [r for share in shares for r in share.rejected]
+        read_rejected = [r for share in shares for r in share.rejected]
+        report.rejected = scan.rejected + read_rejected
         indexed = [page for share in shares for page in share.indexed]
         dropped = _deduplicate(indexed)
         for page, _ in dropped:
@@ -999,7 +1007,7 @@ def rebuild(
         ix.close()
         report.indexed = len(indexed) - len(dropped)
         files = {page.path: (page.fingerprint, page.id) for page in indexed}
-        for path, _ in report.rejected + report.duplicates:
+        for path, _ in read_rejected + report.duplicates:  # read, not indexed: the list has them
             files[path] = (files.get(path, ("",))[0] or _safe_fp(path) or "", SKIPPED)
         _write_files(building, files)
         report.seconds = time.monotonic() - started
@@ -1008,6 +1016,91 @@ def rebuild(
         report.generation = gen.name
         _clean_leftovers(root)
     return report
+
+
+def _passed_over(scan: SourceScan) -> str:
+    """For a source without pages: what was found instead, if anything."""
+    if not scan.rejected:
+        return ""
+    path, reason = scan.rejected[0]
+    return f" (passed over: {len(scan.rejected)}, e.g. {printable_path(path)}: {reason})"
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)  # a full file system, or a full quota
+
+
+class DiskFull(IndexError_):
+    """The index's file system filled up during a build: the build's files were removed and the
+    live generation was not touched."""
+
+
+@dataclass
+class _Space:
+    free: int | None = None  # bytes free on the index's file system when the build began writing
+
+
+@contextmanager
+def _said_when_out_of_space(root: Path, build: str) -> Iterator[_Space]:
+    """A full disk anywhere in a build (in this process or a worker) becomes DiskFull: one line
+    saying where, and how much space there was, instead of a traceback. The space is what
+    `_new_generation` found free (measured again now, the build's files still held open by this
+    process would count as used), or what is free now if the build failed before."""
+    space = _Space()
+    try:
+        yield space
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:
+            raise
+        free = space.free if space.free is not None else _free_bytes(root)
+        try:
+            live = f"{current_generation(root).name} is still live"
+        except IndexError_:
+            live = "there is no live index yet"
+        raise DiskFull(
+            f"Not enough disk space for the index at {root}: the {build} needs more than the "
+            f"{_amount(free)} that were free there, so it stopped and changed nothing ({live}). "
+            "Free some space, or use another index folder, then run it again."
+        ) from None
+
+
+def _free_bytes(path: Path) -> int:
+    """Space an unprivileged writer may still use on the file system of `path` (or of the
+    nearest folder above it that exists)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    fs = os.statvfs(path)
+    return fs.f_bavail * fs.f_frsize
+
+
+def _amount(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+@contextmanager
+def _new_generation(root: Path, space: _Space) -> Iterator[Path]:
+    """The folder of the next generation, to build in. If the build fails in any way (a full
+    disk, a failed worker, Ctrl-C), it is removed at once, published or not, unless it became the
+    live one: a half-built folder would hold the space a full disk needs back. Leftovers of
+    earlier builds are removed first."""
+    _clean_leftovers(root)
+    space.free = _free_bytes(root)
+    building = _generations_dir(root) / f"gen-{_next_generation_number(root):06d}.building"
+    building.mkdir(parents=True)
+    try:
+        yield building
+    except BaseException:
+        try:
+            live = current_generation(root).name
+        except IndexError_:
+            live = None
+        for folder in (building, building.with_name(building.name.removesuffix(".building"))):
+            if folder.name != live:
+                shutil.rmtree(folder, ignore_errors=True)
+        (root / "CURRENT.tmp").unlink(missing_ok=True)
+        raise
 
 
 # Posting blocks uncompressed: zlib at Whoosh's default level costs about a tenth of the indexing
@@ -1021,7 +1114,8 @@ def _meta(sources: Iterable[str | Path], report: BuildReport, ix_doc_count: int)
     return {
         "schema_version": SCHEMA_VERSION,
         "built_at": datetime.now(UTC).astimezone(DHAKA).isoformat(timespec="seconds"),
-        "sources": [str(Path(s).resolve()) for s in sources],
+        # A folder name that is not UTF-8 is shown with U+FFFD: this file is UTF-8 text.
+        "sources": [os.fsencode(Path(s).resolve()).decode("utf-8", "replace") for s in sources],
         "documents": ix_doc_count,
         "rejected": len(report.rejected),
         "duplicates": len(report.duplicates),
@@ -1041,21 +1135,25 @@ def update(
     sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
     report = BuildReport()
-    with write_lock(root):
-        _clean_leftovers(root)
+    with (
+        _said_when_out_of_space(root, "update") as space,
+        write_lock(root),
+        _new_generation(root, space) as building,
+    ):
         live = current_generation(root)
-        number = _next_generation_number(root)
-        building = _generations_dir(root) / f"gen-{number:06d}.building"
         # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
         # copy instant and leave the live generation untouched.
-        building.mkdir(parents=True)
         for f in live.path.iterdir():
             if f.name not in (META_FILE, FILES_FILE) and not f.name.endswith(".lock"):
                 os.link(f, building / f.name)
         ix = index.open_dir(str(building))
         files = _read_files(live.path, ix)
-        on_disk = {str(p): p for p in find_pages(sources)}
-        gone = [p for p in files if p not in on_disk and _under(p, sources)]
+        scan = scan_sources(sources)
+        on_disk = {str(p): p for p in scan.pages}
+        # A page in a folder that cannot be listed now is not known to be gone: it stays.
+        gone = [
+            p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
+        ]
         fresh = [p for p in on_disk if files.get(p, (None,))[0] != _safe_fp(p)]
         # Which file holds each indexed article; SKIPPED marks files read but not indexed
         # (rejected, or a stale copy of another file's article).
@@ -1095,6 +1193,7 @@ def update(
         except BaseException:
             writer.cancel()
             raise
+        report.rejected[:0] = scan.rejected  # not read, so not in the list: found again next time
         report.indexed = ix.doc_count()
         ix.close()
         _write_files(building, files)
@@ -1107,8 +1206,11 @@ def update(
     return report
 
 
-FILES_FILE = "files.tsv"  # path, fingerprint and id of every page read: what `update` compares
-SKIPPED = "-"  # the id column of a file read but not indexed (rejected, or a duplicate)
+# Path, fingerprint and id of every page read, what `update` compares: a JSON object per line, in
+# ASCII (every other character escaped), so no file name can break a line, and the bytes of a name
+# that are not UTF-8 (held as surrogates, os.fsdecode) come back as they were.
+FILES_FILE = "files.jsonl"
+SKIPPED = None  # the id of a file read but not indexed (rejected, or a duplicate): no name is None
 
 
 def _fresher(article: Article, stored: dict | None) -> bool:
@@ -1122,25 +1224,28 @@ def _fresher(article: Article, stored: dict | None) -> bool:
     return mine > datetime.fromisoformat(held)
 
 
-def _write_files(folder: Path, files: dict[str, tuple[str, str]]) -> None:
-    with open(folder / FILES_FILE, "w", encoding="utf-8") as fh:
+def _write_files(folder: Path, files: dict[str, tuple[str, str | None]]) -> None:
+    with open(folder / FILES_FILE, "w", encoding="ascii") as fh:
         for path, (fingerprint, article_id) in sorted(files.items()):
-            fh.write(f"{path}\t{fingerprint}\t{article_id}\n")
+            fh.write(json.dumps({"path": path, "fingerprint": fingerprint, "id": article_id}) + "\n")
 
 
-def _read_files(folder: Path, ix: index.Index) -> dict[str, tuple[str, str]]:
+def _read_files(folder: Path, ix: index.Index) -> dict[str, tuple[str, str | None]]:
     """path → (fingerprint, id) of the pages a generation holds."""
     listing = folder / FILES_FILE
     if listing.is_file():
-        rows = (line.rstrip("\n").split("\t") for line in listing.open(encoding="utf-8"))
-        return {path: (fingerprint, article_id) for path, fingerprint, article_id in rows}
-    with ix.searcher() as s:  # a generation written before the listing existed
+        with listing.open(encoding="ascii") as fh:
+            return {row["path"]: (row["fingerprint"], row["id"]) for row in map(json.loads, fh)}
+    # A generation without its listing: what it indexed is in it (the files it read and did not
+    # index are read again).
+    with ix.searcher() as s:
         return {f["path"]: (f["fingerprint"], f["id"]) for f in s.all_stored_fields()}
 
 
-def _under(path: str, sources: Iterable[str | Path]) -> bool:
-    resolved = Path(path).resolve()
-    return any(resolved.is_relative_to(Path(s).resolve()) for s in sources)
+def _under(path: str, folders: Iterable[str | Path]) -> bool:
+    """Whether `path` is in one of `folders`, by its name: a link in a source folder is one of its
+    entries wherever it leads."""
+    return any(Path(path).is_relative_to(folder) for folder in folders)
 
 
 def _safe_fp(path: str) -> str | None:

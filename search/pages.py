@@ -1,13 +1,18 @@
 """The saved-page reader: turns one crawled Bangla news page (a plain-text file) into an Article.
 
 Knows the layout described in ../shared/corpus/FORMAT.md; broken files are rejected with a reason.
+`scan_sources` finds the pages of source folders, and says why each other entry there is not read.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
+import os
 import re
-from collections.abc import Iterable, Iterator
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,10 +29,13 @@ __all__ = [
     "BOILERPLATE_HEADINGS",
     "MAX_LINE_CHARS",
     "MAX_PAGE_BYTES",
+    "SourceScan",
     "decode_page",
     "find_pages",
     "parse_page_text",
+    "printable_path",
     "read_page",
+    "scan_sources",
 ]
 
 # Hostile-input limits: a real article is well under 100 kB; anything this big is not a news page
@@ -109,27 +117,188 @@ def decode_page(data: bytes, path: str) -> str:
 def read_page(path: str | Path) -> Article:
     """Read one saved page; raises PageRejected (with a reason a person understands) if broken."""
     p = Path(path)
+    if problem := _file_name_problem(p.name):
+        raise PageRejected(str(path), problem)
     try:
-        size = p.stat().st_size
-        if size > MAX_PAGE_BYTES:
-            # Checked before reading so a huge file never lands in memory.
-            raise PageRejected(str(path), f"page too large: {size:,} bytes (limit {MAX_PAGE_BYTES:,})")
-        data = p.read_bytes()
+        data = _read_regular_file(p)
     except OSError as e:
         raise PageRejected(str(path), f"cannot read the file: {e.strerror or e}") from None
     return parse_page_text(decode_page(data, str(path)), str(path))
 
 
-def find_pages(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Saved pages (*.txt) among files and folders (searched recursively), sorted, each once."""
+def _file_name_problem(name: str) -> str | None:
+    """Why a file name cannot name an article (its id is the name without .txt), or None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, held by Python as surrogates
+        return "file name is not UTF-8 text (an article's id is its file name): rename the file"
+    if name == ".txt":
+        return "file name is only .txt (an article's id is its file name): rename the file"
+    return None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; anything else is never read: a FIFO would block, a device
+    could be endless. Checked again on what was opened, in case the name changed in between."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise PageRejected(str(path), _not_a_file(st.st_mode))
+    if st.st_size > MAX_PAGE_BYTES:
+        # Checked before reading so a huge file never lands in memory.
+        raise PageRejected(str(path), f"page too large: {st.st_size:,} bytes (limit {MAX_PAGE_BYTES:,})")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise PageRejected(str(path), _not_a_file(mode))
+        return fh.read(MAX_PAGE_BYTES + 1)  # one byte more: a file that grew is still refused
+
+
+# What a directory entry is when it is not a regular file, in words.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((kind for is_kind, kind in _FILE_KINDS if is_kind(mode)), "another kind of file")
+
+
+def _not_a_file(mode: int) -> str:
+    return f"not a regular file but {_kind(mode)}: not read"
+
+
+@dataclass
+class SourceScan:
+    """What a walk of the source folders found: the pages to read, and what was passed over and why."""
+
+    pages: list[Path] = field(default_factory=list)  # sorted, each once
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), sorted
+    unreadable: list[Path] = field(default_factory=list)  # folders that could not be listed
+
+    def reject(self, path: Path, reason: str) -> None:
+        self.rejected.append((str(path), reason))
+
+
+def scan_sources(paths: Iterable[Path | str]) -> SourceScan:
+    """Saved pages (*.txt) among files and folders (searched recursively), and every entry that
+    looks like a page or a folder but is not read, with the reason.
+
+    Links are followed only to a regular file inside the folder they are in: a link leading out
+    of it (to another file, to /proc/self/environ) is refused, and a link to a folder is not
+    walked (its pages are read where they are, and no loop can form). FIFOs, devices and sockets
+    are never opened. A folder that cannot be listed is reported and its pages left unknown.
+    A file named on its own is the caller's choice: it is read if it is a regular *.txt file.
+    """
+    scan = SourceScan()
     found: set[Path] = set()
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found.update(f for f in p.rglob("*.txt") if f.is_file())
-        elif p.is_file() and p.suffix == ".txt":
-            found.add(p)
-    yield from sorted(found)
+        given = Path(raw)
+        try:
+            mode = os.stat(given).st_mode
+        except OSError as e:
+            scan.reject(given, f"cannot be read: {e.strerror}")
+            continue
+        if stat.S_ISDIR(mode):
+            _scan_folder(given, scan, found)
+        elif not given.name.endswith(".txt"):
+            scan.reject(given, "not a page: the name does not end in .txt")
+        elif stat.S_ISREG(mode):
+            found.add(given)
+        else:
+            scan.reject(given, _not_a_file(mode))
+    scan.pages = sorted(found)
+    scan.rejected.sort()
+    return scan
+
+
+def find_pages(paths: Iterable[Path | str]) -> list[Path]:
+    """The pages `scan_sources` finds, for a caller that reports nothing else."""
+    return scan_sources(paths).pages
+
+
+def _scan_folder(folder: Path, scan: SourceScan, found: set[Path]) -> None:
+    inside = folder.resolve()
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError as e:
+            scan.reject(current, f"folder cannot be read ({e.strerror}): the pages in it were not read")
+            scan.unreadable.append(current)
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            is_page = entry.name.endswith(".txt")
+            try:
+                if entry.is_symlink():
+                    _follow_link(path, is_page, inside, scan, found)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif is_page and entry.is_file(follow_symlinks=False):
+                    found.add(path)
+                elif is_page:
+                    scan.reject(path, _not_a_file(entry.stat(follow_symlinks=False).st_mode))
+            except OSError as e:
+                scan.reject(path, f"cannot be examined: {e.strerror}")
+
+
+def _follow_link(link: Path, is_page: bool, inside: Path, scan: SourceScan, found: set[Path]) -> None:
+    """A link named like a page is read if it leads to a regular file inside the folder, else
+    refused with the reason; a link to a folder is reported, whatever its name; other links are
+    not pages."""
+    try:
+        target = Path(os.path.realpath(link, strict=True))
+        mode = os.stat(target).st_mode
+    except OSError as e:
+        if is_page and e.errno == errno.ENOENT:
+            scan.reject(link, "a link to nothing: its target does not exist")
+        elif is_page:
+            scan.reject(link, f"a link that cannot be followed: {e.strerror}")
+        return
+    outside = not target.is_relative_to(inside)
+    if stat.S_ISDIR(mode):
+        where = "outside the source folder" if outside else "inside the source folder"
+        scan.reject(link, f"a link to a folder {where}: not followed")
+    elif not is_page:
+        return
+    elif outside:
+        scan.reject(link, "a link to a file outside the source folder: not followed")
+    elif stat.S_ISREG(mode):
+        found.add(link)
+    else:
+        scan.reject(link, f"a link to {_kind(mode)}: not read")
+
+
+# How a report shows the characters of a file name that would break its line or not show.
+_PRINTABLE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def printable_path(path: str | Path) -> str:
+    """`path` as one line of printable text, for reports: a backslash doubled; newline, tab and
+    other control or invisible characters as \\n, \\t, \\u200d; bytes of a name that are not
+    UTF-8 (which Python holds as surrogates, os.fsdecode) as \\xff."""
+    text = str(path)
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(map(_printable_char, text))
+
+
+def _printable_char(char: str) -> str:
+    if char in _PRINTABLE_ESCAPES:
+        return _PRINTABLE_ESCAPES[char]
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _looks_like_desk(line: str) -> bool:

@@ -196,11 +196,11 @@ def test_update_adds_changes_and_removes(tmp_path):
     changed.write_text(text.replace("\n\n", "\n\nনতুন অনুচ্ছেদ যোগ হলো কুমিল্লা থেকে।\n\n", 1), "utf-8")
     os.utime(changed, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
     write_page(src, "7777_ffffffffffffffff", "নতুন খবর গাজীপুরে", "গাজীপুরে আজ মেলা বসেছে।")
-    listing_before = (current_generation(root).path / "files.tsv").read_text()
+    listing_before = (current_generation(root).path / "files.jsonl").read_text()
     report = update([src], root)
     assert (report.added, report.changed, report.removed) == (1, 1, 1)
     # The update worked on hard links of the live generation: that one is exactly as it was.
-    assert (root / "generations" / "gen-000001" / "files.tsv").read_text() == listing_before
+    assert (root / "generations" / "gen-000001" / "files.jsonl").read_text() == listing_before
     after = ids(root)
     assert after == (before - {gone.stem}) | {"7777_ffffffffffffffff"}
     assert current_generation(root).name == "gen-000002"

@@ -88,7 +88,7 @@ def test_publish_records_every_file_and_verify_says_ok(runner, sample_index):
 def test_verify_finds_a_flipped_byte_in_any_file(runner, sample_index, tmp_path):
     names = sorted(p.name for p in live_folder(sample_index).iterdir())
     suffixes = {Path(n).suffix for n in names}
-    assert {".pst", ".trm", ".col", ".toc", ".tsv", ".json"} <= suffixes, names
+    assert {".pst", ".trm", ".col", ".toc", ".jsonl", ".json"} <= suffixes, names
     for name in names:
         size = (live_folder(sample_index) / name).stat().st_size
         assert size > 0, name
@@ -205,16 +205,16 @@ def test_a_damaged_index_answers_503_index_damaged(sample_index, tmp_path, damag
 
 
 def test_damage_found_in_the_background_turns_healthz_503(sample_index, tmp_path):
-    # files.tsv is read by `index update`, never by a server: only the background checksum finds it.
+    # files.jsonl is read by `index update`, never by a server: only the background checksum finds it.
     root = copy_index(sample_index, tmp_path / "index")
-    listing = live_folder(root) / "files.tsv"
+    listing = live_folder(root) / "files.jsonl"
     flip_byte(listing, listing.stat().st_size // 2)
     server = LiveServer(root).start(wait_healthy=False)
     try:
         assert_says_damaged_without_paths(server, root)
     finally:
         server.stop()
-    assert "files.tsv: checksum differs" in server.proc.stdout.read().decode()  # the log says which
+    assert "files.jsonl: checksum differs" in server.proc.stdout.read().decode()  # the log says which
 
 
 def test_a_good_index_is_verified_in_the_background(live_server):
