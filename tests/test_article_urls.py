@@ -31,15 +31,17 @@ ODD_IDS = [
     "~",
     "a+b;c=d&e",
     "back\\slash",
-    "",  # the file ".txt"
+    "",  # the file ".txt": rejected by the reader, but the encoding still names it
 ]
+# The ids pages can have: the reader rejects a file named only ".txt" (search/pages.py).
+PAGE_IDS = [article_id for article_id in ODD_IDS if article_id]
 WORD = "সন্ধানপরীক্ষা"  # in every title, so one search finds every article
 
 
 @pytest.fixture(scope="module")
 def odd_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("odd-ids")
-    for i, article_id in enumerate(ODD_IDS):
+    for i, article_id in enumerate(PAGE_IDS):
         write_page(
             root / "pages",
             article_id,
@@ -47,7 +49,7 @@ def odd_server(tmp_path_factory):
             f"{WORD} নিয়ে খবর নম্বর {i}। ঢাকায় আজ বৃষ্টি হয়েছে, সঙ্গে খুলনায় রোদ।",
         )
     report = rebuild([root / "pages"], root / "index", procs=1)
-    assert report.indexed == len(ODD_IDS), report.rejected
+    assert report.indexed == len(PAGE_IDS), report.rejected
     server = LiveServer(root / "index").start()
     yield server
     server.stop()
@@ -64,7 +66,7 @@ def test_a_path_segment_names_its_id_and_nothing_else(article_id):
 
 def search_results(server) -> list[dict]:
     answer = server.get("/api/search", q=WORD, per_page=100).json()
-    assert {r["id"] for r in answer["results"]} == set(ODD_IDS)
+    assert {r["id"] for r in answer["results"]} == set(PAGE_IDS)
     return answer["results"]
 
 

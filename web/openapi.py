@@ -32,8 +32,8 @@ _NULLABLE_STRING = {"type": ["string", "null"]}
 _ARTICLE_URL = {
     "type": "string",
     "pattern": "^/articles/[A-Za-z0-9_.~%-]+$",
-    "description": "The article's page: /articles/ and the id percent-encoded (an id of dots only "
-    "or none, or one that starts with ~, gets a ~ in front). /api followed by it is the article as JSON.",
+    "description": "The article's page: /articles/ and the id percent-encoded (an id of dots only, "
+    "or one that starts with ~, gets a ~ in front). /api followed by it is the article as JSON.",
 }
 _DATETIME = {"type": ["string", "null"], "format": "date-time"}
 _FACET = {
