@@ -16,11 +16,6 @@ from pathlib import Path
 import click
 
 DEFAULT_INDEX = "index"
-# What `partial` in a search answer means, for a person (search/service.py sets it).
-PARTIAL_REASONS = {
-    "query_cut": "the query went past the limits (1,000 characters, 32 clauses, 64 words) and was cut",
-    "work_budget": "phrase checks stopped at the work budget: these are the results verified",
-}
 
 
 def _index_option(f):
@@ -304,6 +299,7 @@ def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index
       sandhan search পুতিন কিম --from 2023-09-01 --sort newest
     """
     from search.index import IndexError_
+    from search.query import PARTIAL
     from search.service import BadRequest, SearchService, parse_request
 
     args = {
@@ -326,7 +322,7 @@ def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index
         click.echo(f"searched for: {answer['interpreted_query']}")
     click.echo(f"{answer['total']} results ({answer['took_ms']} ms)")
     if answer["partial"]:
-        click.echo(f"partial: {PARTIAL_REASONS[answer['partial']]}")
+        click.echo(f"partial: {PARTIAL[answer['partial']]}")
     if answer.get("suggestion"):
         click.echo(f"did you mean: {answer['suggestion']}")
     for i, r in enumerate(answer["results"], start=(page - 1) * per_page + 1):

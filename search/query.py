@@ -106,17 +106,28 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def _within_limits(clauses: list[Clause]) -> tuple[tuple[Clause, ...], bool]:
-    """The first MAX_CLAUSES clauses, holding MAX_WORDS words at most (the phrase that reaches the
-    limit is cut short there), and whether anything was left out."""
+    """The first MAX_CLAUSES clauses, holding MAX_WORDS words at most, and whether anything was
+    left out. A required phrase that reaches the limit is cut short there (it then finds more);
+    an exclusion that does not fit whole is left out, since a shorter one would exclude more."""
     kept: list[Clause] = []
     room = MAX_WORDS
     for clause in clauses[:MAX_CLAUSES]:
-        if room <= 0:
-            break
         words = clause.words[:room]
+        if not words or (clause.exclude and words != clause.words):
+            continue
         if words != clause.words:
             clause = replace(clause, words=words, phrase=len(words) > 1)
         kept.append(clause)
         room -= len(words)
-    cut = len(kept) < len(clauses) or sum(len(c.words) for c in clauses[: len(kept)]) > MAX_WORDS
-    return tuple(kept), cut
+    return tuple(kept), kept != clauses
+
+
+# What `partial` in a search answer means (search/service.py sets it): the one table that the
+# API's document, `sandhan search` and the page read.
+PARTIAL = {
+    "query_cut": (
+        f"the query went past the limits ({MAX_QUERY_CHARS:,} characters, {MAX_CLAUSES} clauses, "
+        f"{MAX_WORDS} words) and was cut to them"
+    ),
+    "work_budget": "phrase checks stopped at the work budget: the results are those verified, more may match",
+}

@@ -96,40 +96,50 @@ class DocPositions:
 
 class SizedLRU:
     """A least-recently-used cache bounded by the summed size of its values, not their count:
-    a common word's postings weigh a thousand rare ones'."""
+    a common word's postings weigh a thousand rare ones'. Every entry weighs at least 1, so
+    lookups that found nothing (a hostile query's made-up words) are bounded too."""
 
     def __init__(self, capacity: int, size_of):
         self.capacity = capacity
-        self.size_of = size_of
-        self._items: OrderedDict = OrderedDict()
+        self.size_of = lambda value: max(1, size_of(value))
+        self._items: OrderedDict = OrderedDict()  # key -> (value, the weight counted for it)
         self._held = 0
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get_or_compute(self, key, compute):
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
-                return hit
+                return hit[0]
         value = compute()  # outside the lock: other keys need not wait
         with self._lock:
-            if key not in self._items:
-                self._items[key] = value
-                self._held += self.size_of(value)
-            while self._held > self.capacity and len(self._items) > 1:
-                _, dropped = self._items.popitem(last=False)
-                self._held -= self.size_of(dropped)
+            if key in self._items:  # another thread put it first: share that one
+                return self._items[key][0]
+            weight = self.size_of(value)
+            self._items[key] = (value, weight)
+            self._held += weight
+            self._evict()
         return value
 
-    def grew(self, key, before: int, value) -> None:
-        """Account for `value`, cached under `key`, having grown since it weighed `before`."""
+    def grew(self, key, value) -> None:
+        """Account for `value`, cached under `key`, having grown in place."""
         with self._lock:
-            if self._items.get(key) is not value:
+            entry = self._items.get(key)
+            if entry is None or entry[0] is not value:
                 return  # dropped meanwhile: nothing to account for
-            self._held += self.size_of(value) - before
-            while self._held > self.capacity and len(self._items) > 1:
-                _, dropped = self._items.popitem(last=False)
-                self._held -= self.size_of(dropped)
+            weight = self.size_of(value)
+            self._items[key] = (value, weight)
+            self._held += weight - entry[1]
+            self._evict()
+
+    def _evict(self) -> None:
+        while self._held > self.capacity and len(self._items) > 1:
+            _, (_, weight) = self._items.popitem(last=False)
+            self._held -= weight
 
 
 class PostingBlocks:
@@ -218,11 +228,12 @@ class WorkBudget:
     """How much position work one request may do (positions read plus phrase starts checked).
 
     Phrases of very common words would otherwise cost seconds: work stops once the budget is
-    spent, the request answers with what it verified, and `exhausted` says the answer is partial.
+    spent, the request answers with what it verified, and `stopped` says the answer is partial.
     """
 
     def __init__(self, units: int):
         self.left = units
+        self.stopped = False  # work was left undone for want of budget: the answer is partial
 
     def spend(self, units: int) -> None:
         self.left -= units
@@ -254,13 +265,15 @@ class TermScorer:
                 [reader.doc_field_length(d, field, 0) for d in range(self.doc_count_all)], dtype=np.float64
             )
             self._norm[field] = K1 * (1 - b + b * lengths / avg)
-        self._scores = SizedLRU(CACHE_ENTRIES, len)
+        # An entry weighs its postings plus what an empty one costs (arrays and object, ~200
+        # bytes): a hostile query's made-up words are bounded like postings.
+        self._scores = SizedLRU(CACHE_ENTRIES, lambda scores: len(scores) + 16)
         # (field, term) → (docnums, term frequencies as float32, layout): see KEPT_ENTRIES.
         self._kept: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, BlockLayout | None]] = {}
         self.kept_entries = 0
         self._positions = SizedLRU(CACHE_POSITIONS, lambda known: known.size)
         self._positions_lock = threading.Lock()
-        self._doc_frequency: dict[tuple[str, str], int] = {}  # bounded by the vocabulary
+        self._doc_frequency: dict[tuple[str, str], int] = {}  # terms the index holds only: bounded
 
     def scores(self, field: str, term: str) -> TermScores:
         """Per-document BM25F contributions of `term` in `field`, computed once and cached."""
@@ -344,13 +357,12 @@ class TermScorer:
         if missing:
             decoded = self._decode_positions(field, term, missing)
             with self._positions_lock:
-                before = known.size
                 for d in missing:
                     if d not in known.found:
                         where = decoded.get(d, ())
                         known.found[d] = where
                         known.size += 1 + len(where)
-                self._positions.grew(key, before, known)
+            self._positions.grew(key, known)
         found = known.found
         return {d: found[d] for d in docs if found[d]}
 
@@ -403,9 +415,12 @@ class TermScorer:
 
     def doc_frequency(self, field: str, term: str) -> int:
         key = (field, term)
-        if key not in self._doc_frequency:
-            self._doc_frequency[key] = self.reader.doc_frequency(field, term)
-        return self._doc_frequency[key]
+        df = self._doc_frequency.get(key)
+        if df is None:
+            df = self.reader.doc_frequency(field, term)
+            if df:  # a word the index lacks is not kept: queries can make up any number of them
+                self._doc_frequency[key] = df
+        return df
 
     def phrase_docs(
         self, field: str, words: list[str], candidates=None, budget: WorkBudget | None = None
@@ -415,7 +430,7 @@ class TermScorer:
         Only documents holding every word can hold the phrase: which do is read from the words'
         scores (cached) before any position is decoded. They are then checked a batch at a time,
         each batch to the end, so that a `budget` running out leaves every document returned
-        truly holding the phrase (and the budget saying the answer is partial).
+        truly holding the phrase (and the budget saying, `stopped`, that the answer is partial).
         """
         distinct = sorted(set(words), key=lambda w: self.doc_frequency(field, w))
         remaining = None if candidates is None else _distinct_sorted(np.asarray(candidates, dtype=np.int64))
@@ -426,6 +441,7 @@ class TermScorer:
         remaining = remaining.tolist() if remaining is not None else []
         for at in range(0, len(remaining), PHRASE_BATCH):
             if budget is not None and budget.exhausted:
+                budget.stopped = True
                 break
             found |= self._phrase_in(field, words, distinct, remaining[at : at + PHRASE_BATCH], budget)
         return found

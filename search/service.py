@@ -40,7 +40,7 @@ from search.index import (
 )
 from search.lexicon import Lexicon
 from search.lexicon import suggest as did_you_mean
-from search.query import ParsedQuery, clean, parse_query
+from search.query import MAX_QUERY_CHARS, ParsedQuery, clean, parse_query
 from search.ranking import CACHE_ENTRIES, SizedLRU, TermScorer, TermScores, WorkBudget
 from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
@@ -71,6 +71,9 @@ FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
 # WorkBudget): ordinary queries use a few thousand; the costliest query within the limits of
 # search.query stops here (BENCHMARKS.md: worst queries) and answers `"partial": "work_budget"`.
 WORK_BUDGET = int(os.environ.get("SANDHAN_WORK_BUDGET", 2_000_000))
+# Position work the proximity bonuses of one search may do: ranking only, so running out of it
+# leaves some candidates without a bonus, never a result out.
+RANKING_WORK = WORK_BUDGET // 4
 
 
 class BadRequest(ValueError):
@@ -92,6 +95,7 @@ class SearchRequest:
     desk: str | None = None
     page: int = 1
     per_page: int = 10
+    q_cut: bool = False  # the q sent was longer than MAX_QUERY_CHARS: `q` is its start
 
 
 def _int_param(args: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
@@ -134,6 +138,7 @@ def parse_request(args: Mapping[str, str]) -> SearchRequest:
         raise BadRequest("desk", f"`desk` is at most {MAX_DESK_CHARS} characters, not {len(desk)}")
     return SearchRequest(
         q=clean(args.get("q") or ""),  # what is searched, and all that an answer or a page repeats
+        q_cut=len(args.get("q") or "") > MAX_QUERY_CHARS,
         date_from=date_from,
         date_to=date_to,
         sort=sort,
@@ -536,7 +541,8 @@ class SearchService:
             answer["suggestion"] = did_you_mean(str(parsed), held.lexicon(), analyze)
         # Whether the answer may be missing results, and why: the query went past the documented
         # limits and was cut to them, or the work budget ran out (the results are those verified).
-        answer["partial"] = "query_cut" if parsed.cut else "work_budget" if budget.exhausted else None
+        cut = parsed.cut or req.q_cut
+        answer["partial"] = "work_budget" if budget.stopped else "query_cut" if cut else None
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 
@@ -618,11 +624,16 @@ class SearchService:
 
     def _search(self, req: SearchRequest, planned: PlannedQuery, held: _Held, budget: WorkBudget) -> dict:
         col = held.columns
+        allowed = self._allowed(req, held)
         if planned.empty:
-            matched = _Matches(col.live, np.zeros(len(col.live), np.int32), np.zeros(len(col.live)))
+            docs = col.live if allowed is None else col.live[allowed[col.live]]
+            matched = _Matches(docs, np.zeros(len(docs), np.int32), np.zeros(len(docs)))
         else:
-            matched = self._match(planned, held, budget)
-        matched = self._filter(matched, req, planned, held, budget)
+            # What matches is settled (within the budget) before ranking work, which has a budget
+            # of its own and never makes an answer partial.
+            matched = self._match(planned, held, budget, allowed)
+            matched = self._without_excluded(matched, planned, held, budget)
+            self._proximity_bonus(matched, planned, held, WorkBudget(RANKING_WORK))
 
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
@@ -667,28 +678,34 @@ class SearchService:
         }
         return answer
 
-    def _filter(
-        self, matched: _Matches, req: SearchRequest, planned: PlannedQuery, held: _Held, budget: WorkBudget
-    ) -> _Matches:
-        """The matches without excluded words and phrases, within the date range and desk asked for.
-        An excluded phrase is looked for among the matches only; where the budget runs out, the
-        matches not yet checked stay."""
+    def _allowed(self, req: SearchRequest, held: _Held) -> np.ndarray | None:
+        """Which documents the date range and desk asked for allow (a mask by docnum), or None
+        when nothing is asked: applied first, so phrase checks skip what they would drop."""
         col = held.columns
-        if planned.excluded:
-            excluded = np.zeros(held.scorer.doc_count_all, dtype=bool)
-            for item in planned.excluded:
-                excluded[self._docs(item, held, budget, among=matched.docs)] = True
-            matched = matched.where(~excluded[matched.docs])
+        allowed = None
         if req.date_from or req.date_to:
             lo = _dhaka_minutes(req.date_from, False) if req.date_from else 0
             hi = _dhaka_minutes(req.date_to, True) if req.date_to else 2**62
-            pub = col.published[matched.docs]
+            pub = col.published
             # Undated articles carry UNDATED_NEWEST (-1) and so fall outside any window.
-            matched = matched.where((lo <= pub) & (pub <= hi) & (pub != UNDATED_NEWEST))
+            allowed = (lo <= pub) & (pub <= hi) & (pub != UNDATED_NEWEST)
         if req.desk:
             code = col.desk_code.get(req.desk, -1)  # a desk no article has: nothing matches
-            matched = matched.where(col.desk[matched.docs] == code)
-        return matched
+            on_desk = col.desk == code
+            allowed = on_desk if allowed is None else allowed & on_desk
+        return allowed
+
+    def _without_excluded(
+        self, matched: _Matches, planned: PlannedQuery, held: _Held, budget: WorkBudget
+    ) -> _Matches:
+        """The matches without excluded words and phrases. An excluded phrase is looked for among
+        the matches only; where the budget runs out, the matches not yet checked stay."""
+        if not planned.excluded:
+            return matched
+        excluded = np.zeros(held.scorer.doc_count_all, dtype=bool)
+        for item in planned.excluded:
+            excluded[self._docs(item, held, budget, among=matched.docs)] = True
+        return matched.where(~excluded[matched.docs])
 
     def _near_duplicates_of(self, doc: int, held: _Held) -> set[int]:
         """Other articles in the index whose body is nearly the same text as `doc`'s."""
@@ -737,7 +754,9 @@ class SearchService:
             docs |= held.scorer.phrase_docs(f, list(item.words), among, budget)
         return np.array(sorted(docs), dtype=np.int64)
 
-    def _match(self, planned: PlannedQuery, held: _Held, budget: WorkBudget) -> _Matches:
+    def _match(
+        self, planned: PlannedQuery, held: _Held, budget: WorkBudget, allowed: np.ndarray | None = None
+    ) -> _Matches:
         """The matching documents with the query words and phrases each matched and its BM25F score.
 
         Scores and counts add up in accumulators over all docnums, one vectorized step per word;
@@ -761,7 +780,8 @@ class SearchService:
         required: np.ndarray | None = None
         for phrase in planned.phrases:
             # Each further phrase is looked for only where the phrases before it stand.
-            among = None if required is None else np.flatnonzero(required)
+            within = required if required is not None else allowed
+            among = None if within is None else np.flatnonzero(within)
             docs = self._docs(phrase, held, budget, among)
             holds = np.zeros(n, dtype=bool)
             holds[docs] = True
@@ -774,10 +794,9 @@ class SearchService:
                 phrase_score[unit.docs[keep]] += unit.values[keep]
             score[docs] += phrase_score[docs]
             coord[docs] += 1
-        docs = np.flatnonzero(coord > 0 if required is None else required)
-        matched = _Matches(docs, coord[docs], score[docs])
-        self._proximity_bonus(matched, planned, held, budget)
-        return matched
+        found = coord > 0 if required is None else required
+        docs = np.flatnonzero(found if allowed is None else found & allowed)
+        return _Matches(docs, coord[docs], score[docs])
 
     def _proximity_bonus(
         self, matched: _Matches, planned: PlannedQuery, held: _Held, budget: WorkBudget

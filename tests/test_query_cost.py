@@ -4,12 +4,14 @@ stops phrase work (and says so), and a costly query holds up no other request.""
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from waitress.server import create_server
 
 from search import ranking
 from search.query import MAX_CLAUSES, MAX_QUERY_CHARS, MAX_WORDS, parse_query
+from search.ranking import SizedLRU
 from search.service import SearchRequest, SearchService, token_spans
 from tests.conftest import LiveServer
 from web import create_app
@@ -95,8 +97,12 @@ def test_the_budget_is_enforced_by_a_real_server(sample_index, monkeypatch):
     phrase = '"' + " ".join(common_pair(SearchService(sample_index))) + '"'
     server = LiveServer(sample_index).start()
     try:
-        body = server.get("/api/search", q=phrase).json()
-        assert body["partial"] == "work_budget"
+        # The required phrase spends the budget (its one batch is checked whole); excluding it
+        # again finds the budget spent, so the exclusion is left undone and the answer says so.
+        body = server.get("/api/search", q=f"{phrase} -{phrase}").json()
+        assert body["partial"] == "work_budget" and body["total"] > 0
+        # A spent budget with nothing left undone is no partial answer.
+        assert server.get("/api/search", q=phrase).json()["partial"] is None
         assert server.get("/api/search", q="ঢাকা").json()["partial"] is None
     finally:
         server.stop()
@@ -161,3 +167,52 @@ def test_the_page_says_a_query_was_cut(live_server):
     page = live_server.get("/", q="ঢাকা " * 40).text
     assert 'class="partial"' in page and "প্রথম অংশটুকু খোঁজা হয়েছে" in page
     assert 'class="partial"' not in live_server.get("/", q="ঢাকা").text
+
+
+def test_a_q_past_the_character_limit_says_it_was_cut(live_server):
+    body = live_server.get("/api/search", q="ঢাকা " + "খ" * (MAX_QUERY_CHARS + 500)).json()
+    assert body["partial"] == "query_cut" and len(body["query"]) == MAX_QUERY_CHARS
+    assert live_server.get("/api/search", q="ঢাকা " + "খ" * 500).json()["partial"] is None
+
+
+def test_an_exclusion_past_the_word_limit_is_left_out_not_shortened():
+    padding = " ".join(f"শব্দ{i}" for i in range(MAX_WORDS - 1))
+    parsed = parse_query(f'{padding} -"বৃষ্টি হয়েছে"')
+    assert parsed.cut and not parsed.negative  # `-বৃষ্টি` alone would exclude more
+
+
+def test_date_and_desk_filters_come_before_phrase_work(sample_index, monkeypatch):
+    """A window that holds no article leaves a phrase nothing to check: no budget is spent."""
+    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
+    service = SearchService(sample_index)
+    phrase = '"' + " ".join(common_pair(service)) + '"'
+    assert service.search(SearchRequest(q=phrase), work_budget=1)["partial"] == "work_budget"
+    empty_window = SearchRequest(q=phrase, date_from=date(1990, 1, 1), date_to=date(1990, 1, 2))
+    answer = service.search(empty_window, work_budget=1)
+    assert answer["total"] == 0 and answer["partial"] is None
+
+
+# --- caches a hostile visitor cannot grow without bound -------------------------------------
+
+
+def test_a_sized_cache_counts_exactly_what_it_holds():
+    cache = SizedLRU(10, len)
+    grown = cache.get_or_compute("a", lambda: [1, 2, 3])
+    grown.extend([4, 5])
+    cache.grew("a", grown)
+    assert cache.get_or_compute("a", lambda: ["recomputed"]) is grown
+    cache.get_or_compute("b", lambda: [1] * 4)
+    cache.get_or_compute("c", lambda: [])  # weighs 1, not 0
+    cache.get_or_compute("d", lambda: [1, 2])
+    held = sum(weight for _, weight in cache._items.values())
+    assert cache._held == held <= 10 and "a" not in cache._items  # the oldest went first
+
+
+def test_made_up_words_fill_the_caches_within_their_bounds(sample_index):
+    scorer = SearchService(sample_index)._held().scorer
+    scorer._scores.capacity = 1600
+    for i in range(5000):
+        assert not len(scorer.scores("body", f"নেইশব্দ{i}"))
+        assert scorer.doc_frequency("body", f"নেইশব্দ{i}") == 0
+    assert len(scorer._scores) <= 100  # an empty entry weighs 16
+    assert all(scorer._doc_frequency.values())  # only the words the index holds are kept

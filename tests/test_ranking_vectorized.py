@@ -29,6 +29,7 @@ from search.service import (
     _smallest,
     parse_request,
     plan,
+    token_spans,
 )
 
 STOPWORDS = ["ও", "এবং", "না", "এই", "থেকে", "করে"]
@@ -129,9 +130,7 @@ class Reference:
             for d in docs:
                 coord[d] = coord.get(d, 0) + 1
                 score[d] = score.get(d, 0.0) + phrase_score.get(d, 0.0)
-        matched = {d: (coord[d], score[d]) for d in (coord if required is None else required)}
-        self.proximity(matched, planned)
-        return matched
+        return {d: (coord[d], score[d]) for d in (coord if required is None else required)}
 
     def proximity(self, matched: dict, planned) -> None:
         seq = planned.sequence
@@ -173,6 +172,8 @@ class Reference:
             }
         if req.desk:
             matched = {d: v for d, v in matched.items() if desk[d] == req.desk}
+        if not planned.empty:  # ranking bonuses, among the matches as filtered
+            self.proximity(matched, planned)
         sort = req.sort if not planned.empty else ("newest" if req.sort == "relevance" else req.sort)
         if sort == "relevance":
             ranked = sorted(matched, key=lambda d: (-matched[d][0], -matched[d][1], d))
@@ -290,22 +291,41 @@ def test_postings_read_by_blocks_or_one_by_one_agree(sample_index, monkeypatch):
     assert [(list(s), p) for s, p in by_blocks] == [(list(s), p) for s, p in one_by_one]
 
 
-def test_phrase_docs_match_the_reference(sample_index):
+def test_phrase_docs_match_the_reference(sample_index, monkeypatch):
+    """Phrases cut from the articles' own text (so most are found), some with a word repeated,
+    among random candidates or all documents, checked a batch of two documents at a time."""
+    monkeypatch.setattr(ranking, "PHRASE_BATCH", 2)
     held = SearchService(sample_index)._held()
     reference = Reference(held)
     rng = random.Random(3)
-    words = [raw.decode("utf-8") for f, raw in held.searcher.reader().all_terms() if f == "body"]
     everything = reference.everything()
+    found_some = 0
     for _ in range(200):
-        if rng.random() < 0.2:  # a word repeated, or a phrase with a word repeated in it
-            phrase = rng.sample(words, 1) * rng.randint(2, 4)
-            phrase = phrase + rng.sample(words, rng.randint(0, 2)) + phrase[:1]
-        else:
-            phrase = rng.sample(words, rng.randint(2, 3))
-        candidates = rng.sample(everything, rng.randint(1, len(everything)))
-        for field in ("title", "body"):
-            expected = reference.phrase_docs(field, phrase, candidates)
-            assert held.scorer.phrase_docs(field, phrase, candidates) == expected
+        field = rng.choice(["title", "body"])
+        terms = [t for t, _, _ in token_spans(held.stored_fields(rng.choice(everything))[field])]
+        start, length = rng.randrange(len(terms)), rng.randint(2, 5)
+        phrase = terms[start : start + length]
+        if rng.random() < 0.2:  # a word repeated: found where the text repeats it
+            phrase = phrase[:1] * rng.randint(2, 3) + phrase[1:]
+        candidates = rng.sample(everything, rng.randint(1, len(everything))) if rng.random() < 0.5 else None
+        expected = reference.phrase_docs(field, phrase, everything if candidates is None else candidates)
+        assert held.scorer.phrase_docs(field, phrase, candidates) == expected, phrase
+        found_some += bool(expected)
+    assert found_some > 100  # the test checks phrases that are there, not only absences
+
+
+def test_a_spent_budget_returns_only_true_matches(sample_index, monkeypatch):
+    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
+    held = SearchService(sample_index)._held()
+    everything = Reference(held).everything()
+    terms = [t for t, _, _ in token_spans(held.stored_fields(everything[0])["body"])]
+    phrase = terms[:2]
+    full = held.scorer.phrase_docs("body", phrase, None)
+    budget = WorkBudget(1)
+    part = held.scorer.phrase_docs("body", phrase, None, budget)
+    holding_both = set(held.scorer.scores("body", phrase[0])) & set(held.scorer.scores("body", phrase[1]))
+    # One batch (one document) checked, the rest left: only true matches, and the budget says so.
+    assert part <= full and len(part) <= 1 and budget.stopped == (len(holding_both) > 1)
 
 
 def test_search_matches_the_reference_on_the_sample_index(sample_index):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from search.dates import DATE_PATTERN
-from search.query import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS, PARTIAL
 from search.service import MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
 
 _ERROR = {
@@ -100,10 +100,9 @@ _SEARCH = {
         "suggestion": _NULLABLE_STRING,
         "partial": {
             "type": ["string", "null"],
-            "enum": ["query_cut", "work_budget", None],
-            "description": "null when the results are complete; `query_cut`: the query went past the "
-            "documented limits (1,000 characters, 32 clauses, 64 words) and was cut to them; "
-            "`work_budget`: phrase checks stopped at the work budget, the results are those verified",
+            "enum": [*PARTIAL, None],
+            "description": "null when the results are complete; else why not: "
+            + "; ".join(f"`{code}`: {meaning}" for code, meaning in PARTIAL.items()),
         },
     },
 }
