@@ -45,6 +45,14 @@ FOLDS = {
     "\u0999": "\u0982",  # ঙ → ং: ঙ্ক and ংক are both written
 }
 _FOLD_TABLE = str.maketrans(FOLDS)
+# The folds of FOLDS by which writers spell one word differently (the spelling reform's short
+# vowels, the sibilants and n's of loanwords and names, য/জ, ঙ/ং, ৎ/ত): a query word also matches
+# the archive's other spellings by these (`Lexicon.respellings`). The rest are typing confusions,
+# for did-you-mean and romanized readings only; as respellings, measured on the dev sets, the
+# chandrabindu drop cost a morph query and the others gained nothing (BENCHMARKS.md).
+RESPELLING_FOLDS = (ZWNJ, ZWJ, "\u09c0", "\u09c2", "\u0988", "\u098a", "\u09b6", "\u09b7", "\u09a3")
+RESPELLING_FOLDS += ("\u09af", "\u0999", "\u09ce")
+_RESPELLING_TABLE = str.maketrans({letter: FOLDS[letter] for letter in RESPELLING_FOLDS})
 # য inside a word and not after a hasanta is mostly য় typed without its nukta
 # (বিশ্ববিদ্যালযের); the few real ones (অযথা) are prefixed words. Suggestions try the য় spelling.
 _BARE_YA = re.compile("(?<=[\u0980-\u09cc\u09ce-\u09ff])\u09af(?!\u09bc)")
@@ -113,9 +121,15 @@ def fold(term: str) -> str:
     return _fold(canonical(term))
 
 
-def _fold(text: str) -> str:
+def _fold(text: str, table: dict[int, str] = _FOLD_TABLE) -> str:
     # ঙ্ক and ংক: once ঙ folds to ং, the hasanta after it has nothing to join.
-    return text.translate(_FOLD_TABLE).replace("\u0982\u09cd", "\u0982")
+    return text.translate(table).replace("\u0982\u09cd", "\u0982")
+
+
+def respelling_key(term: str) -> str:
+    """What the spellings of one word share (সরকারি and সরকারী, নেত্রকোনা and নেত্রকোণা): the
+    term with the RESPELLING_FOLDS of FOLDS applied."""
+    return _fold(canonical(term), _RESPELLING_TABLE)
 
 
 # Phala: ya and ba after hasanta mostly change the vowel or double the consonant in speech;
@@ -240,12 +254,16 @@ class Lexicon:
         self._folded: dict[str, str] = {}
         buckets: dict[str, list[str]] = {}
         loose: dict[str, list[str]] = {}
+        by_key: dict[str, list[str]] = {}
         for term in self._sorted:
             text = canonical(term)
             self._folded[term] = _fold(text)
+            by_key.setdefault(_fold(text, _RESPELLING_TABLE), []).append(term)
             buckets.setdefault(_skeleton(text), []).append(term)
             loose.setdefault(_loose_key(text), []).append(term)
-        for table in (buckets, loose):
+        # Only keys that more than one spelling shares: the rest have no respelling to offer.
+        self._spellings = {key: terms for key, terms in by_key.items() if len(terms) > 1}
+        for table in (buckets, loose, self._spellings):
             for terms in table.values():
                 terms.sort(key=lambda t: -frequencies[t])
         self._buckets = buckets
@@ -283,6 +301,11 @@ class Lexicon:
         """The folded spelling of a lexicon term (computed once at build)."""
         cached = self._folded.get(term)
         return cached if cached is not None else fold(term)
+
+    def respellings(self, term: str) -> list[str]:
+        """The other spellings of `term` the archive holds: terms with the same `respelling_key`
+        (সরকারী for সরকারি, ইউনুস for ইউনূস), most frequent first."""
+        return [t for t in self._spellings.get(respelling_key(term), ()) if t != term]
 
     def bucket(self, key: str) -> list[str]:
         """Terms with skeleton `key`, most frequent first."""

@@ -279,6 +279,28 @@ class TermScorer:
         """Per-document BM25F contributions of `term` in `field`, computed once and cached."""
         return self._scores.get_or_compute((field, term), lambda: self._compute(field, term))
 
+    def group_scores(self, field: str, spellings: tuple[tuple[str, float], ...]) -> TermScores:
+        """BM25F contributions of several spellings of one word scored as one term: a document's
+        frequency is the weighted sum of theirs, the document frequency that of any of them.
+        So the spelling a reader typed is not scored up for being the rarer one (the archive's
+        usual spelling would lose to it on idf alone); the weights put it first."""
+        key = (field, spellings)
+        return self._scores.get_or_compute(key, lambda: self._compute_group(field, spellings))
+
+    def _compute_group(self, field: str, spellings: tuple[tuple[str, float], ...]) -> TermScores:
+        frequency = np.zeros(self.doc_count_all)
+        holds = np.zeros(self.doc_count_all, dtype=bool)
+        for term, weight in spellings:
+            kept = self._kept.get((field, term))
+            docs, tf, _ = kept if kept is not None else self._read(field, term)
+            frequency[docs] += weight * tf.astype(np.float64)
+            holds[docs] = True
+        docs = np.flatnonzero(holds).astype(np.int32)
+        tf = frequency[docs]
+        df = len(docs)
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        return TermScores(docs, FIELD_WEIGHT[field] * idf * tf * (K1 + 1) / (tf + self._norm[field][docs]))
+
     def keep(self, field: str, term: str) -> int:
         """Read `term`'s postings in `field` now and keep them (see KEPT_ENTRIES), as long as
         fewer than KEPT_ENTRIES are kept; returns how many postings it has."""

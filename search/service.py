@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as dtime
@@ -26,6 +26,7 @@ import numpy as np
 
 from search import duplicates, integrity
 from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
+from search.analysis.normalize import normalize_word
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA, article_url
 from search.dates import DATE_PATTERN, EXPECTED_DATE, parse_date
@@ -38,7 +39,7 @@ from search.index import (
     minutes,
     open_generation,
 )
-from search.lexicon import Lexicon
+from search.lexicon import Lexicon, fold
 from search.lexicon import suggest as did_you_mean
 from search.query import MAX_QUERY_CHARS, ParsedQuery, clean, parse_query
 from search.ranking import CACHE_ENTRIES, SizedLRU, TermScorer, TermScores, WorkBudget
@@ -67,6 +68,13 @@ SUGGEST_HEAD_WORDS = 8
 # Below this many results, did-you-mean looks for a better spelling of the query.
 SUGGEST_BELOW = 3
 FULL_PHRASE_WEIGHT = float(os.environ.get("SANDHAN_FULL_PHRASE_WEIGHT", 5.0))
+# Among the best EXACT_FORM_DEPTH candidates, a headline holding every query word in the form
+# typed multiplies the score by (1 + EXACT_FORM_WEIGHT), some of them by their share of it.
+EXACT_FORM_DEPTH = int(os.environ.get("SANDHAN_EXACT_FORM_DEPTH", 50))
+EXACT_FORM_WEIGHT = float(os.environ.get("SANDHAN_EXACT_FORM_WEIGHT", 0.5))
+# A word's other spellings in the archive (সরকারী for সরকারি) match it at this share of the score
+# of the spelling typed: the article spelled as the reader spells comes first.
+RESPELLING_WEIGHT = float(os.environ.get("SANDHAN_RESPELLING_WEIGHT", 0.5))
 # Position work one search may do (positions read plus phrase starts checked, search.ranking.
 # WorkBudget): ordinary queries use a few thousand; the costliest query within the limits of
 # search.query stops here (BENCHMARKS.md: worst queries) and answers `"partial": "work_budget"`.
@@ -154,10 +162,12 @@ def parse_request(args: Mapping[str, str]) -> SearchRequest:
 
 @dataclass(frozen=True)
 class Unit:
-    """One word of the query after analysis: the index terms any of which match it."""
+    """One word of the query after analysis: the index terms any of which match it, and the other
+    spellings of it that the archive holds (scored below the spelling typed)."""
 
     variants: tuple[str, ...]
     stopword: bool
+    respellings: tuple[str, ...] = ()
 
 
 _ANALYZER = bangla_analyzer()
@@ -220,6 +230,23 @@ def raw_spellings(term: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+@lru_cache(maxsize=200_000)
+def surface_key(word: str) -> str:
+    """A word's form as written, up to encoding and the spelling folds of `search.lexicon.fold`:
+    what `_exact_form_bonus` compares (ইউনূসের and ইউনুসের alike, ইউনূস apart)."""
+    return fold(normalize_word(word))
+
+
+def _inflected(word: str, readings: dict[str, Reading]) -> bool:
+    """Whether a query word is a Bangla word typed with an ending the stemmer takes off
+    (জামায়াতের): a form the reader chose. A bare stem (পুতিন) stands for all its forms alike."""
+    if word in readings:
+        return False
+    normalized = normalize_word(word)
+    term = word_term(word)
+    return bool(term) and term != normalized and not is_stopword(term)
+
+
 def analyze_units(text: str) -> list[Unit]:
     """Query-time analysis grouped by position: each position is one word with its variants."""
     by_pos: dict[int, list[str]] = {}
@@ -261,16 +288,30 @@ class PlannedQuery:
     # The positive words in the order typed, stopwords included: adjacent pairs found adjacent
     # in an article earn the proximity bonus.
     sequence: list[Unit] = field(default_factory=list)
+    # The positive Bangla words as typed (`surface_key`): a headline holding a word in the very
+    # form typed ranks above one holding another form of its stem (see `_exact_form_bonus`).
+    surface_forms: set[str] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
         return not self.terms and not self.phrases
 
 
-def plan(parsed: ParsedQuery, readings: dict[str, Reading] | None = None) -> PlannedQuery:
+def plan(
+    parsed: ParsedQuery,
+    readings: dict[str, Reading] | None = None,
+    respell: Callable[[str], list[str]] | None = None,
+) -> PlannedQuery:
     """The engine-neutral plan of a parsed query; `readings` gives the Bangla terms of
-    romanized words (see `search.romanize`)."""
+    romanized words (see `search.romanize`), `respell` the other spellings the archive holds of
+    an index term (`Lexicon.respellings`), which a searched word also matches, scored lower."""
     readings = readings or {}
+
+    def respelled(unit: Unit) -> Unit:
+        if respell is None or unit.stopword:
+            return unit
+        others = dict.fromkeys(o for v in unit.variants for o in respell(v) if o not in unit.variants)
+        return replace(unit, respellings=tuple(others)) if others else unit
 
     def units_of(clause) -> list[Unit]:
         if not any(w in readings for w in clause.words):
@@ -298,14 +339,17 @@ def plan(parsed: ParsedQuery, readings: dict[str, Reading] | None = None) -> Pla
             if not clause.exclude:
                 planned.highlight_terms.update(v for u in units for v in u.variants)
             continue
+        if not clause.exclude:
+            planned.surface_forms.update(surface_key(w) for w in clause.words if _inflected(w, readings))
         for unit in units:
             if clause.exclude:
                 planned.excluded.append(Term(unit, fields))
                 continue
             planned.sequence.append(unit)
             if not unit.stopword or all_stop:
+                unit = respelled(unit)
                 planned.terms.append(Term(unit, fields))
-                planned.highlight_terms.update(unit.variants)
+                planned.highlight_terms.update(unit.variants + unit.respellings)
             else:
                 planned.stop_terms.append(Term(unit, fields))
     return planned
@@ -343,6 +387,10 @@ class _Held:
     def stored_fields(self, doc: int) -> dict:
         """A document's stored fields (shared: not to be changed), recently read ones kept."""
         return self._stored.get_or_compute(doc, lambda: self.searcher.stored_fields(doc))
+
+    @property
+    def has_lexicon(self) -> bool:
+        return self._lexicon is not None
 
     def lexicon(self) -> Lexicon:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
@@ -533,7 +581,7 @@ class SearchService:
         held = self._held()
         budget = WorkBudget(work_budget)
         readings, interpreted = self._read_romanized(parsed, held)
-        planned = plan(parsed, readings)
+        planned = plan(parsed, readings, self._respell(held))
         answer = self._search(req, planned, held, budget)
         answer["interpreted_query"] = interpreted
         if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted:
@@ -545,6 +593,14 @@ class SearchService:
         answer["partial"] = "work_budget" if budget.stopped else "query_cut" if cut else None
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
+
+    def _respell(self, held: _Held) -> Callable[[str], list[str]] | None:
+        """Where a word's other spellings come from: the lexicon. A server builds it in the
+        background after switching and searches by the spelling typed until then, rather than
+        make a reader wait seconds; elsewhere (`sandhan search`, evaluation) it is built now."""
+        if self.warm_on_switch and not held.has_lexicon:
+            return None
+        return held.lexicon().respellings
 
     def _read_romanized(self, parsed: ParsedQuery, held: _Held) -> tuple[dict[str, Reading], str | None]:
         """Bangla readings of the query's Latin words, and the query as interpreted (or None)."""
@@ -634,6 +690,7 @@ class SearchService:
             matched = self._match(planned, held, budget, allowed)
             matched = self._without_excluded(matched, planned, held, budget)
             self._proximity_bonus(matched, planned, held, WorkBudget(RANKING_WORK))
+            self._exact_form_bonus(matched, planned, held)
 
         start = (req.page - 1) * req.per_page
         end = start + req.per_page
@@ -727,8 +784,16 @@ class SearchService:
         return kept
 
     def _unit_scores(self, term: Term, held: _Held) -> TermScores:
-        """BM25F scores of one query word over its fields and variants, summed per document."""
-        parts = [held.scorer.scores(f, v) for f in term.fields for v in term.unit.variants]
+        """BM25F scores of one query word over its fields and variants, summed per document; its
+        respellings count RESPELLING_WEIGHT of theirs."""
+        unit = term.unit
+        if unit.respellings:  # the word's spellings scored as one term in each field
+            spellings = tuple((v, 1.0) for v in unit.variants) + tuple(
+                (r, RESPELLING_WEIGHT) for r in unit.respellings
+            )
+            parts = [held.scorer.group_scores(f, spellings) for f in term.fields]
+        else:
+            parts = [held.scorer.scores(f, v) for f in term.fields for v in unit.variants]
         parts = [p for p in parts if len(p)]
         if not parts:
             return TermScores.empty()
@@ -834,6 +899,24 @@ class SearchService:
             c, sc = scores[d]
             scores[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
         matched.score[best] = [scores[d][1] for d in top]
+
+    def _exact_form_bonus(self, matched: _Matches, planned: PlannedQuery, held: _Held) -> None:
+        """Raise the score of top candidates whose headline holds query words in the very form typed.
+
+        Stemming matches every form of a word alike; a reader who types the form a headline uses
+        (জামায়াতের, not জামায়াত) means that headline first, as engines without stemming rank it.
+        Only the best candidates are checked, against their (cached) headline words.
+        """
+        forms = planned.surface_forms
+        if not forms or not len(matched):
+            return
+        best = _smallest([-matched.coord, -matched.score, matched.docs], EXACT_FORM_DEPTH)
+        for row, doc in zip(best.tolist(), matched.docs[best].tolist(), strict=True):
+            title = held.stored_fields(doc)["title"]
+            written = {surface_key(title[a:b]) for _, a, b in cached_token_spans(title)}
+            found = len(forms & written)
+            if found:
+                matched.score[row] *= 1 + EXACT_FORM_WEIGHT * found / len(forms)
 
     def _result_item(self, fields: dict, score: float | None, terms: set[str]) -> dict:
         return {

@@ -8,7 +8,16 @@ import unicodedata
 
 import pytest
 
-from search.lexicon import Lexicon, distance, fold, loose_key, skeleton, suggest
+from search.lexicon import (
+    RESPELLING_FOLDS,
+    Lexicon,
+    distance,
+    fold,
+    loose_key,
+    respelling_key,
+    skeleton,
+    suggest,
+)
 
 _WORD = re.compile(r"[\u0980-\u09ffA-Za-z0-9\u200c\u200d]+")
 
@@ -41,6 +50,54 @@ FOLDED_ALIKE = [
 @pytest.mark.parametrize(("a", "b", "rule"), FOLDED_ALIKE, ids=[r[2] for r in FOLDED_ALIKE])
 def test_fold(a: str, b: str, rule: str) -> None:
     assert fold(a) == fold(b), rule
+
+
+# (a, b, the respelling rule): spellings of one word that writers use, a row per fold.
+RESPELLED_ALIKE = [
+    ("সরকারী", "সরকারি", "ী and ি: the reform's short i"),
+    ("ইউনূস", "ইউনুস", "ূ and ু: the reform's short u"),
+    ("ঈদ", "ইদ", "ঈ and ই"),
+    ("ঊষা", "উষা", "ঊ and উ"),
+    ("শহীদ", "সহিদ", "শ and স, and vowel length"),
+    ("পোষাক", "পোশাক", "ষ and শ"),
+    ("নেত্রকোণা", "নেত্রকোনা", "ণ and ন in place names"),
+    ("যাদুঘর", "জাদুঘর", "য and জ"),
+    ("অঙ্ক", "অংক", "ঙ and ং"),
+    ("সাক্ষাৎ", "সাক্ষাত", "khanda ta and ta"),
+    ("র\u200dযাব", "রযাব", "ZWJ"),
+    ("হ\u200cয়", "হয়", "ZWNJ"),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "rule"), RESPELLED_ALIKE, ids=[r[2] for r in RESPELLED_ALIKE])
+def test_respelling_key(a: str, b: str, rule: str) -> None:
+    assert respelling_key(a) == respelling_key(b), rule
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "why"),
+    [
+        ("পুঁজি", "পুজি", "chandrabindu: a typing confusion, not a respelling (it cost a morph query)"),
+        ("পাহাড়", "পাহার", "ড় and র are different words' letters (পড়া, পরা)"),
+        ("দুঃখ", "দুখ", "visarga"),
+    ],
+)
+def test_respelling_key_keeps_apart_what_is_only_mistyped(a: str, b: str, why: str) -> None:
+    assert respelling_key(a) != respelling_key(b) and fold(a) == fold(b), why
+
+
+def test_every_respelling_fold_is_a_fold() -> None:
+    from search.lexicon import FOLDS
+
+    assert set(RESPELLING_FOLDS) <= set(FOLDS)
+
+
+def test_respellings_are_the_spellings_the_archive_holds() -> None:
+    lexicon = Lexicon({"সরকারি": 500, "সরকারী": 3, "সরকার": 900, "পুঁজি": 5, "পুজি": 2})
+    assert lexicon.respellings("সরকারী") == ["সরকারি"]
+    assert lexicon.respellings("সরকারি") == ["সরকারী"]
+    assert lexicon.respellings("সরকার") == [] and lexicon.respellings("পুঁজি") == []
+    assert lexicon.respellings("শহীদ") == []  # no spelling of it in the archive
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,13 @@ from search.index import UNDATED_NEWEST
 from search.query import parse_query
 from search.ranking import FIELD_WEIGHT, K1, B, TermScorer, WorkBudget
 from search.service import (
+    EXACT_FORM_DEPTH,
+    EXACT_FORM_WEIGHT,
     FULL_PHRASE_WEIGHT,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
+    RESPELLING_WEIGHT,
     WORK_BUDGET,
     SearchService,
     Term,
@@ -29,6 +32,7 @@ from search.service import (
     _smallest,
     parse_request,
     plan,
+    surface_key,
     token_spans,
 )
 
@@ -91,10 +95,40 @@ class Reference:
     def unit(self, term: Term) -> dict[int, float]:
         merged: dict[int, float] = {}
         for f in term.fields:
-            for v in term.unit.variants:
-                for d, sc in self.scores(f, v).items():
+            if term.unit.respellings:
+                spellings = [(v, 1.0) for v in term.unit.variants]
+                spellings += [(r, RESPELLING_WEIGHT) for r in term.unit.respellings]
+                parts = [self.group(f, spellings)]
+            else:
+                parts = [self.scores(f, v) for v in term.unit.variants]
+            for part in parts:
+                for d, sc in part.items():
                     merged[d] = merged.get(d, 0.0) + sc
         return merged
+
+    def group(self, field: str, spellings: list[tuple[str, float]]) -> dict[int, float]:
+        """Several spellings scored as one term: weighted frequencies summed, one document frequency."""
+        reader, n = self.reader, max(self.reader.doc_count_all(), 1)
+        frequency: dict[int, float] = {}
+        for term, weight in spellings:
+            for leaf, offset in self.held.scorer.leaves:
+                if (field, term) in leaf:
+                    m = leaf.postings(field, term)
+                    while m.is_active():
+                        doc = m.id() + offset
+                        frequency[doc] = frequency.get(doc, 0.0) + weight * m.weight()
+                        m.next()
+        df = len(frequency)
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        avg, b = (reader.field_length(field) / n) or 1.0, B[field]
+        return {
+            d: FIELD_WEIGHT[field]
+            * idf
+            * tf
+            * (K1 + 1)
+            / (tf + K1 * (1 - b + b * reader.doc_field_length(d, field, 0) / avg))
+            for d, tf in frequency.items()
+        }
 
     def docs(self, item) -> set[int]:
         if isinstance(item, Term):
@@ -152,6 +186,18 @@ class Reference:
             c, sc = matched[d]
             matched[d] = (c, sc * (1 + PROXIMITY_WEIGHT * n / len(pairs)))
 
+    def exact_forms(self, matched: dict, planned) -> None:
+        forms = planned.surface_forms
+        if not forms or not matched:
+            return
+        top = sorted(matched, key=lambda d: (-matched[d][0], -matched[d][1], d))[:EXACT_FORM_DEPTH]
+        for d in top:
+            title = self.held.searcher.stored_fields(d)["title"]
+            found = len(forms & {surface_key(title[a:b]) for _, a, b in token_spans(title)})
+            if found:
+                c, sc = matched[d]
+                matched[d] = (c, sc * (1 + EXACT_FORM_WEIGHT * found / len(forms)))
+
     def search(self, req, planned) -> tuple[list[int], dict[int, tuple[int, float]], dict]:
         """Ranked documents, the matches after filters, and the facets."""
         col = self.held.columns
@@ -174,6 +220,7 @@ class Reference:
             matched = {d: v for d, v in matched.items() if desk[d] == req.desk}
         if not planned.empty:  # ranking bonuses, among the matches as filtered
             self.proximity(matched, planned)
+            self.exact_forms(matched, planned)
         sort = req.sort if not planned.empty else ("newest" if req.sort == "relevance" else req.sort)
         if sort == "relevance":
             ranked = sorted(matched, key=lambda d: (-matched[d][0], -matched[d][1], d))
@@ -244,7 +291,7 @@ def assert_same_as_reference(index, seed: int, count: int) -> None:
     reference = Reference(held)
     for params in random_requests(service, seed, count):
         req = parse_request(params)
-        planned = plan(parse_query(req.q))
+        planned = plan(parse_query(req.q), None, held.lexicon().respellings)
         if not planned.empty:
             matched = service._match(planned, held, WorkBudget(WORK_BUDGET))
             pairs = zip(matched.coord.tolist(), matched.score.tolist(), strict=True)
