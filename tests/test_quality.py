@@ -45,3 +45,12 @@ def test_romanized_queries(corpus_index, shared_corpus, groups):
     mrr = summary(per_type)["ALL"][0]
     print("banglish MRR@10", round(mrr, 3))
     assert mrr >= 0.80
+
+
+def test_spelling_variant_queries(corpus_index, shared_corpus, groups):
+    """A word respelled the way other writers spell it (issue: Bangla matching, round two)."""
+    queries = shared_corpus.parent / "eval" / "queries_variants_dev.tsv"
+    per_type, _ = evaluate(SearchService(corpus_index), queries, groups, verbose=False)
+    mrr = summary(per_type)["ALL"][0]
+    print("variants MRR@10", round(mrr, 3))
+    assert mrr >= 0.92
