@@ -289,20 +289,31 @@ def current_generation(root: str | Path) -> Generation:
             f"The index at {root} is damaged (CURRENT names {name!r}, which is not a complete "
             "generation): rebuild it with `sandhan index rebuild`"
         )
-    try:
-        meta = json.loads((gen_path / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise IndexDamaged(gen_path, [integrity.Damage(META_FILE, "cannot be read as JSON")]) from None
+    meta, damage = integrity.read_meta(gen_path)
     # Its own checksum before what it says: a changed byte must not pass for another version.
-    if integrity.SEAL_KEY in meta and (damage := integrity.seal_damage(meta)):
+    if not damage and integrity.SEAL_KEY in meta:
+        damage = integrity.seal_damage(meta)
+    if damage:
         raise IndexDamaged(gen_path, damage)
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexCorrupt(
             f"The index at {root} was built by another version of Sandhan (schema "
-            f"{meta.get('schema_version')}, this one reads {SCHEMA_VERSION}): rebuild it with "
+            f"{str(meta.get('schema_version'))[:40]}, this one reads {SCHEMA_VERSION}): rebuild it with "
             "`sandhan index rebuild`"
         )
+    wrong = [key for key, fits in _META_FIELDS.items() if key in meta and not fits(meta[key])]
+    if wrong:
+        problem = f"its {wrong[0]!r} is not as Sandhan writes it"
+        raise IndexDamaged(gen_path, [integrity.Damage(META_FILE, problem)])
     return Generation(gen_path, meta)
+
+
+# The fields of META_FILE read here besides the records of its files (search/integrity.py checks
+# those), and what each must be: a sealed file of another shape must not fail later, in a traceback.
+_META_FIELDS: dict[str, Callable[[object], bool]] = {
+    "built_at": lambda value: isinstance(value, str),
+    "sources": lambda value: isinstance(value, list) and all(isinstance(s, str) for s in value),
+}
 
 
 def open_generation(gen: Generation) -> index.Index:

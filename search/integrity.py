@@ -55,7 +55,9 @@ def _crc32(path: Path) -> str:
 def _seal(meta: dict) -> str:
     rest = {k: v for k, v in meta.items() if k != SEAL_KEY}
     canonical = json.dumps(rest, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return f"{zlib.crc32(canonical.encode('utf-8')):08x}"
+    # surrogatepass: JSON may spell a lone surrogate ("\\ud800"), which strict UTF-8 cannot encode;
+    # every other text encodes as with strict UTF-8, so the checksums written stay the same.
+    return f"{zlib.crc32(canonical.encode('utf-8', 'surrogatepass')):08x}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,11 +89,8 @@ def sealed(meta: dict, folder: Path, linked_from: Path | None = None) -> dict:
 
 def _records_of_linked(folder: Path) -> dict[str, tuple[os.stat_result, dict]]:
     """name → (its stat, its record) for the files of a generation whose records can be trusted."""
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(meta, dict) or seal_damage(meta):
+    meta, damage = read_meta(folder)
+    if damage or seal_damage(meta):
         return {}
     out = {}
     for name, record in meta[FILES_KEY].items():
@@ -106,14 +105,49 @@ def _records_of_linked(folder: Path) -> dict[str, tuple[os.stat_result, dict]]:
 # Checking
 
 
+def read_meta(folder: Path) -> tuple[dict, list[Damage]]:
+    """The metadata of the generation in `folder`, a JSON object; ({}, what is wrong) when it
+    cannot be read as one."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json reads
+        return {}, [Damage(META_FILE, "cannot be read as JSON")]
+    if not isinstance(meta, dict):
+        return {}, [Damage(META_FILE, "not a JSON object")]
+    return meta, []
+
+
 def seal_damage(meta: dict) -> list[Damage]:
-    """What is wrong with the metadata itself: no records, or a checksum that differs (its records
-    of the other files cannot be trusted then)."""
+    """What is wrong with the metadata itself: no records, a checksum that differs (its records
+    of the other files cannot be trusted then), or records that are not as `sealed` writes them."""
     if not isinstance(meta.get(FILES_KEY), dict) or SEAL_KEY not in meta:
         return [Damage(META_FILE, "holds no sizes and checksums of the other files")]
     if meta[SEAL_KEY] != _seal(meta):
         return [Damage(META_FILE, "checksum differs: its records cannot be trusted")]
+    bad = [name for name, record in meta[FILES_KEY].items() if not _is_record(name, record)]
+    if bad:
+        return [
+            Damage(
+                META_FILE,
+                f"{len(bad)} of its records are not a file of the generation with a size and a "
+                f"checksum (the first: {bad[0][:40]!r})",
+            )
+        ]
     return []
+
+
+def _is_record(name: str, record) -> bool:
+    """Whether `name` → `record` is as `sealed` writes it: a file in the generation's folder itself
+    (not `../x`, `/etc/x`, nor a name the file system cannot take), its size and checksum."""
+    return (
+        name not in ("", ".", "..", META_FILE)
+        and "/" not in name
+        and name.isprintable()  # no NUL, no control character, no lone surrogate
+        and isinstance(record, dict)
+        and type(record.get("size")) is int  # not a bool, a float or a string
+        and record["size"] >= 0
+        and isinstance(record.get("crc32"), str)
+    )
 
 
 def size_damage(folder: Path, meta: dict) -> list[Damage]:

@@ -255,3 +255,99 @@ def test_unavailable_answers_name_no_server_path(sample_index, tmp_path):
                 assert str(tmp_path) not in r.text and "/tmp" not in r.text, r.text
         finally:
             server.stop()
+
+
+# --- any shape of the metadata -------------------------------------------------------------------
+
+
+def resealed(meta: dict, **changes) -> str:
+    """`meta` with `changes` and a checksum of its own that fits them: a file of another shape
+    that no changed byte explains (as a bug, or a hand, could write it)."""
+    out = {**meta, **changes}
+    out[integrity.SEAL_KEY] = integrity._seal(out)
+    return json.dumps(out)
+
+
+def with_record(meta: dict, name: str, record) -> dict:
+    return {**meta[integrity.FILES_KEY], name: record}
+
+
+# Each shape of sandhan.json, made from the one written: what it does to the live generation.
+META_SHAPES = {
+    "a list": lambda meta: "[]",
+    "a number": lambda meta: "5",
+    "a string": lambda meta: '"sandhan"',
+    "null": lambda meta: "null",
+    "nested deeper than json reads": lambda meta: "[" * 100_000 + "]" * 100_000,
+    "no records": lambda meta: json.dumps({"schema_version": meta["schema_version"]}),
+    "records a list": lambda meta: resealed(meta, files=[]),
+    "a record a string": lambda meta: resealed(meta, files=with_record(meta, "files.jsonl", "1:0")),
+    "a size a string": lambda meta: resealed(
+        meta, files=with_record(meta, "files.jsonl", {"size": "1", "crc32": "00000000"})
+    ),
+    "a size true": lambda meta: resealed(
+        meta, files=with_record(meta, "files.jsonl", {"size": True, "crc32": "00000000"})
+    ),
+    "no checksum in a record": lambda meta: resealed(
+        meta, files=with_record(meta, "files.jsonl", {"size": 1})
+    ),
+    "a record outside the folder": lambda meta: resealed(
+        meta, files=with_record(meta, "../../../../../../etc/hostname", {"size": 1, "crc32": "00000000"})
+    ),
+    "a NUL in a name": lambda meta: resealed(
+        meta, files=with_record(meta, "a\0b", {"size": 1, "crc32": "00000000"})
+    ),
+    "a lone surrogate in a name": lambda meta: resealed(
+        meta, files=with_record(meta, "\ud800", {"size": 1, "crc32": "00000000"})
+    ),
+    "its own checksum a number": lambda meta: json.dumps({**meta, integrity.SEAL_KEY: 5}),
+    "sources a number": lambda meta: resealed(meta, sources=5),
+    "sources a string": lambda meta: resealed(meta, sources="/tmp"),
+    "built_at an object": lambda meta: resealed(meta, built_at={"at": 1}),
+}
+OTHER_VERSION = {"schema_version a list": lambda meta: resealed(meta, schema_version=[5])}
+
+
+def write_meta(folder: Path, shape, written: dict) -> None:
+    """The generation's sandhan.json in `shape`, made from `written` (as Sandhan wrote it)."""
+    (folder / integrity.META_FILE).write_text(shape(written), encoding="utf-8")
+
+
+@pytest.mark.parametrize("shape", [*META_SHAPES, *OTHER_VERSION])
+def test_no_shape_of_the_metadata_gives_a_traceback(runner, sample_index, tmp_path, shape):
+    root = copy_index(sample_index, tmp_path / "index")
+    write_meta(live_folder(root), {**META_SHAPES, **OTHER_VERSION}[shape], current_generation(root).meta)
+    for command in (["index", "verify"], ["index", "stats"]):
+        result = runner.invoke(main, [*command, "--index", str(root)])
+        assert result.exit_code == 1, (command, result.output)
+        assert isinstance(result.exception, SystemExit), (command, result.exception)  # not a traceback
+        expected = "another version" if shape in OTHER_VERSION else integrity.META_FILE
+        assert expected in result.output and "sandhan index rebuild" in result.output, (
+            command,
+            result.output,
+        )
+
+
+def test_no_shape_of_the_metadata_answers_500(sample_index, tmp_path):
+    root = copy_index(sample_index, tmp_path / "index")
+    shapes = {**META_SHAPES, **OTHER_VERSION}
+    gen = current_generation(root)
+    write_meta(gen.path, next(iter(shapes.values())), gen.meta)
+    server = LiveServer(root).start(wait_healthy=False)
+    try:
+        for name, shape in shapes.items():
+            write_meta(gen.path, shape, gen.meta)  # never opened, so read again by the next request
+            code, status = (
+                ("index_unavailable", "unavailable")
+                if name in OTHER_VERSION
+                else ("index_damaged", "damaged")
+            )
+            health = server.get("/healthz")
+            assert health.status_code == 503 and health.json()["status"] == status, (name, health.text)
+            for path in ("/api/search?q=ঢাকা", "/api/articles/x", "/api/suggest?q=ঢা"):
+                r = requests.get(server.url + path, timeout=10)
+                assert r.status_code == 503 and r.json()["error"]["code"] == code, (name, path, r.text)
+            assert server.get("/", q="ঢাকা").status_code == 503, name
+    finally:
+        server.stop()
+    assert "Traceback" not in server.proc.stdout.read().decode()
