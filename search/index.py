@@ -321,9 +321,7 @@ def open_generation(gen: Generation) -> index.Index:
     (search.whoosh_files), once they are there with the sizes recorded (else IndexDamaged): a
     stat each. Their checksums read every byte, left to `integrity.GenerationCheck` and
     `sandhan index verify`."""
-    damage = integrity.size_damage(gen.path, gen.meta)
-    if damage:
-        raise IndexDamaged(gen.path, damage)
+    _raise_if_damaged(gen, integrity.size_damage)
     try:
         return SharedReadStorage(str(gen.path)).open_index()
     except Exception as exc:  # Whoosh raises several kinds for a damaged folder
@@ -334,6 +332,14 @@ def open_generation(gen: Generation) -> index.Index:
             f"The index generation {gen.path} cannot be opened ({exc.__class__.__name__}: {exc}): "
             "rebuild it with `sandhan index rebuild`"
         ) from exc
+
+
+def _raise_if_damaged(gen: Generation, check: Callable[[Path, dict], list[integrity.Damage]]) -> None:
+    """IndexDamaged if `check` (integrity.size_damage, content_damage) finds files of `gen` not
+    as they were written."""
+    damage = check(gen.path, gen.meta)
+    if damage:
+        raise IndexDamaged(gen.path, damage)
 
 
 @contextmanager
@@ -1152,13 +1158,16 @@ def update(
         _new_generation(root, space) as building,
     ):
         live = current_generation(root)
+        # Every byte it builds on, checked first: an update of damaged files would publish the
+        # damage again, or fail in a traceback half-way (its file list is read, its index written).
+        _raise_if_damaged(live, integrity.content_damage)
         # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
         # copy instant and leave the live generation untouched.
         for f in live.path.iterdir():
             if f.name not in (META_FILE, FILES_FILE) and not f.name.endswith(".lock"):
                 os.link(f, building / f.name)
         ix = index.open_dir(str(building))
-        files = _read_files(live.path, ix)
+        files = _read_files(live.path)
         scan = scan_sources(sources)
         on_disk = {str(p): p for p in scan.pages}
         # A page in a folder that cannot be listed now is not known to be gone: it stays.
@@ -1241,16 +1250,10 @@ def _write_files(folder: Path, files: dict[str, tuple[str, str | None]]) -> None
             fh.write(json.dumps({"path": path, "fingerprint": fingerprint, "id": article_id}) + "\n")
 
 
-def _read_files(folder: Path, ix: index.Index) -> dict[str, tuple[str, str | None]]:
-    """path → (fingerprint, id) of the pages a generation holds."""
-    listing = folder / FILES_FILE
-    if listing.is_file():
-        with listing.open(encoding="ascii") as fh:
-            return {row["path"]: (row["fingerprint"], row["id"]) for row in map(json.loads, fh)}
-    # A generation without its listing: what it indexed is in it (the files it read and did not
-    # index are read again).
-    with ix.searcher() as s:
-        return {f["path"]: (f["fingerprint"], f["id"]) for f in s.all_stored_fields()}
+def _read_files(folder: Path) -> dict[str, tuple[str, str | None]]:
+    """path → (fingerprint, id) of the pages a generation read (its checksums checked first)."""
+    with open(folder / FILES_FILE, encoding="ascii") as fh:
+        return {row["path"]: (row["fingerprint"], row["id"]) for row in map(json.loads, fh)}
 
 
 def _under(path: str, folders: Iterable[str | Path]) -> bool:

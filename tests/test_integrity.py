@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import requests
 from search import integrity
 from search.cli import main
 from search.index import current_generation, rebuild, update
-from tests.conftest import SAMPLES, LiveServer
+from tests.conftest import REPO, SAMPLES, BuildPause, LiveServer
 from web import create_app
 from web.openapi import openapi_document
 
@@ -134,15 +136,54 @@ def test_an_update_keeps_the_records_of_the_files_it_links(runner, tmp_path):
     pages[0].write_text(pages[0].read_text(encoding="utf-8") + "\n\nএকটি নতুন অনুচ্ছেদ।\n", encoding="utf-8")
     update([src], root)
     assert verify(runner, root).exit_code == 0
-    # A byte changed in a file the live generation shares with the next: the next one's record is
-    # the one written with the file, so the change is found there too.
+    # A byte changed in a file the live generation shares with the next one, after the update
+    # checked it and before it published: the next one's record is the one written with the
+    # file, so the change is found there too.
     linked = one(live_folder(root), ".signature.col")
-    flip_byte(linked, linked.stat().st_size // 2)
     pages[1].write_text(pages[1].read_text(encoding="utf-8") + "\n\nআরও একটি অনুচ্ছেদ।\n", encoding="utf-8")
-    update([src], root)
-    assert (live_folder(root) / linked.name).samefile(linked)
+    pause = BuildPause(tmp_path, "publish")
+    cmd = [sys.executable, "-m", "search.cli", "index", "update", "--source", str(src), "--index", str(root)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=pause.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pause.wait_until_reached(proc)
+    flip_byte(linked, linked.stat().st_size // 2)
+    pause.let_go()
+    assert proc.wait() == 0, proc.stderr.read()
+    assert live_folder(root) != linked.parent and (live_folder(root) / linked.name).samefile(linked)
     result = verify(runner, root)
     assert result.exit_code == 1 and linked.name in result.output, result.output
+
+
+# What `update` builds on, damaged the ways a file can be: a cut, a missing and a changed file.
+UPDATE_DAMAGE = {
+    "file list missing": lambda folder: (folder / "files.jsonl").unlink(),
+    "file list changed": lambda folder: flip_byte(folder / "files.jsonl", 0),
+    "truncated postings": lambda folder: truncate(one(folder, ".pst")),
+}
+
+
+@pytest.mark.parametrize("damage", UPDATE_DAMAGE)
+def test_update_of_a_damaged_index_refuses_in_one_line_and_publishes_nothing(tmp_path, damage):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    root = tmp_path / "index"
+    rebuild([src], root, procs=1)
+    live = live_folder(root)
+    UPDATE_DAMAGE[damage](live)
+    (src / "new.txt").write_text((SAMPLES / sorted(os.listdir(SAMPLES))[0]).read_text(encoding="utf-8"))
+    result = subprocess.run(
+        [sys.executable, "-m", "search.cli", "index", "update", "--source", str(src), "--index", str(root)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert (
+        "damaged" in lines[0] and "sandhan index verify" in lines[0] and "sandhan index rebuild" in lines[0]
+    )
+    assert sorted(os.listdir(root / "generations")) == [live.name]  # nothing built, nothing left
+    assert (root / "CURRENT").read_text().strip() == live.name
 
 
 # --- serving -------------------------------------------------------------------------------------
