@@ -31,7 +31,6 @@ __all__ = [
     "MAX_PAGE_BYTES",
     "SourceScan",
     "decode_page",
-    "find_pages",
     "parse_page_text",
     "printable_path",
     "read_page",
@@ -214,11 +213,6 @@ def scan_sources(paths: Iterable[Path | str]) -> SourceScan:
     scan.pages = sorted(found)
     scan.rejected.sort()
     return scan
-
-
-def find_pages(paths: Iterable[Path | str]) -> list[Path]:
-    """The pages `scan_sources` finds, for a caller that reports nothing else."""
-    return scan_sources(paths).pages
 
 
 def _scan_folder(folder: Path, scan: SourceScan, found: set[Path]) -> None:

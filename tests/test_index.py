@@ -354,11 +354,11 @@ def _assert_builder_writes_what_whoosh_writes(folder: Path, docs: list[dict]) ->
 def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
     from search.article import PageRejected
     from search.index import article_document
-    from search.pages import find_pages, read_page
+    from search.pages import read_page, scan_sources
 
     folder = SAMPLES if source == "samples" else request.getfixturevalue("shared_corpus") / "pages"
     docs = []
-    for path in sorted(find_pages([folder]))[:400]:
+    for path in scan_sources([folder]).pages[:400]:
         try:
             docs.append(article_document(read_page(path)))
         except PageRejected:
