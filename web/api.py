@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from web import ARTICLE_ROUTE, service
+from web.errors import echoed
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -26,7 +27,7 @@ def suggest():
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:
-        abort(404, description=f"No article with id {article_id!r}")
+        abort(404, description=f"No article with id {echoed(article_id)!r}")
     return jsonify(found)
 
 

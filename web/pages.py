@@ -23,6 +23,7 @@ from search.service import (
 )
 from search.snippets import highlight_html
 from web import ARTICLE_ROUTE, months, service
+from web.errors import echoed
 
 bp = Blueprint("pages", __name__)
 
@@ -118,7 +119,7 @@ def search_url(args=None, **changes) -> str:
 def bangla_message(exc: BadRequest, args) -> str:
     """What went wrong with one parameter and what to type instead, in Bangla."""
     raw = (args.get(exc.field) or "").strip()
-    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    shown = echoed(raw)
     if exc.code == "bad_range":
         return "শুরুর তারিখটি শেষের তারিখের পরে পড়েছে। তারিখ দুটি অদলবদল করে আবার খুঁজুন।"
     if exc.field in ("from", "to"):
