@@ -44,7 +44,7 @@ from whoosh.util.numeric import length_to_byte
 from search import duplicates, integrity
 from search.analysis import bangla_analyzer, term_ids, vocabulary
 from search.article import DHAKA, Article, PageRejected
-from search.pages import SourceScan, printable_path, read_page, scan_sources
+from search.pages import FileId, SourceScan, printable_path, read_page, scan_sources
 from search.whoosh_files import SharedReadStorage
 
 META_FILE = integrity.META_FILE
@@ -485,10 +485,13 @@ class BuildReport:
 Progress = Callable[[int], None]
 
 
-def _read_all(paths: Iterable[Path], report: BuildReport, progress: Progress | None):
+def _read_all(
+    paths: Iterable[Path], links: dict[Path, FileId], report: BuildReport, progress: Progress | None
+):
+    """The articles of `paths`, read as scan_sources found them (`links`: SourceScan.links)."""
     for path in paths:
         try:
-            yield read_page(path)
+            yield read_page(path, links.get(path))
         except PageRejected as exc:
             report.rejected.append((str(path), exc.reason))
         except Exception as exc:  # a reader bug must cost one page, not the rebuild
@@ -839,13 +842,16 @@ def _add_terms(tindex, items: list[tuple[bytes, bytes]]) -> None:
 SEGMENT_POSTINGS = 8_000_000
 
 
-def _index_share(building: Path, share: int, paths: list[Path], progress: Progress | None) -> _Share:
-    """Read `paths` and index them into segments of their own in the index at `building`."""
+def _index_share(
+    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], progress: Progress | None
+) -> _Share:
+    """Read `paths` (`links`: SourceScan.links) and index them into segments of their own in the
+    index at `building`."""
     ix = index.open_dir(str(building))
     builder = SegmentBuilder(ix)
     result = _Share([], [], [])
     read = BuildReport()  # collects the rejected pages
-    for article in _read_all(paths, read, progress):
+    for article in _read_all(paths, links, read, progress):
         doc = article_document(article)
         fresh = article.freshest
         rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
@@ -870,16 +876,19 @@ class BuildFailed(IndexError_):
 PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
 
 
-def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progress | None) -> list[_Share]:
-    """Index `paths` in `procs` worker processes, each writing its own segment of consecutive
-    pages (so document numbers follow the page order whatever `procs` is)."""
+def _index_shares(building: Path, scan: SourceScan, procs: int, progress: Progress | None) -> list[_Share]:
+    """Index the pages of `scan` in `procs` worker processes, each writing its own segment of
+    consecutive pages (so document numbers follow the page order whatever `procs` is)."""
+    paths, links = scan.pages, scan.links
     if procs < 2:
-        return [_index_share(building, 0, paths, progress)]
+        return [_index_share(building, 0, paths, links, progress)]
     shares = _split_by_size(paths, procs)
     context = multiprocessing.get_context("fork")
     events = context.SimpleQueue()
     workers = [
-        context.Process(target=_share_worker, args=(building, i, share, events, os.getpid()), daemon=True)
+        context.Process(
+            target=_share_worker, args=(building, i, share, links, events, os.getpid()), daemon=True
+        )
         for i, share in enumerate(shares)
     ]
     for w in workers:
@@ -942,7 +951,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _share_worker(building: Path, share: int, paths: list[Path], events, parent: int) -> None:
+def _share_worker(
+    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], events, parent: int
+) -> None:
     """The body of an indexing process: progress and the finished share go back on `events`."""
     _die_with_parent(parent)
     _test_pause("worker")
@@ -960,7 +971,7 @@ def _share_worker(building: Path, share: int, paths: list[Path], events, parent:
             read = 0
 
     try:
-        result = _index_share(building, share, paths, progress)
+        result = _index_share(building, share, paths, links, progress)
     except BaseException as exc:
         events.put(("failed", f"{exc.__class__.__name__}: {exc}", getattr(exc, "errno", None)))
         if getattr(exc, "errno", None) in NO_SPACE:
@@ -1011,7 +1022,7 @@ def rebuild(
         if on_total:
             on_total(len(paths))
         ix = index.create_in(str(building), build_schema())
-        shares = _index_shares(building, paths, max(1, min(procs, len(paths))), progress)
+        shares = _index_shares(building, scan, max(1, min(procs, len(paths))), progress)
         read_rejected = [r for share in shares for r in share.rejected]
         report.rejected = scan.rejected + read_rejected
         indexed = [page for share in shares for page in share.indexed]
@@ -1193,7 +1204,7 @@ def update(
                     writer.delete_by_term("id", article_id)
                     del ids[article_id]
             with ix.searcher() as held:
-                for article in _read_all((on_disk[p] for p in fresh), report, progress):
+                for article in _read_all((on_disk[p] for p in fresh), scan.links, report, progress):
                     doc = article_document(article)
                     held_path = ids.get(article.id)
                     if held_path is not None and not _fresher(article, held.document(id=article.id)):

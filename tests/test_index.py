@@ -456,10 +456,10 @@ def test_a_worker_that_dies_fails_the_rebuild_and_keeps_the_live_generation(tmp_
     live = current_generation(root).name
     real = index_module._index_share
 
-    def dies_in_share_one(building, share, paths, progress):
+    def dies_in_share_one(building, share, *rest):
         if share == 1:
             os._exit(3)  # as a worker killed by the OOM killer would vanish
-        return real(building, share, paths, progress)
+        return real(building, share, *rest)
 
     monkeypatch.setattr(index_module, "_index_share", dies_in_share_one)
     with pytest.raises(index_module.BuildFailed, match="status 3"):
