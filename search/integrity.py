@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import zlib
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,21 +154,7 @@ def _is_record(name: str, record) -> bool:
 def size_damage(folder: Path, meta: dict) -> list[Damage]:
     """Files missing or of another size than recorded: a stat per file, cheap enough for every
     opening of a generation."""
-    damage = seal_damage(meta)
-    if damage:
-        return damage
-    for name, record in meta[FILES_KEY].items():
-        try:
-            size = (folder / name).stat().st_size
-        except FileNotFoundError:
-            damage.append(Damage(name, "missing"))
-            continue
-        except OSError as exc:
-            damage.append(Damage(name, f"cannot be read ({exc.strerror})"))
-            continue
-        if size != record["size"]:
-            damage.append(Damage(name, f"size differs: {size:,} bytes, {record['size']:,} written"))
-    return damage
+    return seal_damage(meta) or _file_damage(folder, meta, _size_problem)
 
 
 def content_damage(folder: Path, meta: dict) -> list[Damage]:
@@ -176,17 +163,39 @@ def content_damage(folder: Path, meta: dict) -> list[Damage]:
     if any(d.file == META_FILE for d in damage):
         return damage
     found = {d.file for d in damage}
+    return damage + _file_damage(folder, meta, _checksum_problem, passed_over=found)
+
+
+def _file_damage(
+    folder: Path,
+    meta: dict,
+    problem_of: Callable[[Path, dict], str | None],
+    passed_over: Set[str] = frozenset(),
+) -> list[Damage]:
+    """What `problem_of(path, record)` finds wrong with each recorded file but those `passed_over`;
+    a file that is gone or cannot be read is damaged too."""
+    damage = []
     for name, record in meta[FILES_KEY].items():
-        if name in found:
+        if name in passed_over:
             continue
         try:
-            crc = _crc32(folder / name)
+            problem = problem_of(folder / name, record)
+        except FileNotFoundError:
+            problem = "missing"
         except OSError as exc:
-            damage.append(Damage(name, f"cannot be read ({exc.strerror})"))
-            continue
-        if crc != record["crc32"]:
-            damage.append(Damage(name, "checksum differs: its bytes are not those written"))
+            problem = f"cannot be read ({exc.strerror})"
+        if problem:
+            damage.append(Damage(name, problem))
     return damage
+
+
+def _size_problem(path: Path, record: dict) -> str | None:
+    size = path.stat().st_size
+    return None if size == record["size"] else f"size differs: {size:,} bytes, {record['size']:,} written"
+
+
+def _checksum_problem(path: Path, record: dict) -> str | None:
+    return None if _crc32(path) == record["crc32"] else "checksum differs: its bytes are not those written"
 
 
 class GenerationCheck:

@@ -118,6 +118,21 @@ def test_verify_names_each_missing_cut_and_changed_file(runner, sample_index, tm
     assert "sandhan index rebuild" in result.output
 
 
+def test_verify_names_a_file_it_cannot_read(runner, sample_index, tmp_path):
+    # A folder where a file was: the size recorded is its size, so only reading its bytes fails.
+    root = copy_index(sample_index, tmp_path / "index")
+    gen = current_generation(root)
+    listing = gen.path / "files.jsonl"
+    listing.unlink()
+    listing.mkdir()
+    record = {"size": listing.stat().st_size, "crc32": gen.meta[integrity.FILES_KEY]["files.jsonl"]["crc32"]}
+    meta = resealed(gen.meta, files=with_record(gen.meta, "files.jsonl", record))
+    (gen.path / integrity.META_FILE).write_text(meta, encoding="utf-8")
+    result = verify(runner, root)
+    assert result.exit_code == 1
+    assert "  files.jsonl: cannot be read (Is a directory)" in result.output.splitlines(), result.output
+
+
 def test_an_index_of_the_previous_version_asks_for_a_rebuild(runner, sample_index, tmp_path):
     root = copy_index(sample_index, tmp_path / "index")
     as_the_previous_version_wrote_it(root)
