@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO))
 
 from search.article import PageRejected  # noqa: E402
 from search.index import minutes, rebuild  # noqa: E402
-from search.pages import find_pages, read_page  # noqa: E402
+from search.pages import read_page, scan_sources  # noqa: E402
 from search.service import SearchService, _dhaka_minutes  # noqa: E402
 
 
@@ -246,7 +246,7 @@ def main() -> None:
     print(f"nproc {os.cpu_count()}  load {load()}", file=sys.stderr)
 
     articles = []
-    pages = list(find_pages(sources))
+    pages = scan_sources(sources).pages
     if any(e != "sandhan" for e in engines):
         t0 = time.perf_counter()
         for path in pages:

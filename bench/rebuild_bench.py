@@ -228,11 +228,11 @@ def plain_whoosh_child(source: Path, index: Path) -> None:
     from whoosh.analysis import StandardAnalyzer
 
     from search.article import PageRejected
-    from search.pages import find_pages, read_page
+    from search.pages import read_page, scan_sources
 
     t0 = time.perf_counter()
     articles = []
-    for path in find_pages([source]):
+    for path in scan_sources([source]).pages:
         try:
             articles.append(read_page(path))
         except PageRejected:

@@ -53,8 +53,7 @@ def article_path_segment(article_id: str) -> str:
     """The URL path segment that names `article_id` (percent-encoded, never a dot segment)."""
     if not article_id.strip(".") or article_id.startswith(_ESCAPE):
         article_id = _ESCAPE + article_id
-    # Bytes of a file name that is not UTF-8 (kept as surrogates) are encoded as they were.
-    return quote(article_id, safe="", errors="surrogateescape")
+    return quote(article_id, safe="")
 
 
 def article_id_of_segment(segment: str) -> str:

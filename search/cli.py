@@ -66,7 +66,7 @@ def parse(paths: tuple[str, ...], as_json: bool) -> None:
     entries = [(page, None) for page in scan.pages] + [(Path(path), why) for path, why in scan.rejected]
     rejected = 0
     for path, passed_over in sorted(entries, key=lambda entry: entry[0]):
-        record = _page_record(path, passed_over)
+        record = _page_record(path, passed_over, scan.links.get(path))
         rejected += not record["ok"]
         if as_json:
             click.echo(_json_line(record))
@@ -82,9 +82,10 @@ def parse(paths: tuple[str, ...], as_json: bool) -> None:
     sys.exit(1 if rejected else 0)
 
 
-def _page_record(path: Path, passed_over: str | None) -> dict:
+def _page_record(path: Path, passed_over: str | None, link_to: tuple[int, int] | None) -> dict:
     """What `sandhan parse` shows of one file: the article read from it, or why there is none
-    (`passed_over`: why the walk of the folders did not read it)."""
+    (`passed_over`: why the walk of the folders did not read it; `link_to`: the file a link led
+    to then, SourceScan.links)."""
     from search.article import PageRejected
     from search.pages import read_page
 
@@ -92,7 +93,7 @@ def _page_record(path: Path, passed_over: str | None) -> dict:
     error = passed_over
     if error is None:
         try:
-            a = read_page(path)
+            a = read_page(path, link_to)
         except PageRejected as exc:
             error = exc.reason
     if error is not None:

@@ -44,7 +44,7 @@ from whoosh.util.numeric import length_to_byte
 from search import duplicates, integrity
 from search.analysis import bangla_analyzer, term_ids, vocabulary
 from search.article import DHAKA, Article, PageRejected
-from search.pages import SourceScan, printable_path, read_page, scan_sources
+from search.pages import FileId, SourceScan, printable_path, read_page, scan_sources
 from search.whoosh_files import SharedReadStorage
 
 META_FILE = integrity.META_FILE
@@ -289,20 +289,31 @@ def current_generation(root: str | Path) -> Generation:
             f"The index at {root} is damaged (CURRENT names {name!r}, which is not a complete "
             "generation): rebuild it with `sandhan index rebuild`"
         )
-    try:
-        meta = json.loads((gen_path / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise IndexDamaged(gen_path, [integrity.Damage(META_FILE, "cannot be read as JSON")]) from None
+    meta, damage = integrity.read_meta(gen_path)
     # Its own checksum before what it says: a changed byte must not pass for another version.
-    if integrity.SEAL_KEY in meta and (damage := integrity.seal_damage(meta)):
+    if not damage and integrity.SEAL_KEY in meta:
+        damage = integrity.seal_damage(meta)
+    if damage:
         raise IndexDamaged(gen_path, damage)
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexCorrupt(
             f"The index at {root} was built by another version of Sandhan (schema "
-            f"{meta.get('schema_version')}, this one reads {SCHEMA_VERSION}): rebuild it with "
+            f"{str(meta.get('schema_version'))[:40]}, this one reads {SCHEMA_VERSION}): rebuild it with "
             "`sandhan index rebuild`"
         )
+    wrong = [key for key, fits in _META_FIELDS.items() if key in meta and not fits(meta[key])]
+    if wrong:
+        problem = f"its {wrong[0]!r} is not as Sandhan writes it"
+        raise IndexDamaged(gen_path, [integrity.Damage(META_FILE, problem)])
     return Generation(gen_path, meta)
+
+
+# The fields of META_FILE read here besides the records of its files (search/integrity.py checks
+# those), and what each must be: a sealed file of another shape must not fail later, in a traceback.
+_META_FIELDS: dict[str, Callable[[object], bool]] = {
+    "built_at": lambda value: isinstance(value, str),
+    "sources": lambda value: isinstance(value, list) and all(isinstance(s, str) for s in value),
+}
 
 
 def open_generation(gen: Generation) -> index.Index:
@@ -310,9 +321,7 @@ def open_generation(gen: Generation) -> index.Index:
     (search.whoosh_files), once they are there with the sizes recorded (else IndexDamaged): a
     stat each. Their checksums read every byte, left to `integrity.GenerationCheck` and
     `sandhan index verify`."""
-    damage = integrity.size_damage(gen.path, gen.meta)
-    if damage:
-        raise IndexDamaged(gen.path, damage)
+    _raise_if_damaged(gen, integrity.size_damage)
     try:
         return SharedReadStorage(str(gen.path)).open_index()
     except Exception as exc:  # Whoosh raises several kinds for a damaged folder
@@ -323,6 +332,14 @@ def open_generation(gen: Generation) -> index.Index:
             f"The index generation {gen.path} cannot be opened ({exc.__class__.__name__}: {exc}): "
             "rebuild it with `sandhan index rebuild`"
         ) from exc
+
+
+def _raise_if_damaged(gen: Generation, check: Callable[[Path, dict], list[integrity.Damage]]) -> None:
+    """IndexDamaged if `check` (integrity.size_damage, content_damage) finds files of `gen` not
+    as they were written."""
+    damage = check(gen.path, gen.meta)
+    if damage:
+        raise IndexDamaged(gen.path, damage)
 
 
 @contextmanager
@@ -468,10 +485,13 @@ class BuildReport:
 Progress = Callable[[int], None]
 
 
-def _read_all(paths: Iterable[Path], report: BuildReport, progress: Progress | None):
+def _read_all(
+    paths: Iterable[Path], links: dict[Path, FileId], report: BuildReport, progress: Progress | None
+):
+    """The articles of `paths`, read as scan_sources found them (`links`: SourceScan.links)."""
     for path in paths:
         try:
-            yield read_page(path)
+            yield read_page(path, links.get(path))
         except PageRejected as exc:
             report.rejected.append((str(path), exc.reason))
         except Exception as exc:  # a reader bug must cost one page, not the rebuild
@@ -822,13 +842,16 @@ def _add_terms(tindex, items: list[tuple[bytes, bytes]]) -> None:
 SEGMENT_POSTINGS = 8_000_000
 
 
-def _index_share(building: Path, share: int, paths: list[Path], progress: Progress | None) -> _Share:
-    """Read `paths` and index them into segments of their own in the index at `building`."""
+def _index_share(
+    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], progress: Progress | None
+) -> _Share:
+    """Read `paths` (`links`: SourceScan.links) and index them into segments of their own in the
+    index at `building`."""
     ix = index.open_dir(str(building))
     builder = SegmentBuilder(ix)
     result = _Share([], [], [])
     read = BuildReport()  # collects the rejected pages
-    for article in _read_all(paths, read, progress):
+    for article in _read_all(paths, links, read, progress):
         doc = article_document(article)
         fresh = article.freshest
         rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
@@ -853,16 +876,19 @@ class BuildFailed(IndexError_):
 PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
 
 
-def _index_shares(building: Path, paths: list[Path], procs: int, progress: Progress | None) -> list[_Share]:
-    """Index `paths` in `procs` worker processes, each writing its own segment of consecutive
-    pages (so document numbers follow the page order whatever `procs` is)."""
+def _index_shares(building: Path, scan: SourceScan, procs: int, progress: Progress | None) -> list[_Share]:
+    """Index the pages of `scan` in `procs` worker processes, each writing its own segment of
+    consecutive pages (so document numbers follow the page order whatever `procs` is)."""
+    paths, links = scan.pages, scan.links
     if procs < 2:
-        return [_index_share(building, 0, paths, progress)]
+        return [_index_share(building, 0, paths, links, progress)]
     shares = _split_by_size(paths, procs)
     context = multiprocessing.get_context("fork")
     events = context.SimpleQueue()
     workers = [
-        context.Process(target=_share_worker, args=(building, i, share, events, os.getpid()), daemon=True)
+        context.Process(
+            target=_share_worker, args=(building, i, share, links, events, os.getpid()), daemon=True
+        )
         for i, share in enumerate(shares)
     ]
     for w in workers:
@@ -925,7 +951,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _share_worker(building: Path, share: int, paths: list[Path], events, parent: int) -> None:
+def _share_worker(
+    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], events, parent: int
+) -> None:
     """The body of an indexing process: progress and the finished share go back on `events`."""
     _die_with_parent(parent)
     _test_pause("worker")
@@ -943,7 +971,7 @@ def _share_worker(building: Path, share: int, paths: list[Path], events, parent:
             read = 0
 
     try:
-        result = _index_share(building, share, paths, progress)
+        result = _index_share(building, share, paths, links, progress)
     except BaseException as exc:
         events.put(("failed", f"{exc.__class__.__name__}: {exc}", getattr(exc, "errno", None)))
         if getattr(exc, "errno", None) in NO_SPACE:
@@ -994,7 +1022,7 @@ def rebuild(
         if on_total:
             on_total(len(paths))
         ix = index.create_in(str(building), build_schema())
-        shares = _index_shares(building, paths, max(1, min(procs, len(paths))), progress)
+        shares = _index_shares(building, scan, max(1, min(procs, len(paths))), progress)
         read_rejected = [r for share in shares for r in share.rejected]
         report.rejected = scan.rejected + read_rejected
         indexed = [page for share in shares for page in share.indexed]
@@ -1141,13 +1169,16 @@ def update(
         _new_generation(root, space) as building,
     ):
         live = current_generation(root)
+        # Every byte it builds on, checked first: an update of damaged files would publish the
+        # damage again, or fail in a traceback half-way (its file list is read, its index written).
+        _raise_if_damaged(live, integrity.content_damage)
         # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
         # copy instant and leave the live generation untouched.
         for f in live.path.iterdir():
             if f.name not in (META_FILE, FILES_FILE) and not f.name.endswith(".lock"):
                 os.link(f, building / f.name)
         ix = index.open_dir(str(building))
-        files = _read_files(live.path, ix)
+        files = _read_files(live.path)
         scan = scan_sources(sources)
         on_disk = {str(p): p for p in scan.pages}
         # A page in a folder that cannot be listed now is not known to be gone: it stays.
@@ -1173,7 +1204,7 @@ def update(
                     writer.delete_by_term("id", article_id)
                     del ids[article_id]
             with ix.searcher() as held:
-                for article in _read_all((on_disk[p] for p in fresh), report, progress):
+                for article in _read_all((on_disk[p] for p in fresh), scan.links, report, progress):
                     doc = article_document(article)
                     held_path = ids.get(article.id)
                     if held_path is not None and not _fresher(article, held.document(id=article.id)):
@@ -1230,16 +1261,10 @@ def _write_files(folder: Path, files: dict[str, tuple[str, str | None]]) -> None
             fh.write(json.dumps({"path": path, "fingerprint": fingerprint, "id": article_id}) + "\n")
 
 
-def _read_files(folder: Path, ix: index.Index) -> dict[str, tuple[str, str | None]]:
-    """path → (fingerprint, id) of the pages a generation holds."""
-    listing = folder / FILES_FILE
-    if listing.is_file():
-        with listing.open(encoding="ascii") as fh:
-            return {row["path"]: (row["fingerprint"], row["id"]) for row in map(json.loads, fh)}
-    # A generation without its listing: what it indexed is in it (the files it read and did not
-    # index are read again).
-    with ix.searcher() as s:
-        return {f["path"]: (f["fingerprint"], f["id"]) for f in s.all_stored_fields()}
+def _read_files(folder: Path) -> dict[str, tuple[str, str | None]]:
+    """path → (fingerprint, id) of the pages a generation read (its checksums checked first)."""
+    with open(folder / FILES_FILE, encoding="ascii") as fh:
+        return {row["path"]: (row["fingerprint"], row["id"]) for row in map(json.loads, fh)}
 
 
 def _under(path: str, folders: Iterable[str | Path]) -> bool:

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import zlib
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def _crc32(path: Path) -> str:
 def _seal(meta: dict) -> str:
     rest = {k: v for k, v in meta.items() if k != SEAL_KEY}
     canonical = json.dumps(rest, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return f"{zlib.crc32(canonical.encode('utf-8')):08x}"
+    # surrogatepass: JSON may spell a lone surrogate ("\\ud800"), which strict UTF-8 cannot encode;
+    # every other text encodes as with strict UTF-8, so the checksums written stay the same.
+    return f"{zlib.crc32(canonical.encode('utf-8', 'surrogatepass')):08x}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,11 +90,8 @@ def sealed(meta: dict, folder: Path, linked_from: Path | None = None) -> dict:
 
 def _records_of_linked(folder: Path) -> dict[str, tuple[os.stat_result, dict]]:
     """name → (its stat, its record) for the files of a generation whose records can be trusted."""
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(meta, dict) or seal_damage(meta):
+    meta, damage = read_meta(folder)
+    if damage or seal_damage(meta):
         return {}
     out = {}
     for name, record in meta[FILES_KEY].items():
@@ -106,34 +106,55 @@ def _records_of_linked(folder: Path) -> dict[str, tuple[os.stat_result, dict]]:
 # Checking
 
 
+def read_meta(folder: Path) -> tuple[dict, list[Damage]]:
+    """The metadata of the generation in `folder`, a JSON object; ({}, what is wrong) when it
+    cannot be read as one."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested deeper than json reads
+        return {}, [Damage(META_FILE, "cannot be read as JSON")]
+    if not isinstance(meta, dict):
+        return {}, [Damage(META_FILE, "not a JSON object")]
+    return meta, []
+
+
 def seal_damage(meta: dict) -> list[Damage]:
-    """What is wrong with the metadata itself: no records, or a checksum that differs (its records
-    of the other files cannot be trusted then)."""
+    """What is wrong with the metadata itself: no records, a checksum that differs (its records
+    of the other files cannot be trusted then), or records that are not as `sealed` writes them."""
     if not isinstance(meta.get(FILES_KEY), dict) or SEAL_KEY not in meta:
         return [Damage(META_FILE, "holds no sizes and checksums of the other files")]
     if meta[SEAL_KEY] != _seal(meta):
         return [Damage(META_FILE, "checksum differs: its records cannot be trusted")]
+    bad = [name for name, record in meta[FILES_KEY].items() if not _is_record(name, record)]
+    if bad:
+        return [
+            Damage(
+                META_FILE,
+                f"{len(bad)} of its records are not a file of the generation with a size and a "
+                f"checksum (the first: {bad[0][:40]!r})",
+            )
+        ]
     return []
+
+
+def _is_record(name: str, record) -> bool:
+    """Whether `name` → `record` is as `sealed` writes it: a file in the generation's folder itself
+    (not `../x`, `/etc/x`, nor a name the file system cannot take), its size and checksum."""
+    return (
+        name not in ("", ".", "..", META_FILE)
+        and "/" not in name
+        and name.isprintable()  # no NUL, no control character, no lone surrogate
+        and isinstance(record, dict)
+        and type(record.get("size")) is int  # not a bool, a float or a string
+        and record["size"] >= 0
+        and isinstance(record.get("crc32"), str)
+    )
 
 
 def size_damage(folder: Path, meta: dict) -> list[Damage]:
     """Files missing or of another size than recorded: a stat per file, cheap enough for every
     opening of a generation."""
-    damage = seal_damage(meta)
-    if damage:
-        return damage
-    for name, record in meta[FILES_KEY].items():
-        try:
-            size = (folder / name).stat().st_size
-        except FileNotFoundError:
-            damage.append(Damage(name, "missing"))
-            continue
-        except OSError as exc:
-            damage.append(Damage(name, f"cannot be read ({exc.strerror})"))
-            continue
-        if size != record["size"]:
-            damage.append(Damage(name, f"size differs: {size:,} bytes, {record['size']:,} written"))
-    return damage
+    return seal_damage(meta) or _file_damage(folder, meta, _size_problem)
 
 
 def content_damage(folder: Path, meta: dict) -> list[Damage]:
@@ -142,17 +163,39 @@ def content_damage(folder: Path, meta: dict) -> list[Damage]:
     if any(d.file == META_FILE for d in damage):
         return damage
     found = {d.file for d in damage}
+    return damage + _file_damage(folder, meta, _checksum_problem, passed_over=found)
+
+
+def _file_damage(
+    folder: Path,
+    meta: dict,
+    problem_of: Callable[[Path, dict], str | None],
+    passed_over: Set[str] = frozenset(),
+) -> list[Damage]:
+    """What `problem_of(path, record)` finds wrong with each recorded file but those `passed_over`;
+    a file that is gone or cannot be read is damaged too."""
+    damage = []
     for name, record in meta[FILES_KEY].items():
-        if name in found:
+        if name in passed_over:
             continue
         try:
-            crc = _crc32(folder / name)
+            problem = problem_of(folder / name, record)
+        except FileNotFoundError:
+            problem = "missing"
         except OSError as exc:
-            damage.append(Damage(name, f"cannot be read ({exc.strerror})"))
-            continue
-        if crc != record["crc32"]:
-            damage.append(Damage(name, "checksum differs: its bytes are not those written"))
+            problem = f"cannot be read ({exc.strerror})"
+        if problem:
+            damage.append(Damage(name, problem))
     return damage
+
+
+def _size_problem(path: Path, record: dict) -> str | None:
+    size = path.stat().st_size
+    return None if size == record["size"] else f"size differs: {size:,} bytes, {record['size']:,} written"
+
+
+def _checksum_problem(path: Path, record: dict) -> str | None:
+    return None if _crc32(path) == record["crc32"] else "checksum differs: its bytes are not those written"
 
 
 class GenerationCheck:

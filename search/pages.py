@@ -31,7 +31,6 @@ __all__ = [
     "MAX_PAGE_BYTES",
     "SourceScan",
     "decode_page",
-    "find_pages",
     "parse_page_text",
     "printable_path",
     "read_page",
@@ -114,14 +113,20 @@ def decode_page(data: bytes, path: str) -> str:
         ) from None
 
 
-def read_page(path: str | Path) -> Article:
-    """Read one saved page; raises PageRejected (with a reason a person understands) if broken."""
+def read_page(path: str | Path, link_to: FileId | None = None) -> Article:
+    """Read one saved page; raises PageRejected (with a reason a person understands) if broken.
+
+    A link is read only with `link_to`, the file it led to when the folder was scanned
+    (`SourceScan.links`), and only if it still leads there; without, `path` must not be a link.
+    """
     p = Path(path)
     if problem := _file_name_problem(p.name):
         raise PageRejected(str(path), problem)
     try:
-        data = _read_regular_file(p)
+        data = _read_regular_file(p, link_to)
     except OSError as e:
+        if e.errno == errno.ELOOP and link_to is None:  # made a link since it was looked at
+            raise PageRejected(str(path), BECAME_A_LINK) from None
         raise PageRejected(str(path), f"cannot read the file: {e.strerror or e}") from None
     return parse_page_text(decode_page(data, str(path)), str(path))
 
@@ -137,21 +142,40 @@ def _file_name_problem(name: str) -> str | None:
     return None
 
 
-def _read_regular_file(path: Path) -> bytes:
+# Which file a name leads to: (st_dev, st_ino).
+FileId = tuple[int, int]
+BECAME_A_LINK = "a link now, where a file was found when the folder was scanned: not followed"
+LEADS_ELSEWHERE = "a link that leads to another file than when the folder was scanned: not followed"
+
+
+def _file_id(st: os.stat_result) -> FileId:
+    return (st.st_dev, st.st_ino)
+
+
+def _read_regular_file(path: Path, link_to: FileId | None) -> bytes:
     """The bytes of a regular file; anything else is never read: a FIFO would block, a device
-    could be endless. Checked again on what was opened, in case the name changed in between."""
-    st = os.stat(path)
+    could be endless. A name that was not a link is opened without following one (O_NOFOLLOW); a
+    link must lead to the file `link_to`. Checked again on what was opened, in case the name
+    changed in between (a page swapped for a link out of the folder after the scan)."""
+    _check_file(path, os.stat(path, follow_symlinks=link_to is not None), link_to)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    fd = os.open(path, flags if link_to is not None else flags | os.O_NOFOLLOW)
+    with open(fd, "rb") as fh:
+        _check_file(path, os.fstat(fd), link_to)
+        return fh.read(MAX_PAGE_BYTES + 1)  # one byte more: a file that grew is still refused
+
+
+def _check_file(path: Path, st: os.stat_result, link_to: FileId | None) -> None:
+    """PageRejected unless `st` is a regular file small enough, and the one `link_to` names."""
+    if stat.S_ISLNK(st.st_mode):
+        raise PageRejected(str(path), BECAME_A_LINK)
     if not stat.S_ISREG(st.st_mode):
         raise PageRejected(str(path), _not_a_file(st.st_mode))
+    if link_to is not None and _file_id(st) != link_to:
+        raise PageRejected(str(path), LEADS_ELSEWHERE)
     if st.st_size > MAX_PAGE_BYTES:
         # Checked before reading so a huge file never lands in memory.
         raise PageRejected(str(path), f"page too large: {st.st_size:,} bytes (limit {MAX_PAGE_BYTES:,})")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    with open(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise PageRejected(str(path), _not_a_file(mode))
-        return fh.read(MAX_PAGE_BYTES + 1)  # one byte more: a file that grew is still refused
 
 
 # What a directory entry is when it is not a regular file, in words.
@@ -177,6 +201,7 @@ class SourceScan:
     """What a walk of the source folders found: the pages to read, and what was passed over and why."""
 
     pages: list[Path] = field(default_factory=list)  # sorted, each once
+    links: dict[Path, FileId] = field(default_factory=dict)  # a page that is a link: the file it led to
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason), sorted
     unreadable: list[Path] = field(default_factory=list)  # folders that could not be listed
 
@@ -199,26 +224,24 @@ def scan_sources(paths: Iterable[Path | str]) -> SourceScan:
     for raw in paths:
         given = Path(raw)
         try:
-            mode = os.stat(given).st_mode
+            st = os.stat(given)
+            if given.is_symlink():
+                scan.links[given] = _file_id(st)
         except OSError as e:
             scan.reject(given, f"cannot be read: {e.strerror}")
             continue
-        if stat.S_ISDIR(mode):
+        if stat.S_ISDIR(st.st_mode):
             _scan_folder(given, scan, found)
         elif not given.name.endswith(".txt"):
             scan.reject(given, "not a page: the name does not end in .txt")
-        elif stat.S_ISREG(mode):
+        elif stat.S_ISREG(st.st_mode):
             found.add(given)
         else:
-            scan.reject(given, _not_a_file(mode))
+            scan.reject(given, _not_a_file(st.st_mode))
     scan.pages = sorted(found)
+    scan.links = {path: scan.links[path] for path in scan.pages if path in scan.links}
     scan.rejected.sort()
     return scan
-
-
-def find_pages(paths: Iterable[Path | str]) -> list[Path]:
-    """The pages `scan_sources` finds, for a caller that reports nothing else."""
-    return scan_sources(paths).pages
 
 
 def _scan_folder(folder: Path, scan: SourceScan, found: set[Path]) -> None:
@@ -255,14 +278,14 @@ def _follow_link(link: Path, is_page: bool, inside: Path, scan: SourceScan, foun
     not pages."""
     try:
         target = Path(os.path.realpath(link, strict=True))
-        mode = os.stat(target).st_mode
+        st = os.stat(target)
     except OSError as e:
         if is_page and e.errno == errno.ENOENT:
             scan.reject(link, "a link to nothing: its target does not exist")
         elif is_page:
             scan.reject(link, f"a link that cannot be followed: {e.strerror}")
         return
-    outside = not target.is_relative_to(inside)
+    outside, mode = not target.is_relative_to(inside), st.st_mode
     if stat.S_ISDIR(mode):
         where = "outside the source folder" if outside else "inside the source folder"
         scan.reject(link, f"a link to a folder {where}: not followed")
@@ -272,6 +295,7 @@ def _follow_link(link: Path, is_page: bool, inside: Path, scan: SourceScan, foun
         scan.reject(link, "a link to a file outside the source folder: not followed")
     elif stat.S_ISREG(mode):
         found.add(link)
+        scan.links[link] = _file_id(st)
     else:
         scan.reject(link, f"a link to {_kind(mode)}: not read")
 

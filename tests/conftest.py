@@ -34,10 +34,10 @@ def shared_corpus() -> Path:
 def corpus_articles(shared_corpus):
     """Every page of the shared corpus that the reader accepts, read once per test session."""
     from search.article import PageRejected
-    from search.pages import find_pages, read_page
+    from search.pages import read_page, scan_sources
 
     articles = []
-    for path in find_pages([shared_corpus / "pages"]):
+    for path in scan_sources([shared_corpus / "pages"]).pages:
         try:
             articles.append(read_page(path))
         except PageRejected:

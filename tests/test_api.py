@@ -3,6 +3,8 @@ hostile queries, and every response checked against the OpenAPI document."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import jsonschema
 import pytest
 from openapi_spec_validator import validate
@@ -171,6 +173,12 @@ def test_article_and_unknown_article(live_server):
     body = check(live_server.get(f"/api/articles/{first['id']}"), 200, "Article")
     assert body["title"] == first["title"] and body["body"]
     check(live_server.get("/api/articles/no-such-article"), 404, "Error")
+
+
+@pytest.mark.parametrize("article_id", ["x" * 5_000, "খবর" * 2_000])
+def test_the_404_of_an_unknown_article_repeats_at_most_40_characters_of_its_id(live_server, article_id):
+    body = check(live_server.get("/api/articles/" + quote(article_id, safe="")), 404, "Error")
+    assert body["error"]["message"] == f"No article with id {article_id[:40] + '…'!r}"
 
 
 def test_unknown_api_path_is_json_404(live_server):

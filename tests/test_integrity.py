@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import requests
 from search import integrity
 from search.cli import main
 from search.index import current_generation, rebuild, update
-from tests.conftest import SAMPLES, LiveServer
+from tests.conftest import REPO, SAMPLES, BuildPause, LiveServer
 from web import create_app
 from web.openapi import openapi_document
 
@@ -116,6 +118,21 @@ def test_verify_names_each_missing_cut_and_changed_file(runner, sample_index, tm
     assert "sandhan index rebuild" in result.output
 
 
+def test_verify_names_a_file_it_cannot_read(runner, sample_index, tmp_path):
+    # A folder where a file was: the size recorded is its size, so only reading its bytes fails.
+    root = copy_index(sample_index, tmp_path / "index")
+    gen = current_generation(root)
+    listing = gen.path / "files.jsonl"
+    listing.unlink()
+    listing.mkdir()
+    record = {"size": listing.stat().st_size, "crc32": gen.meta[integrity.FILES_KEY]["files.jsonl"]["crc32"]}
+    meta = resealed(gen.meta, files=with_record(gen.meta, "files.jsonl", record))
+    (gen.path / integrity.META_FILE).write_text(meta, encoding="utf-8")
+    result = verify(runner, root)
+    assert result.exit_code == 1
+    assert "  files.jsonl: cannot be read (Is a directory)" in result.output.splitlines(), result.output
+
+
 def test_an_index_of_the_previous_version_asks_for_a_rebuild(runner, sample_index, tmp_path):
     root = copy_index(sample_index, tmp_path / "index")
     as_the_previous_version_wrote_it(root)
@@ -134,15 +151,54 @@ def test_an_update_keeps_the_records_of_the_files_it_links(runner, tmp_path):
     pages[0].write_text(pages[0].read_text(encoding="utf-8") + "\n\nএকটি নতুন অনুচ্ছেদ।\n", encoding="utf-8")
     update([src], root)
     assert verify(runner, root).exit_code == 0
-    # A byte changed in a file the live generation shares with the next: the next one's record is
-    # the one written with the file, so the change is found there too.
+    # A byte changed in a file the live generation shares with the next one, after the update
+    # checked it and before it published: the next one's record is the one written with the
+    # file, so the change is found there too.
     linked = one(live_folder(root), ".signature.col")
-    flip_byte(linked, linked.stat().st_size // 2)
     pages[1].write_text(pages[1].read_text(encoding="utf-8") + "\n\nআরও একটি অনুচ্ছেদ।\n", encoding="utf-8")
-    update([src], root)
-    assert (live_folder(root) / linked.name).samefile(linked)
+    pause = BuildPause(tmp_path, "publish")
+    cmd = [sys.executable, "-m", "search.cli", "index", "update", "--source", str(src), "--index", str(root)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=pause.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    pause.wait_until_reached(proc)
+    flip_byte(linked, linked.stat().st_size // 2)
+    pause.let_go()
+    assert proc.wait() == 0, proc.stderr.read()
+    assert live_folder(root) != linked.parent and (live_folder(root) / linked.name).samefile(linked)
     result = verify(runner, root)
     assert result.exit_code == 1 and linked.name in result.output, result.output
+
+
+# What `update` builds on, damaged the ways a file can be: a cut, a missing and a changed file.
+UPDATE_DAMAGE = {
+    "file list missing": lambda folder: (folder / "files.jsonl").unlink(),
+    "file list changed": lambda folder: flip_byte(folder / "files.jsonl", 0),
+    "truncated postings": lambda folder: truncate(one(folder, ".pst")),
+}
+
+
+@pytest.mark.parametrize("damage", UPDATE_DAMAGE)
+def test_update_of_a_damaged_index_refuses_in_one_line_and_publishes_nothing(tmp_path, damage):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    root = tmp_path / "index"
+    rebuild([src], root, procs=1)
+    live = live_folder(root)
+    UPDATE_DAMAGE[damage](live)
+    (src / "new.txt").write_text((SAMPLES / sorted(os.listdir(SAMPLES))[0]).read_text(encoding="utf-8"))
+    result = subprocess.run(
+        [sys.executable, "-m", "search.cli", "index", "update", "--source", str(src), "--index", str(root)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert (
+        "damaged" in lines[0] and "sandhan index verify" in lines[0] and "sandhan index rebuild" in lines[0]
+    )
+    assert sorted(os.listdir(root / "generations")) == [live.name]  # nothing built, nothing left
+    assert (root / "CURRENT").read_text().strip() == live.name
 
 
 # --- serving -------------------------------------------------------------------------------------
@@ -255,3 +311,99 @@ def test_unavailable_answers_name_no_server_path(sample_index, tmp_path):
                 assert str(tmp_path) not in r.text and "/tmp" not in r.text, r.text
         finally:
             server.stop()
+
+
+# --- any shape of the metadata -------------------------------------------------------------------
+
+
+def resealed(meta: dict, **changes) -> str:
+    """`meta` with `changes` and a checksum of its own that fits them: a file of another shape
+    that no changed byte explains (as a bug, or a hand, could write it)."""
+    out = {**meta, **changes}
+    out[integrity.SEAL_KEY] = integrity._seal(out)
+    return json.dumps(out)
+
+
+def with_record(meta: dict, name: str, record) -> dict:
+    return {**meta[integrity.FILES_KEY], name: record}
+
+
+# Each shape of sandhan.json, made from the one written: what it does to the live generation.
+META_SHAPES = {
+    "a list": lambda meta: "[]",
+    "a number": lambda meta: "5",
+    "a string": lambda meta: '"sandhan"',
+    "null": lambda meta: "null",
+    "nested deeper than json reads": lambda meta: "[" * 100_000 + "]" * 100_000,
+    "no records": lambda meta: json.dumps({"schema_version": meta["schema_version"]}),
+    "records a list": lambda meta: resealed(meta, files=[]),
+    "a record a string": lambda meta: resealed(meta, files=with_record(meta, "files.jsonl", "1:0")),
+    "a size a string": lambda meta: resealed(
+        meta, files=with_record(meta, "files.jsonl", {"size": "1", "crc32": "00000000"})
+    ),
+    "a size true": lambda meta: resealed(
+        meta, files=with_record(meta, "files.jsonl", {"size": True, "crc32": "00000000"})
+    ),
+    "no checksum in a record": lambda meta: resealed(
+        meta, files=with_record(meta, "files.jsonl", {"size": 1})
+    ),
+    "a record outside the folder": lambda meta: resealed(
+        meta, files=with_record(meta, "../../../../../../etc/hostname", {"size": 1, "crc32": "00000000"})
+    ),
+    "a NUL in a name": lambda meta: resealed(
+        meta, files=with_record(meta, "a\0b", {"size": 1, "crc32": "00000000"})
+    ),
+    "a lone surrogate in a name": lambda meta: resealed(
+        meta, files=with_record(meta, "\ud800", {"size": 1, "crc32": "00000000"})
+    ),
+    "its own checksum a number": lambda meta: json.dumps({**meta, integrity.SEAL_KEY: 5}),
+    "sources a number": lambda meta: resealed(meta, sources=5),
+    "sources a string": lambda meta: resealed(meta, sources="/tmp"),
+    "built_at an object": lambda meta: resealed(meta, built_at={"at": 1}),
+}
+OTHER_VERSION = {"schema_version a list": lambda meta: resealed(meta, schema_version=[5])}
+
+
+def write_meta(folder: Path, shape, written: dict) -> None:
+    """The generation's sandhan.json in `shape`, made from `written` (as Sandhan wrote it)."""
+    (folder / integrity.META_FILE).write_text(shape(written), encoding="utf-8")
+
+
+@pytest.mark.parametrize("shape", [*META_SHAPES, *OTHER_VERSION])
+def test_no_shape_of_the_metadata_gives_a_traceback(runner, sample_index, tmp_path, shape):
+    root = copy_index(sample_index, tmp_path / "index")
+    write_meta(live_folder(root), {**META_SHAPES, **OTHER_VERSION}[shape], current_generation(root).meta)
+    for command in (["index", "verify"], ["index", "stats"]):
+        result = runner.invoke(main, [*command, "--index", str(root)])
+        assert result.exit_code == 1, (command, result.output)
+        assert isinstance(result.exception, SystemExit), (command, result.exception)  # not a traceback
+        expected = "another version" if shape in OTHER_VERSION else integrity.META_FILE
+        assert expected in result.output and "sandhan index rebuild" in result.output, (
+            command,
+            result.output,
+        )
+
+
+def test_no_shape_of_the_metadata_answers_500(sample_index, tmp_path):
+    root = copy_index(sample_index, tmp_path / "index")
+    shapes = {**META_SHAPES, **OTHER_VERSION}
+    gen = current_generation(root)
+    write_meta(gen.path, next(iter(shapes.values())), gen.meta)
+    server = LiveServer(root).start(wait_healthy=False)
+    try:
+        for name, shape in shapes.items():
+            write_meta(gen.path, shape, gen.meta)  # never opened, so read again by the next request
+            code, status = (
+                ("index_unavailable", "unavailable")
+                if name in OTHER_VERSION
+                else ("index_damaged", "damaged")
+            )
+            health = server.get("/healthz")
+            assert health.status_code == 503 and health.json()["status"] == status, (name, health.text)
+            for path in ("/api/search?q=ঢাকা", "/api/articles/x", "/api/suggest?q=ঢা"):
+                r = requests.get(server.url + path, timeout=10)
+                assert r.status_code == 503 and r.json()["error"]["code"] == code, (name, path, r.text)
+            assert server.get("/", q="ঢাকা").status_code == 503, name
+    finally:
+        server.stop()
+    assert "Traceback" not in server.proc.stdout.read().decode()

@@ -19,9 +19,9 @@ from search.pages import (
     MAX_LINE_CHARS,
     MAX_PAGE_BYTES,
     decode_page,
-    find_pages,
     parse_page_text,
     read_page,
+    scan_sources,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -219,7 +219,7 @@ def test_corpus_matches_manifest() -> None:
         for line in (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    pages = {p.stem: p for p in find_pages([CORPUS / "pages"])}
+    pages = {p.stem: p for p in scan_sources([CORPUS / "pages"]).pages}
     assert len(pages) == len(manifest)
     right = dict.fromkeys(FIELDS, 0)
     wrong: dict[str, list[str]] = {f: [] for f in FIELDS}
@@ -529,15 +529,15 @@ def test_hostile_lines_are_read_quickly(line: str) -> None:
 # --- finding pages --------------------------------------------------------------------------
 
 
-def test_find_pages(tmp_path: Path) -> None:
+def test_scan_sources_finds_pages(tmp_path: Path) -> None:
     (tmp_path / "a" / "deep").mkdir(parents=True)
     for rel in ("b.txt", "a/z.txt", "a/deep/c.txt", "a/notes.md", "a/deep/d.TXT.bak"):
         (tmp_path / rel).write_text("x")
     (tmp_path / "a" / "dir.txt").mkdir()  # a folder named like a page is not a page
     single = tmp_path / "b.txt"
-    found = list(find_pages([tmp_path / "a", str(single), single, tmp_path / "nothing-here"]))
+    found = scan_sources([tmp_path / "a", str(single), single, tmp_path / "nothing-here"]).pages
     assert found == sorted([tmp_path / "a/deep/c.txt", tmp_path / "a/z.txt", single])
-    assert list(find_pages([])) == []
+    assert scan_sources([]).pages == []
 
 
 # --- randomly generated pages ---------------------------------------------------------------
@@ -564,7 +564,7 @@ def test_random_pages_round_trip(seed: int) -> None:
 
 
 def test_samples_are_readable_articles() -> None:
-    files = list(find_pages([SAMPLES]))
+    files = scan_sources([SAMPLES]).pages
     assert 15 <= len(files) <= 20
     articles = [read_page(f) for f in files]
     for a in articles:

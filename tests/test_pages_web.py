@@ -3,6 +3,7 @@ the article page and errors, all in Bangla; the chart's counts checked against t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -13,11 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from search.article import DHAKA
+from search.article import ARTICLE_PATH, DHAKA
 from search.index import current_generation, open_generation
 from search.query import MAX_QUERY_CHARS
-from search.service import MAX_DESK_CHARS, MAX_PAGE
+from search.service import MAX_DESK_CHARS, MAX_PAGE, SearchRequest
 from web import months, pages
+from web.openapi import openapi_document
 
 BANGLA_STAMP = re.compile(r"[০-৯]{2} \S+ [০-৯]{4}, [০-৯]{2}:[০-৯]{2}")
 
@@ -516,6 +518,28 @@ def test_result_links_carry_the_search_to_the_article_and_back(client):
     article = get(client, href)
     back = next(a for a in article.links if "ফলাফলে ফিরে যান" in a["text"])
     assert params(back["attrs"]["href"]) == {"q": "বৃষ্টি", "sort": "newest"}
+
+
+def test_one_table_says_which_parameters_a_search_has_and_the_links_carry_each():
+    documented = {p["name"] for p in openapi_document()["paths"]["/api/search"]["get"]["parameters"]}
+    assert set(pages.SEARCH_PARAMS) == documented
+    assert set(pages.SEARCH_PARAMS.values()) <= {f.name for f in dataclasses.fields(SearchRequest)}
+    asked = {
+        "q": "ঢাকা",
+        "from": "2024-01-01",
+        "to": "৩১/১২/২০২৪",
+        "desk": "খেলা ডেস্ক",
+        "sort": "newest",
+        "per_page": "20",
+        "page": "3",
+    }
+    assert pages.link_args(asked) == {**asked, "to": "2024-12-31"}  # each as the server read it
+
+
+def test_the_article_page_and_its_json_share_one_route(app):
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
+    assert rules["pages.article"].startswith(ARTICLE_PATH)
+    assert rules["api.article"] == "/api" + rules["pages.article"]
 
 
 def test_unknown_article_is_a_bangla_404(client):

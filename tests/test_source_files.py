@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from search.article import PageRejected
 from search.index import current_generation, open_generation, rebuild
+from search.pages import BECAME_A_LINK, LEADS_ELSEWHERE, read_page, scan_sources
 from search.service import SearchService, parse_request
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES, BuildPause
 from tests.test_index import PAGE, many_pages
 
 # Odd but valid page names: each page holds a word of its own, to find it by.
@@ -243,6 +245,74 @@ def test_the_reader_never_opens_what_is_not_a_regular_file(tmp_path):
         "not a regular file but a named pipe (FIFO): not read",
         "not a regular file but a character device: not read",
     ], done.stderr
+
+
+# --- entries that change between the scan and the read ------------------------------------------
+
+
+def swap_for_link(entry: Path, target: Path) -> None:
+    """What a hostile hand can do between the walk of a folder and the read of a page in it."""
+    entry.unlink()
+    os.symlink(target, entry)
+
+
+@pytest.fixture
+def swapped_source(tmp_path):
+    """A source folder with a page and a link to a page inside it, and a secret page outside."""
+    src = tmp_path / "src"
+    page(src, "plain", "আনারস")
+    page(src / "sub", "inside", "কাঁঠাল")
+    os.symlink(src / "sub" / "inside.txt", src / "link.txt")
+    page(tmp_path / "elsewhere", "secret", SECRET_WORD)
+    return src, tmp_path / "elsewhere" / "secret.txt"
+
+
+def test_a_page_made_a_link_after_the_scan_is_not_followed(swapped_source):
+    src, secret = swapped_source
+    scan = scan_sources([src])
+    assert src / "plain.txt" in scan.pages and src / "plain.txt" not in scan.links
+    swap_for_link(src / "plain.txt", secret)
+    with pytest.raises(PageRejected) as rejected:
+        read_page(src / "plain.txt", scan.links.get(src / "plain.txt"))
+    assert rejected.value.reason == BECAME_A_LINK
+
+
+def test_a_link_that_leads_elsewhere_after_the_scan_is_not_followed(swapped_source):
+    src, secret = swapped_source
+    scan = scan_sources([src])
+    link = src / "link.txt"
+    assert read_page(link, scan.links[link]).title == "কাঁঠাল নিয়ে খবর"  # as scanned: read
+    swap_for_link(link, secret)
+    with pytest.raises(PageRejected) as rejected:
+        read_page(link, scan.links[link])
+    assert rejected.value.reason == LEADS_ELSEWHERE
+
+
+def test_a_rebuild_reads_no_entry_swapped_for_a_link_out_after_its_scan(swapped_source, tmp_path):
+    src, secret = swapped_source
+    for n in range(4):  # pages enough for two indexing processes
+        page(src, f"more-{n}", "পেয়ারা")
+    root = tmp_path / "index"
+    pause = BuildPause(tmp_path, "worker")  # the folder is scanned, no page read yet
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "index", "rebuild", "--source", str(src), "--index", str(root)],
+        cwd=REPO,
+        env=pause.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    pause.wait_until_reached(proc)
+    swap_for_link(src / "plain.txt", secret)
+    swap_for_link(src / "link.txt", secret)
+    pause.let_go()
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err.decode(errors="replace")
+    assert rejected_entries(text_of(out)) == {
+        f"{src}/link.txt": LEADS_ELSEWHERE,
+        f"{src}/plain.txt": BECAME_A_LINK,
+    }
+    assert found_ids(root, SECRET_WORD) == set()
+    assert found_ids(root, "কাঁঠাল") == {"inside"}
 
 
 def update_cli(src: Path, root: Path) -> dict[str, int]:

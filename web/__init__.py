@@ -7,8 +7,12 @@ import os
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
-from search.article import article_id_of_segment, article_path_segment
+from search.article import ARTICLE_PATH, article_id_of_segment, article_path_segment
 from search.service import SearchService
+
+# An article's page, as `search.article.article_url` writes its address; "/api" in front of it,
+# the article as JSON.
+ARTICLE_ROUTE = ARTICLE_PATH + "<article_id:article_id>"
 
 
 class ArticleIdConverter(BaseConverter):

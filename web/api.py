@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from web import service
+from web import ARTICLE_ROUTE, service
+from web.errors import echoed
 from web.openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -22,11 +23,11 @@ def suggest():
     return jsonify(service().suggest(request.args.get("q", "")[:200]))
 
 
-@bp.get("/api/articles/<article_id:article_id>")
+@bp.get("/api" + ARTICLE_ROUTE)
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:
-        abort(404, description=f"No article with id {article_id!r}")
+        abort(404, description=f"No article with id {echoed(article_id)!r}")
     return jsonify(found)
 
 

@@ -46,6 +46,14 @@ UNAVAILABLE = {
 }
 
 
+ECHOED_CHARS = 40  # of a value a request sent, at most this many come back in a message
+
+
+def echoed(value: str) -> str:
+    """`value` as a message repeats it: its first ECHOED_CHARS characters, and … when it was cut."""
+    return value if len(value) <= ECHOED_CHARS else value[:ECHOED_CHARS] + "…"
+
+
 def unavailable(exc: IndexError_) -> Unavailable:
     """The answer for the most specific kind of `exc` in UNAVAILABLE."""
     return next(UNAVAILABLE[kind] for kind in type(exc).__mro__ if kind in UNAVAILABLE)

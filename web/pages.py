@@ -23,12 +23,22 @@ from search.service import (
     token_spans,
 )
 from search.snippets import highlight_html
-from web import months, service
+from web import ARTICLE_ROUTE, months, service
+from web.errors import echoed
 
 bp = Blueprint("pages", __name__)
 
-# The parameters a search is made of: kept across pages, filters, the chart and the article page.
-SEARCH_PARAMS = ("q", "from", "to", "desk", "sort", "per_page", "page")
+# The parameters a search is made of, each with the SearchRequest field that holds it as the server
+# read it: kept across pages, filters, the chart and the article page (`link_args`, `search_url`).
+SEARCH_PARAMS = {
+    "q": "q",
+    "from": "date_from",
+    "to": "date_to",
+    "desk": "desk",
+    "sort": "sort",
+    "per_page": "per_page",
+    "page": "page",
+}
 SORT_LABELS = {"relevance": "প্রাসঙ্গিকতা", "newest": "নতুন আগে", "oldest": "পুরনো আগে"}
 DESKS_SHOWN = 12  # the rest fold under "আরও"
 PAGE_WINDOW = 2  # page links either side of the current one
@@ -74,22 +84,13 @@ def link_args(args) -> dict[str, str]:
     query cut to MAX_QUERY_CHARS and cleaned, dates in ISO form), and a value it refused left out,
     so a page never repeats more than was searched, however long the request."""
     shown = {}
-    for key in SEARCH_PARAMS:
+    for key, read_as in SEARCH_PARAMS.items():
         if args.get(key) is None:
             continue
         try:
-            req = parse_request({key: args.get(key)})
+            value = getattr(parse_request({key: args.get(key)}), read_as)
         except BadRequest:
             continue
-        value = {
-            "q": req.q,
-            "from": req.date_from,
-            "to": req.date_to,
-            "desk": req.desk,
-            "sort": req.sort,
-            "per_page": req.per_page,
-            "page": req.page,
-        }[key]
         if value not in (None, ""):
             shown[key] = value.isoformat() if isinstance(value, date) else str(value)
     return shown
@@ -125,7 +126,7 @@ def search_url(args=None, **changes) -> str:
 def bangla_message(exc: BadRequest, args) -> str:
     """What went wrong with one parameter and what to type instead, in Bangla."""
     raw = (args.get(exc.field) or "").strip()
-    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    shown = echoed(raw)
     if exc.code == "bad_range":
         return "শুরুর তারিখটি শেষের তারিখের পরে পড়েছে। তারিখ দুটি অদলবদল করে আবার খুঁজুন।"
     if exc.field in ("from", "to"):
@@ -195,7 +196,7 @@ def home():
     return render_template("search.html", **context), 400 if error else 200
 
 
-@bp.get("/articles/<article_id:article_id>")
+@bp.get(ARTICLE_ROUTE)
 def article(article_id: str):
     found = service().article(article_id)
     if found is None:
