@@ -1,7 +1,8 @@
 """The search service: validated requests in, API-shaped answers out, over the live index.
 
-The JSON API, the web page and `sandhan search` all call `SearchService.search`; only this module
-and `search/index.py` know Whoosh.
+The JSON API, the web page and `sandhan search` all call `SearchService.search`. Whoosh is known
+here, in `search/index.py` (writing), `search/ranking.py` (postings, scoring, phrases) and
+`search/whoosh_files.py` (reading its files from many threads).
 """
 
 from __future__ import annotations
