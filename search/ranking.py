@@ -504,9 +504,14 @@ class TermScorer:
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:
     """The distinct values, ascending: without sorting when they come sorted (as they mostly do)."""
-    if len(values) and not np.all(values[1:] >= values[:-1]):
+    if len(values) < 2:
+        return values
+    if not (values[1:] >= values[:-1]).all():
         values = np.sort(values)
-    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 # A position key: the document in the high 32 bits, the position in the low (positions < 2**32).
