@@ -9,9 +9,15 @@ import re
 from datetime import date, datetime
 
 from search.article import DHAKA
+from search.bangla import (
+    COMPOSE,
+    DROP_INVISIBLE,
+    TO_ASCII_DIGITS,
+    TO_BANGLA_DIGITS,
+    compose_nukta,
+)
 
 __all__ = [
-    "BANGLA_DIGITS",
     "BENGALI_CALENDAR_MONTHS",
     "DATE_PATTERN",
     "EXPECTED_DATE",
@@ -29,9 +35,6 @@ __all__ = [
     "weekday_number",
 ]
 
-BANGLA_DIGITS = "০১২৩৪৫৬৭৮৯"
-_TO_ASCII = str.maketrans(BANGLA_DIGITS, "0123456789")
-_TO_BANGLA = str.maketrans("0123456789", BANGLA_DIGITS)
 
 # Gregorian month number -> spellings found in Bangla news: the standard one first (used for
 # display), then variants (ী for ি, ষ for স, অ- for আ-), then English names and abbreviations.
@@ -85,18 +88,10 @@ WEEKDAYS: dict[int, tuple[str, ...]] = {
     6: ("রবিবার", "রোববার", "Sunday", "Sun"),
 }
 
-# Decomposed nukta letters -> the precomposed letter; pages mix both encodings of য় ড় ঢ়.
-_NUKTA_FOLD = (("\u09af\u09bc", "\u09df"), ("\u09a1\u09bc", "\u09dc"), ("\u09a2\u09bc", "\u09dd"))
-# Invisible joiners that editors leave inside words; they never change which month is meant.
-_INVISIBLE = str.maketrans("", "", "\u200c\u200d\u00ad\ufeff")
-
 
 def fold_name(name: str) -> str:
     """Lookup key for a month or weekday name: one encoding of য় ড় ঢ়, no joiners, no case."""
-    name = name.translate(_INVISIBLE).strip().rstrip(".,")
-    for decomposed, composed in _NUKTA_FOLD:
-        name = name.replace(decomposed, composed)
-    return name.casefold()
+    return compose_nukta(name.translate(DROP_INVISIBLE).strip().rstrip(".,")).casefold()
 
 
 _MONTH_BY_KEY = {fold_name(n): m for m, names in MONTH_NAMES.items() for n in names}
@@ -120,12 +115,12 @@ def is_bengali_calendar_month(name: str) -> bool:
 
 def to_ascii_digits(s: str) -> str:
     """'১২:০৫' -> '12:05'; everything else is left as it is."""
-    return s.translate(_TO_ASCII)
+    return s.translate(TO_ASCII_DIGITS)
 
 
 def to_bangla_digits(s: str) -> str:
     """'12:05' -> '১২:০৫'; everything else is left as it is."""
-    return s.translate(_TO_BANGLA)
+    return s.translate(TO_BANGLA_DIGITS)
 
 
 # Patterns run on text whose digits were made ASCII and whose whitespace runs (NBSP too) were made
@@ -194,7 +189,7 @@ def parse_date(text: str) -> date:
 def _month_spellings(name: str) -> set[str]:
     """A month name as DATE_PATTERN writes it: both encodings of য় ড় ঢ়, English in three cases."""
     forms = {name}
-    for decomposed, composed in _NUKTA_FOLD:
+    for decomposed, composed in COMPOSE:
         forms |= {f.replace(composed, decomposed) for f in forms}
         forms |= {f.replace(decomposed, composed) for f in forms}
     if name.isascii():

@@ -13,16 +13,9 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 
-HASANTA = "\u09cd"
-ZWNJ, ZWJ = "\u200c", "\u200d"
+from search.bangla import ZWJ, ZWNJ, compose_nukta
 
-# Precomposed letters that NFC decomposes (composition exclusions): keys use the one-character
-# form so a term matches whichever encoding the analyzer and the query happened to use.
-COMPOSE = (
-    ("\u09af\u09bc", "\u09df"),  # য + nukta → য় U+09DF BENGALI LETTER YYA
-    ("\u09a1\u09bc", "\u09dc"),  # ড + nukta → ড় U+09DC BENGALI LETTER RRA
-    ("\u09a2\u09bc", "\u09dd"),  # ঢ + nukta → ঢ় U+09DD BENGALI LETTER RHA
-)
+HASANTA = "\u09cd"
 
 # Spelling folds: pairs that writers (and phone keyboards) confuse; folded alike, they cost
 # nothing in the edit distance and share a skeleton key.
@@ -107,13 +100,11 @@ DEFAULT_COST = 1.0
 
 
 def canonical(text: str) -> str:
-    """NFC, with the three nukta letters composed to one character each."""
+    """NFC, with the three nukta letters composed to one character each: keys use the
+    one-character form so a term matches whichever encoding the analyzer and the query used."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if "\u09bc" in text:
-        for decomposed, composed in COMPOSE:
-            text = text.replace(decomposed, composed)
-    return text
+    return compose_nukta(text)
 
 
 def fold(term: str) -> str:

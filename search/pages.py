@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from search.article import Article, PageRejected
+from search.bangla import INVISIBLE
 from search.dates import (
     is_bengali_calendar_month,
     month_number,
@@ -76,13 +77,10 @@ _BANGLA_LETTER_RE = re.compile(r"[\u0985-\u09b9\u09dc-\u09df]")
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 
 
-# Invisible characters that on their own make a line no more than spacing.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-
-
 def _is_blank(line: str) -> bool:
     # str.strip() removes NBSP too: lines holding a single space or NBSP are spacing, not text.
-    return not line.strip().strip(_INVISIBLE)
+    # Invisible characters (search/bangla.py) on their own make a line no more than spacing.
+    return not line.strip().strip(INVISIBLE)
 
 
 def decode_page(data: bytes, path: str) -> str:

@@ -30,6 +30,7 @@ from search.analysis import analyze, bangla_analyzer, is_stopword, word_term
 from search.analysis.normalize import normalize_word
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA, article_url
+from search.bangla import COMPOSE, TO_BANGLA_DIGITS
 from search.dates import DATE_PATTERN, EXPECTED_DATE, parse_date
 from search.index import (
     UNDATED_NEWEST,
@@ -211,21 +212,12 @@ def cached_token_spans(text: str):
     return _short_text_tokens(text) if len(text) <= SHORT_TEXT else token_spans(text)
 
 
-# How a normalized term may be spelled in raw text (the inverse of the normalizer's main folds).
-_RAW_FORMS = (
-    ("\u09af\u09bc", "\u09df"),  # য + nukta, as indexed → precomposed য় U+09DF, as mostly written
-    ("\u09a1\u09bc", "\u09dc"),  # ড + nukta → ড় U+09DC
-    ("\u09a2\u09bc", "\u09dd"),  # ঢ + nukta → ঢ় U+09DD
-)
-_TO_BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
-
-
 @lru_cache(maxsize=20_000)
 def raw_spellings(term: str) -> tuple[str, ...]:
     """Spellings of an index term as it may stand in a page: nukta letters either way, Bangla or
     ASCII digits, a final ত written ৎ. Used to find candidate sentences for snippets."""
-    forms = {term, term.translate(_TO_BANGLA_DIGITS)}
-    for decomposed, composed in _RAW_FORMS:
+    forms = {term, term.translate(TO_BANGLA_DIGITS)}
+    for decomposed, composed in COMPOSE:  # as indexed (decomposed) -> as mostly written
         forms |= {f.replace(decomposed, composed) for f in forms}
     if term.endswith("\u09a4"):
         forms |= {f[:-1] + "\u09ce" for f in forms}

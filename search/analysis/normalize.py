@@ -12,33 +12,17 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, Token
 
-# Characters that change how a word is drawn, never which word it is: deleted. ZWJ and ZWNJ
-# occur inside words (র‍্যাব, হ‌য়ে‌ছে) where editors forced a rendering; the rest are stray.
-_INVISIBLE = {
-    0x00AD: None,  # SOFT HYPHEN
-    0x200B: None,  # ZERO WIDTH SPACE
-    0x200C: None,  # ZERO WIDTH NON-JOINER
-    0x200D: None,  # ZERO WIDTH JOINER
-    0x200E: None,  # LEFT-TO-RIGHT MARK
-    0x200F: None,  # RIGHT-TO-LEFT MARK
-    0x2060: None,  # WORD JOINER
-    0xFEFF: None,  # ZERO WIDTH NO-BREAK SPACE (byte-order mark)
-    0xFE0E: None,  # VARIATION SELECTOR-15 (text presentation)
-    0xFE0F: None,  # VARIATION SELECTOR-16 (emoji presentation)
+from search.bangla import INVISIBLE, NUKTA_LETTERS, TO_ASCII_DIGITS
+
+# What normalization folds, from the script's tables (search/bangla.py): invisible characters
+# deleted; Bangla digits to ASCII, so that ২০২৩ and 2023 are one token (ASCII: what a query box
+# types); the nukta letters decomposed as NFC decomposes them (they are composition exclusions),
+# so the result is stable under any later NFC (the table only documents the choice; NFC does it).
+_TRANSLATE = {
+    **{ord(c): None for c in INVISIBLE},
+    **TO_ASCII_DIGITS,
+    **{ord(k): v for k, v in NUKTA_LETTERS.items()},
 }
-
-# Bangla digits to ASCII, so that ২০২৩ and 2023 are one token (ASCII: what a query box types).
-_DIGITS = {0x09E6 + i: ord("0") + i for i in range(10)}  # U+09E6..U+09EF BENGALI DIGIT ZERO..NINE
-
-# NFC decomposes the three nukta letters (they are composition exclusions) and so do we, so the
-# result is stable under any later NFC. The table only documents the choice; NFC does the work.
-_NUKTA_LETTERS = {
-    "\u09dc": "\u09a1\u09bc",  # BENGALI LETTER RRA ড় -> DDA + NUKTA
-    "\u09dd": "\u09a2\u09bc",  # BENGALI LETTER RHA ঢ় -> DDHA + NUKTA
-    "\u09df": "\u09af\u09bc",  # BENGALI LETTER YYA য় -> YA + NUKTA
-}
-
-_TRANSLATE = {**_INVISIBLE, **_DIGITS, **{ord(k): v for k, v in _NUKTA_LETTERS.items()}}
 
 # TA + HASANTA + ZWJ is how khanda ta was typed before Unicode 4.1 (ত্‍ = ৎ U+09CE); it must be
 # read before the ZWJ goes.
