@@ -19,6 +19,7 @@ from search.bangla import (
 
 __all__ = [
     "BENGALI_CALENDAR_MONTHS",
+    "BENGALI_MONTH_NAMES",
     "DATE_PATTERN",
     "EXPECTED_DATE",
     "MAX_DATE_CHARS",
@@ -54,28 +55,24 @@ MONTH_NAMES: dict[int, tuple[str, ...]] = {
     12: ("ডিসেম্বর", "ডিসেম্বার", "December", "Dec"),
 }
 
-# Months of the Bengali (Bangabda) calendar: pages print the crawl date in it as a second line.
-# Only recognised, never converted: the reader needs to know the line is a date, not its value.
-BENGALI_CALENDAR_MONTHS: tuple[str, ...] = (
-    "বৈশাখ",
-    "জ্যৈষ্ঠ",
-    "জৈষ্ঠ",
-    "জ্যেষ্ঠ",
-    "আষাঢ়",
-    "শ্রাবণ",
-    "ভাদ্র",
-    "আশ্বিন",
-    "কার্তিক",
-    "কার্ত্তিক",
-    "অগ্রহায়ণ",
-    "অঘ্রাণ",
-    "অগ্রহায়ন",
-    "পৌষ",
-    "মাঘ",
-    "ফাল্গুন",
-    "ফাগুন",
-    "চৈত্র",
-)
+# Months of the Bengali (Bangabda) calendar, বৈশাখ = 1, in their spellings (the standard first):
+# pages print the crawl date in it as a second line, and readers type dates in it
+# (search/query_dates.py converts them). Both encodings of য় ড় ঢ় are accepted through fold_name().
+BENGALI_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("বৈশাখ",),
+    2: ("জ্যৈষ্ঠ", "জৈষ্ঠ", "জ্যেষ্ঠ"),
+    3: ("আষাঢ়", "আষাঢ"),
+    4: ("শ্রাবণ", "শ্রাবন"),
+    5: ("ভাদ্র",),
+    6: ("আশ্বিন",),
+    7: ("কার্তিক", "কার্ত্তিক"),
+    8: ("অগ্রহায়ণ", "অঘ্রাণ", "অগ্রহায়ন", "অঘ্রান"),
+    9: ("পৌষ",),
+    10: ("মাঘ",),
+    11: ("ফাল্গুন", "ফাগুন"),
+    12: ("চৈত্র",),
+}
+BENGALI_CALENDAR_MONTHS: tuple[str, ...] = tuple(n for names in BENGALI_MONTH_NAMES.values() for n in names)
 
 # Weekday (Monday = 0, as datetime.weekday()) -> spellings; রোববার is as common as রবিবার.
 WEEKDAYS: dict[int, tuple[str, ...]] = {
