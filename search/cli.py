@@ -288,16 +288,24 @@ def verify(index_dir: str) -> None:
 @click.option("--to", "date_to", help="Latest publication date, inclusive.")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
 @click.option("--desk", help="Only this desk.")
+@click.option(
+    "--dates",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="A date typed in the query: auto applies a definite one, on an offered one too, off reads none.",
+)
 @click.option("--page", default=1, show_default=True)
 @click.option("--per-page", default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
 @_index_option
-def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index_dir) -> None:
+def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json, index_dir) -> None:
     """Search the index from a terminal.
 
     \b
     Example:
       sandhan search পুতিন কিম --from 2023-09-01 --sort newest
+      sandhan search বন্যা আগস্ট ২০২৪
     """
     from search.index import IndexError_
     from search.query import PARTIAL
@@ -309,6 +317,7 @@ def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index
         "to": date_to,
         "sort": sort,
         "desk": desk,
+        "dates": dates,
         "page": str(page),
         "per_page": str(per_page),
     }
@@ -319,6 +328,9 @@ def search(query, date_from, date_to, sort, desk, page, per_page, as_json, index
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=1))
         return
+    if reading := answer.get("date_reading"):
+        how = "applied" if reading["applied"] else "offered: --dates on applies it"
+        click.echo(f"date: {reading['text']} = {reading['from']} to {reading['to']} ({how})")
     if answer.get("interpreted_query"):
         click.echo(f"searched for: {answer['interpreted_query']}")
     click.echo(f"{answer['total']} results ({answer['took_ms']} ms)")

@@ -272,9 +272,9 @@ def _relative(t: list[_Token], today: date) -> _Match:
         return 2, today - timedelta(1), today - timedelta(1), True
     if len(w) >= 2 and w[0] == "গত" and w[1] == "পরশু":
         return 2, today - timedelta(2), today - timedelta(2), True
-    if len(w) >= 3 and w[0].isdigit() and w[1] in UNITS and w[2] in AGO_WORDS:  # ৩ দিন আগে
+    if len(w) >= 3 and w[0].isdigit() and len(w[0]) <= 4 and w[1] in UNITS and w[2] in AGO_WORDS:  # ৩ দিন আগে
         return 3, *_units_ago(int(w[0]), UNITS[w[1]], today), True
-    if len(w) >= 3 and w[0] in LAST_WORDS and w[1].isdigit() and w[2] in UNITS:  # গত ৭ দিনে
+    if len(w) >= 3 and w[0] in LAST_WORDS and w[1].isdigit() and len(w[1]) <= 4 and w[2] in UNITS:
         back = _units_back(int(w[1]), UNITS[w[2]], today)
         return (3, back, today, True) if back else None
     if len(w) >= 2 and (w[0] in LAST_WORDS or w[0] in THIS_WORDS) and w[1] in UNITS:
@@ -342,7 +342,10 @@ def read_date(query: str, today: date) -> DateReading | None:
     offered: DateReading | None = None
     for i in range(len(tokens)):
         for pattern in _PATTERNS:
-            found = pattern(tokens[i:], today)
+            try:
+                found = pattern(tokens[i:], today)
+            except (ValueError, OverflowError):  # a day before year 1 or after 9999: no date
+                found = None
             if found is None:
                 continue
             used, first, last, definite = found

@@ -44,11 +44,15 @@ from search.index import (
 from search.lexicon import Lexicon, fold
 from search.lexicon import suggest as did_you_mean
 from search.query import MAX_QUERY_CHARS, ParsedQuery, clean, parse_query
+from search.query_dates import read_date, without
 from search.ranking import CACHE_ENTRIES, SizedLRU, TermScorer, TermScores, WorkBudget
 from search.romanize import Reading, interpret, is_romanized
 from search.snippets import highlight_html, snippet_html
 
 SORTS = ("relevance", "newest", "oldest")
+# What to do with a date typed in the query (search/query_dates.py): `auto` applies a definite
+# reading and offers the others, `on` applies an offered one too, `off` searches the words.
+DATES = ("auto", "on", "off")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_DESK_CHARS = 200  # a desk is a short line (the longest in the corpus has 19 characters)
@@ -107,6 +111,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     q_cut: bool = False  # the q sent was longer than MAX_QUERY_CHARS: `q` is its start
+    dates: str = "auto"  # one of DATES
 
 
 def _int_param(args: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
@@ -138,6 +143,9 @@ def _date_param(args: Mapping[str, str], name: str) -> date | None:
 def parse_request(args: Mapping[str, str]) -> SearchRequest:
     """Validate query-string style parameters; raises BadRequest naming the parameter. An empty
     q, from, to or desk is the same as none (a form sends its empty fields)."""
+    dates = args.get("dates") or "auto"
+    if dates not in DATES:
+        raise BadRequest("dates", f"`dates` must be one of {', '.join(DATES)}, not {dates[:40]!r}")
     sort = args.get("sort", "relevance")
     if sort not in SORTS:
         raise BadRequest("sort", f"`sort` must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
@@ -150,6 +158,7 @@ def parse_request(args: Mapping[str, str]) -> SearchRequest:
     return SearchRequest(
         q=clean(args.get("q") or ""),  # what is searched, and all that an answer or a page repeats
         q_cut=len(args.get("q") or "") > MAX_QUERY_CHARS,
+        dates=dates,
         date_from=date_from,
         date_to=date_to,
         sort=sort,
@@ -500,6 +509,8 @@ class SearchService:
         self.root = Path(root)
         self.warm_on_switch = warm_on_switch
         self._lock = threading.Lock()
+        # Today in Dhaka, against which relative dates in queries are read (a test sets its own).
+        self.today: Callable[[], date] = lambda: datetime.now(DHAKA).date()
         self._pointer_stamp: tuple | None = None
         self._current: _Held | None = None
         self._files: integrity.GenerationCheck | None = None  # of the generation last opened
@@ -581,12 +592,15 @@ class SearchService:
     @_answers_damage
     def search(self, req: SearchRequest, work_budget: int = WORK_BUDGET) -> dict:
         started = time.perf_counter()
-        parsed = parse_query(req.q)
+        searched, date_reading = self._read_date(req)
+        parsed = parse_query(searched.q)
         held = self._held()
         budget = WorkBudget(work_budget)
         readings, interpreted = self._read_romanized(parsed, held)
         planned = plan(parsed, readings, self._respell(held))
-        answer = self._search(req, planned, held, budget)
+        answer = self._search(searched, planned, held, budget)
+        answer["query"] = clean(req.q)  # as typed, the date words too
+        answer["date_reading"] = date_reading
         answer["interpreted_query"] = interpreted
         if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted:
             # From the query as searched (cleaned, within the limits), never the raw text.
@@ -597,6 +611,27 @@ class SearchService:
         answer["partial"] = "work_budget" if budget.stopped else "query_cut" if cut else None
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
+
+    def _read_date(self, req: SearchRequest) -> tuple[SearchRequest, dict | None]:
+        """The request to search, with a date typed in the query read as a date window (its words
+        then not searched), and what was read, for the answer. Explicit `from`/`to` win over a
+        reading, which is then only offered; a date inside a quoted phrase is part of the phrase."""
+        if req.dates == "off" or not req.q:
+            return req, None
+        reading = read_date(req.q, self.today())
+        if reading is None or req.q[: reading.start].count('"') % 2:
+            return req, None
+        applied = (reading.definite or req.dates == "on") and not (req.date_from or req.date_to)
+        answer = {
+            "text": reading.text,
+            "from": reading.date_from.isoformat(),
+            "to": reading.date_to.isoformat(),
+            "applied": applied,
+        }
+        if not applied:
+            return req, answer
+        window = {"date_from": reading.date_from, "date_to": reading.date_to}
+        return replace(req, q=without(req.q, reading), **window), answer
 
     def _respell(self, held: _Held) -> Callable[[str], list[str]] | None:
         """Where a word's other spellings come from: the lexicon. A server builds it in the

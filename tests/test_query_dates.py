@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from search.dates import parse_date, to_ascii_digits
+from search.dates import MONTH_NAMES, parse_date, to_ascii_digits, to_bangla_digits
 from search.query_dates import bengali_month_days, bengali_to_gregorian, read_date, without
 
 TODAY = date(2026, 12, 6)  # a Sunday
@@ -135,3 +138,68 @@ def test_the_pages_own_crawl_dates_agree_in_both_calendars(shared_corpus):
             assert found.date_from == day, (path.name, to_ascii_digits(bengali_line))
             checked += 1
     assert checked > 4000
+
+
+# --- in a search ---------------------------------------------------------------------------------
+
+
+def test_a_definite_date_is_the_window_and_its_words_are_not_searched(live_server):
+    month = live_server.get("/api/search", q="ঢাকা").json()["facets"]["month"][0]["value"]  # "2024-07"
+    year, number = int(month[:4]), int(month[5:])
+    typed = f"{MONTH_NAMES[number][0]} {to_bangla_digits(str(year))}"
+    body = live_server.get("/api/search", q=f"ঢাকা {typed}").json()
+    last = calendar.monthrange(year, number)[1]
+    window = {"from": f"{month}-01", "to": f"{month}-{last:02d}"}
+    assert body["date_reading"] == {"text": typed, **window, "applied": True}
+    assert body["query"] == f"ঢাকা {typed}"
+    windowed = live_server.get("/api/search", q="ঢাকা", **window).json()
+    assert body["total"] == windowed["total"] > 0
+    assert all(r["published"][:7] == month for r in body["results"])
+
+
+def test_dates_off_searches_the_words_and_explicit_dates_win(live_server):
+    off = live_server.get("/api/search", q="ঢাকা জানুয়ারি ২০২৪", dates="off").json()
+    assert off["date_reading"] is None
+    explicit = live_server.get("/api/search", q="ঢাকা জানুয়ারি ২০২৪", **{"from": "2023-01-01"}).json()
+    assert explicit["date_reading"]["applied"] is False
+
+
+def test_an_offered_reading_is_applied_with_dates_on(live_server):
+    offered = live_server.get("/api/search", q="ঢাকা ২০২৪ সালের").json()
+    assert offered["date_reading"]["applied"] is False
+    on = live_server.get("/api/search", q="ঢাকা ২০২৪ সালের", dates="on").json()
+    assert on["date_reading"]["applied"] is True
+    assert all(r["published"][:4] == "2024" for r in on["results"])
+    assert live_server.get("/api/search", q="ঢাকা", dates="sometimes").status_code == 400
+
+
+def test_a_date_inside_a_quoted_phrase_is_part_of_the_phrase(live_server):
+    assert live_server.get("/api/search", q='"ঢাকা ১২ জুন ২০২৪"').json()["date_reading"] is None
+
+
+def test_relative_dates_are_read_against_today(sample_index):
+    from search.service import SearchRequest, SearchService
+
+    service = SearchService(sample_index)
+    service.today = lambda: date(2024, 1, 3)
+    answer = service.search(SearchRequest(q="ঢাকা গতকাল"))
+    day = {"from": "2024-01-02", "to": "2024-01-02"}
+    assert answer["date_reading"] == {"text": "গতকাল", **day, "applied": True}
+    assert all(r["published"][:10] == "2024-01-02" for r in answer["results"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["গত", "এই", "আজ", "গতকাল", "পরশু", "দিন", "মাসে", "বছর", "আগে", "থেকে", "-", "সালের", "আগস্ট"]
+            + ["ফেব্রুয়ারি", "ভাদ্র", "ফাল্গুন", "last", "week", "2024", "১৪৩০", "0", "31", "৯৯৯৯", "১২-১৮"]
+            + ["99999999", "2024-02-30", "12/13/2024", "ঢাকা"]
+        ),
+        max_size=6,
+    ),
+    st.dates(),
+)
+def test_any_words_on_any_day_read_as_a_date_or_nothing(words, today):
+    found = read_date(" ".join(words), today)
+    assert found is None or found.date_from <= found.date_to

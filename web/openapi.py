@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from search.dates import DATE_PATTERN
 from search.query import MAX_QUERY_CHARS, PARTIAL
-from search.service import MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
+from search.service import DATES, MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
 
 _ERROR = {
     "type": "object",
@@ -82,6 +82,7 @@ _SEARCH = {
         "results",
         "facets",
         "suggestion",
+        "date_reading",
         "partial",
     ],
     "properties": {
@@ -98,6 +99,24 @@ _SEARCH = {
             "properties": {"desk": _FACET, "month": _FACET},
         },
         "suggestion": _NULLABLE_STRING,
+        "date_reading": {
+            "description": "null, or the date read from `q`: the words as typed, the days they "
+            "mean (inclusive, Bangladesh dates) and whether they were applied as the date window",
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["text", "from", "to", "applied"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "text": {"type": "string"},
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "applied": {"type": "boolean"},
+                    },
+                },
+            ],
+        },
         "partial": {
             "type": ["string", "null"],
             "enum": [*PARTIAL, None],
@@ -237,6 +256,18 @@ def openapi_document() -> dict:
                             "required": False,
                             "description": "Undated articles come last either way.",
                             "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
+                        },
+                        {
+                            "name": "dates",
+                            "in": "query",
+                            "required": False,
+                            "description": "A date typed in `q` (১২ আগস্ট ২০২৪, আগস্ট ২০২৪, ১২-১৮ আগস্ট ২০২৪, "
+                            "১২ ভাদ্র ১৪৩০, গত সপ্তাহে, গতকাল, 2024-08-12, …): `auto` (default) searches a "
+                            "full date, a month with its year, a range or a relative expression as a date "
+                            "window, its words not searched, and only offers a bare year or a day and month "
+                            "without a year; `on` applies an offered reading too; `off` searches the words. "
+                            "Explicit `from`/`to` win over a reading, which is then offered.",
+                            "schema": {"type": "string", "enum": list(DATES)},
                         },
                         {
                             "name": "desk",

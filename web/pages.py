@@ -36,6 +36,7 @@ SEARCH_PARAMS = {
     "to": "date_to",
     "desk": "desk",
     "sort": "sort",
+    "dates": "dates",
     "per_page": "per_page",
     "page": "page",
 }
