@@ -110,6 +110,18 @@ def bengali_to_gregorian(day: int, month: int, year: int) -> date:
     return date(year + 593, 4, 14) + timedelta(days=days)
 
 
+def gregorian_to_bengali(day: date) -> tuple[int, int, int]:
+    """(day, month, year) of the Bengali calendar for a Gregorian date: `bengali_to_gregorian`
+    read backwards."""
+    year = day.year - 593 if day >= date(day.year, 4, 14) else day.year - 594
+    left = (day - date(year + 593, 4, 14)).days
+    for month in range(1, 13):
+        if left < bengali_month_days(month, year):
+            return left + 1, month, year
+        left -= bengali_month_days(month, year)
+    raise AssertionError("a Bengali year has the days of the Gregorian year it spans")
+
+
 def bengali_month_window(month: int, year: int) -> tuple[date, date]:
     first = bengali_to_gregorian(1, month, year)
     return first, first + timedelta(days=bengali_month_days(month, year) - 1)

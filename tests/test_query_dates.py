@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search.dates import MONTH_NAMES, parse_date, to_ascii_digits, to_bangla_digits
-from search.query_dates import bengali_month_days, bengali_to_gregorian, read_date, without
+from search.query_dates import (
+    bengali_month_days,
+    bengali_to_gregorian,
+    gregorian_to_bengali,
+    read_date,
+    without,
+)
 
 TODAY = date(2026, 12, 6)  # a Sunday
 
@@ -111,6 +117,14 @@ def test_bengali_calendar(day, month, year, gregorian, rule):
             bengali_to_gregorian(day, month, year)
     else:
         assert bengali_to_gregorian(day, month, year) == gregorian, rule
+
+
+def test_the_calendars_convert_both_ways_every_day():
+    day = date(1990, 1, 1)
+    while day < date(2031, 1, 1):
+        assert bengali_to_gregorian(*gregorian_to_bengali(day)) == day
+        day += timedelta(days=1)
+    assert gregorian_to_bengali(date(2025, 12, 16)) == (1, 9, 1432)
 
 
 def test_a_bengali_year_has_365_or_366_days():
