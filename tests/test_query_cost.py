@@ -118,7 +118,10 @@ def in_process_server(sample_index):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    # Closed from its own loop (the trigger runs it there): closing it from here could pull its
+    # socket from under a select() in progress.
+    server.trigger.pull_trigger(server.close)
+    thread.join(30)
 
 
 def test_an_ordinary_query_is_answered_while_four_costly_ones_are_held_midway(
