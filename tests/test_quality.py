@@ -47,7 +47,8 @@ def test_known_item_queries(corpus_index, shared_corpus, groups):
     ],
 )
 def test_one_type_sets(corpus_index, shared_corpus, groups, queries, floor):
-    per_type, _ = evaluate(SearchService(corpus_index), shared_corpus.parent / "eval" / queries, groups, False)
+    path = shared_corpus.parent / "eval" / queries
+    per_type, _ = evaluate(SearchService(corpus_index), path, groups, verbose=False)
     mrr = summary(per_type)["ALL"][0]
     print(queries, "MRR@10", round(mrr, 3))
     assert mrr >= floor
