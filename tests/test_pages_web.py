@@ -16,7 +16,7 @@ import requests
 
 from search.article import ARTICLE_PATH, DHAKA
 from search.index import current_generation, open_generation
-from search.query import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS, parse_query
 from search.service import MAX_DESK_CHARS, MAX_PAGE, SearchRequest
 from web import months, pages
 from web.openapi import openapi_document
@@ -101,6 +101,12 @@ def test_form_renders_in_bangla_with_labelled_fields(client):
     for label in ("আজ", "গত ৭ দিন", "গত ৩০ দিন", "এই বছর"):
         assert page.link(label)
     assert "Content-Security-Policy" in response.headers
+
+
+def test_the_hints_example_of_an_exclusion_is_read_as_one(client):
+    hint = get(client, "/").by_id["q-help"]["text"]
+    example = re.search(r"যেমন (\S+)\)", hint).group(1)
+    assert parse_query(example).clauses[0].exclude, example
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=ঢাকা", "/articles/0001_1b7861754796836a?q=ঢাকা", "/nope"])

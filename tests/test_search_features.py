@@ -134,3 +134,11 @@ def test_an_early_from_date_still_leaves_out_undated_articles(client):
     )
     assert undated > 0
     assert dated["total"] == everything - undated
+
+
+def test_a_minus_sign_or_dash_excludes_as_the_hyphen_does(client):
+    everything = client.get("/api/search?q=ঢাকা").get_json()["total"]
+    hyphen = client.get("/api/search?q=ঢাকা -বৃষ্টি").get_json()["total"]
+    assert 0 < hyphen < everything
+    for sign in ("\u2212", "\u2013", "\u2014"):  # minus sign, en dash, em dash
+        assert client.get(f"/api/search?q=ঢাকা {sign}বৃষ্টি").get_json()["total"] == hyphen, sign
