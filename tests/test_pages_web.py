@@ -32,6 +32,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.html = html
         self.links: list[dict] = []
+        self.dead_links: list[dict] = []
         self.bars: list[dict] = []  # the chart's bars: {"href" (None if empty), "month", "title"}
         self.by_id: dict[str, dict] = {}
         self.order: list[dict] = []
@@ -46,7 +47,8 @@ class Page(HTMLParser):
         if "id" in el["attrs"]:
             self.by_id[el["attrs"]["id"]] = el
         if tag == "a":
-            self.links.append(el)
+            # A link without href (a disabled pager link) leads nowhere: kept apart.
+            (self.links if "href" in el["attrs"] else self.dead_links).append(el)
         if tag in ("meta", "link", "input", "br", "img"):
             return  # void elements: nothing to close
         self._stack.append(el)
@@ -302,7 +304,13 @@ def test_pagination_links(client):
     assert numbers == ["২", "৩", "৪"]
     following = first.link("পরের →")
     assert params(following["attrs"]["href"]) == {"per_page": "5", "page": "2"}
-    assert "আগের" not in [a["text"].strip("← ") for a in first.links]  # no previous on page 1
+    # No previous page on page 1: a link that says it is disabled, and leads nowhere.
+    assert "আগের" not in [a["text"].strip("← ") for a in first.links]
+    [previous] = first.dead_links
+    assert (previous["text"], previous["attrs"]) == (
+        "← আগের",
+        {"class": "disabled", "role": "link", "aria-disabled": "true"},
+    )
 
     second = get(client, following["attrs"]["href"])
     assert params(second.link("← আগের")["attrs"]["href"]) == {"per_page": "5"}  # page 1 has no page=
@@ -311,6 +319,7 @@ def test_pagination_links(client):
 
     last = get(client, "/", per_page="5", page="4")
     assert "পরের →" not in [a["text"] for a in last.links]
+    assert [a["text"] for a in last.dead_links] == ["পরের →"]
     assert len(ids(last)) == 18 - 15
 
 

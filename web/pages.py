@@ -41,6 +41,7 @@ SEARCH_PARAMS = {
 }
 SORT_LABELS = {"relevance": "প্রাসঙ্গিকতা", "newest": "নতুন আগে", "oldest": "পুরনো আগে"}
 DESKS_SHOWN = 12  # the rest fold under "আরও"
+DESCRIPTION_CHARS = 160  # an article page's meta description: its opening, cut at a word
 PAGE_WINDOW = 2  # page links either side of the current one
 
 
@@ -219,4 +220,14 @@ def article(article_id: str):
         paragraphs=paragraphs,
         marks=marks,
         back_url=back_url,
+        description=opening(found["body"], DESCRIPTION_CHARS),
     )
+
+
+def opening(text: str, limit: int) -> str:
+    """The start of `text` up to `limit` characters, cut after a whole word (with … if cut)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"
