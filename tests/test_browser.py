@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from conftest import LiveServer  # the class behind the live_server fixture, for the docs index
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -301,6 +302,87 @@ def test_readable_on_a_phone(browser, live_server, tmp_path):
         assert not sticking_out, f"{path}: {sticking_out} reach past a 390px screen"
     page.screenshot(path=tmp_path / "phone-article.png", full_page=True)
     w.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# The pages an audit walks through, over the sample articles.
+AUDITED = {
+    "home": "/",
+    "results": "/?q=বৃষ্টি",
+    "romanized, dated": "/?q=brishti&from=2023-01-01&to=2024-12-31",
+    "empty": "/?q=মহাকাশযান",
+    "article": "/articles/0001_1b7861754796836a?q=বৃষ্টি",
+}
+
+
+def open_folds(page: Page) -> None:
+    """Tap open what a phone shows folded (filters and desks, the chart)."""
+    for fold in page.locator("details.fold").all():
+        if fold.get_attribute("open") is None:
+            fold.locator("> summary").tap()
+            expect(fold).to_have_attribute("open", "")
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_no_accessibility_violations(browser, live_server, screen):
+    """axe-core (the copy axe-playwright-python carries) finds nothing on the audited pages, at
+    1280px and on a 390px phone, folds closed and opened."""
+    w = Watched(browser, live_server.url, **(PHONE if screen == "phone" else {}))
+    axe = Axe()
+    for name, path in AUDITED.items():
+        w.page.goto(path)
+        states = ["as loaded"]
+        if w.page.locator("details.fold:not([open])").count():
+            states.append("folds opened")
+        for state in states:
+            if state == "folds opened":
+                open_folds(w.page)
+            found = axe.run(w.page)
+            assert found.violations_count == 0, f"{name} ({path}, {state}):\n{found.generate_report()}"
+    w.close()
+
+
+def test_results_come_first_on_a_phone(browser, live_server):
+    w = Watched(browser, live_server.url, **PHONE)
+    page = w.page
+    for path in (AUDITED["results"], AUDITED["romanized, dated"]):
+        page.goto(path)
+        # The first result's headline is on the first screen, the filters and chart folded above it.
+        title = page.locator("li.result h3").first.bounding_box()
+        assert title["y"] + title["height"] <= 844, f"{path}: first result ends at {title}"
+        expect(page.get_by_label("শুরুর তারিখ")).to_be_hidden()
+        open_folds(page)
+        expect(page.get_by_label("শুরুর তারিখ")).to_be_visible()
+        # Desk chips wrap inside the screen; none is cut.
+        for chip in page.locator(".facet-list a").all():
+            if chip.is_visible():
+                box = chip.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        # The chart's counts are a list of rows on a phone, each a target well over 24px.
+        expect(page.locator("svg.bars")).to_be_hidden()
+        rows = page.locator(".month-list a")
+        assert rows.count() > 0
+        for row in rows.all():
+            box = row.bounding_box()
+            assert box["height"] >= 24 and box["width"] >= 24, box
+        # Words for fingers, not a mouse.
+        assert "ক্লিক" not in page.locator("body").inner_text()
+    w.close()
+
+
+def test_the_first_result_is_a_few_tab_presses_away(watched):
+    page = watched.page
+    page.goto("/?q=ঢাকা")
+    first_result = "document.activeElement.closest('li.result h3') !== null"
+    presses = 0
+    while presses < 10 and not page.evaluate(first_result):
+        page.keyboard.press("Tab")
+        presses += 1
+        if page.evaluate("document.activeElement.textContent") == "ফলাফলে যান":
+            page.keyboard.press("Enter")  # the skip link: focus moves to the results
+    assert page.evaluate(first_result), f"not reached in {presses} presses of Tab"
+    assert presses == 3  # past "মূল অংশে যান" to "ফলাফলে যান", Enter, then the first headline
+    expect(page.locator("li.result h3 a").first).to_be_focused()
 
 
 def test_unknown_article_page(watched):
