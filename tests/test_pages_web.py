@@ -4,6 +4,7 @@ the article page and errors, all in Bangla; the chart's counts checked against t
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import re
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -11,8 +12,10 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+import brotli
 import pytest
 import requests
+from backports import zstd
 
 from search.article import ARTICLE_PATH, DHAKA
 from search.index import current_generation, open_generation
@@ -615,3 +618,18 @@ def test_the_api_answer_repeats_the_query_as_searched(live_server):
     assert body["query"] == HUGE_QUERY[:MAX_QUERY_CHARS]
     body = requests.get(live_server.url + "/api/search", params={"q": "ঢাকা\x00খুলনা\x1f"}, timeout=10).json()
     assert body["query"] == "ঢাকা খুলনা "
+
+
+@pytest.mark.parametrize("path", ["/?q=ঢাকা", "/api/search?q=ঢাকা", "/articles/0001_1b7861754796836a"])
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_pages_and_json_go_out_compressed_to_clients_that_accept_it(client, path, encoding):
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    packed = client.get(path, headers={"Accept-Encoding": encoding})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    unpacked = {"gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}[encoding]
+    text = unpacked(packed.get_data()).decode()
+    # The same document (a search's took_ms may differ by a digit or two).
+    assert abs(len(text) - len(plain.get_data(as_text=True))) < 10
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
