@@ -550,6 +550,7 @@ def test_one_table_says_which_parameters_a_search_has_and_the_links_carry_each()
         "sort": "newest",
         "per_page": "20",
         "page": "3",
+        "romanized": "off",
     }
     assert pages.link_args(asked) == {**asked, "to": "2024-12-31"}  # each as the server read it
 
@@ -633,3 +634,24 @@ def test_pages_and_json_go_out_compressed_to_clients_that_accept_it(client, path
     # The same document (a search's took_ms may differ by a digit or two).
     assert abs(len(text) - len(plain.get_data(as_text=True))) < 10
     assert len(packed.get_data()) < len(plain.get_data()) / 2
+
+
+def test_a_romanized_reading_is_said_with_a_link_to_search_the_text_as_typed(client):
+    page = get(client, "/", q="dhaka brishti", sort="newest")
+    line = page.order[[e.get("attrs", {}).get("class") for e in page.order].index("interpreted")]
+    assert "খোঁজা হলো: ঢাকা বৃষ্টি" in line["text"]
+    as_typed = page.link("লেখা যেমন, তেমন খুঁজুন")
+    assert params(as_typed["attrs"]["href"]) == {"q": "dhaka brishti", "sort": "newest", "romanized": "off"}
+
+    typed = get(client, as_typed["attrs"]["href"])
+    assert "খোঁজা হলো:" not in typed.html and "০টি ফলাফল" in typed.html
+    back = typed.link("ইংরেজি হরফের শব্দ বাংলায় পড়ে খুঁজুন")
+    assert params(back["attrs"]["href"]) == {"q": "dhaka brishti", "sort": "newest"}
+    # The search as typed is carried by the other links (dates, desks, pages), like any parameter.
+    carried = [a for a in typed.links if "q=" in a["attrs"]["href"] and a is not back]
+    assert carried and all(params(a["attrs"]["href"])["romanized"] == "off" for a in carried)
+
+
+def test_a_bad_romanized_value_is_a_bangla_400(client):
+    page = get(client, "/", status=400, q="dhaka", romanized="maybe")
+    assert "on বা off" in page.html
