@@ -416,9 +416,19 @@ def test_docs_screenshots(browser, corpus_index, tmp_path):
         page.screenshot(path=out / "screenshot-article.png")
         w.close()
 
-        phone = Watched(browser, server.url, viewport={"width": 390, "height": 844}, is_mobile=True)
+        phone = Watched(browser, server.url, **PHONE)
         phone.page.goto("/?q=ক্রিকেট")
+        assert phone.page.locator("li.result h3").first.bounding_box()["y"] < 844
         phone.page.screenshot(path=out / "screenshot-phone.png")
+        # The same page with its folds tapped open: filters, desks and the month list.
+        phone.page.goto("/?q=brishti&from=2024-01-01&to=2024-12-31")
+        phone.page.reload()  # the first romanized query of a server builds its vocabulary: seconds
+        open_folds(phone.page)
+        phone.page.screenshot(
+            path=out / "screenshot-phone-filters.png",
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": 390, "height": 1800},
+        )
         phone.close()
     finally:
         server.stop()
