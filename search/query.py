@@ -1,6 +1,7 @@
 """The user's query language, parsed into engine-neutral clauses.
 
-Syntax: words, `"exact phrase"`, `-exclude`, `-"excluded phrase"`, `title:word`, `title:"phrase"`.
+Syntax: words, `"exact phrase"`, `-exclude`, `-"excluded phrase"`, `title:word`, `title:"phrase"`;
+the minus may also be typed as − (U+2212), – or — (en and em dashes).
 Anything else counts as words: no query string is an error, however malformed.
 """
 
@@ -17,8 +18,14 @@ MAX_CLAUSES = 32  # words, phrases and exclusions
 MAX_WORDS = 64  # in all clauses together, a phrase's words each counted
 FIELDS = ("title",)  # field prefixes a user may write; anything else is a word
 
+# Signs read as the minus in front of a word: the hyphen-minus, and what phones, word processors and
+# copied text put there instead (U+2212 MINUS SIGN, U+2013 EN DASH, U+2014 EM DASH).
+MINUS_SIGNS = "-\u2212\u2013\u2014"
 # A clause: optional minus, optional `field:`, then a quoted phrase (closing quote optional) or a word.
-_CLAUSE = re.compile(r"""(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))""")
+_CLAUSE = re.compile(
+    rf"""(?P<neg>[{MINUS_SIGNS}])?(?:(?P<field>[A-Za-z]+):)?"""
+    r"""(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))"""
+)
 # Characters that mean something in other engines' syntax but nothing here: read as spaces.
 _OPERATOR_CHARS = str.maketrans({c: " " for c in "*?~^(){}[]<>+|&!\\/:;,.।॥'`=“”‘’«»"})
 
@@ -89,7 +96,7 @@ def parse_query(text: str) -> ParsedQuery:
         exclude = bool(m.group("neg"))
         if field not in FIELDS and field is not None:
             # `foo:bar` with an unknown field is just words.
-            words = _words(m.group(0).lstrip("-"))
+            words = _words(m.group(0).lstrip(MINUS_SIGNS))
             clauses.extend(Clause((w,), exclude=exclude and i == 0) for i, w in enumerate(words))
             continue
         if m.group("phrase") is not None:

@@ -419,6 +419,8 @@ class Reading:
     display: str  # what the interpreted query shows for it
     terms: tuple[str, ...]
     romanized: bool
+    # How sure the reading is, 0..1 (`reading_confidence`); 1 for a word kept as typed.
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -506,6 +508,13 @@ def _snap(
     return sorted(scores.items(), key=lambda kv: kv[1]), surfaces
 
 
+def reading_confidence(score: float, word: str) -> float:
+    """How sure the best reading of a romanized `word` is, 0..1: one less its snapping score (`snap`)
+    per letter typed. A real word's spelling costs little per letter however long it is; a run of
+    letters that spells no word (zzzzqqq, qwrtzp) costs much per letter wherever it is snapped."""
+    return min(1.0, max(0.0, 1.0 - score / max(len(word), 1)))
+
+
 def _read_romanized(word: str, lexicon: Lexicon, analyze: Callable[[str], list[str]]) -> Reading:
     latin = analyze(word)
     latin_term = latin[0] if len(latin) == 1 and latin[0] in lexicon else None
@@ -523,14 +532,14 @@ def _read_romanized(word: str, lexicon: Lexicon, analyze: Callable[[str], list[s
         else:
             terms.append(latin_term)
     if not terms:
-        return Reading(word, word, tuple(latin), True)
+        return Reading(word, word, tuple(latin), True, confidence=0.0)
     if terms[0] == latin_term:
         return Reading(word, word, tuple(terms), True)
     # Show a spelling that analyzes to the term (a stem may not be a word a reader knows).
     surface = surfaces.get(terms[0], terms[0])
     if analyze(surface) != [terms[0]]:
         surface = terms[0]
-    return Reading(word, surface, tuple(terms), True)
+    return Reading(word, surface, tuple(terms), True, reading_confidence(ranked[0][1], word))
 
 
 def _read_number(word: str, lexicon: Lexicon, analyze: Callable[[str], list[str]]) -> Reading:

@@ -53,6 +53,13 @@ SORTS = ("relevance", "newest", "oldest")
 # What to do with a date typed in the query (search/query_dates.py): `auto` applies a definite
 # reading and offers the others, `on` applies an offered one too, `off` searches the words.
 DATES = ("auto", "on", "off")
+ROMANIZED = ("on", "off")  # `romanized=off`: Latin words are searched as typed, never read as Bangla
+# A romanized word whose best reading is less sure than this (`search.romanize.reading_confidence`)
+# is searched as typed. Measured with bench/reading_confidence.py on the shared corpus: every word of
+# the romanized dev and held-out queries that has a reading (219 of 220) reads at 0.61 or more
+# (bollywood), and 13 English loanwords at 0.66 or more (football 0.77); of 35 strings of Latin
+# gibberish 13 have no reading, 19 fall below (zzzzqqq 0.42, qwrtzp 0.15), 3 stay above (tyui তুই).
+MIN_READING_CONFIDENCE = float(os.environ.get("SANDHAN_MIN_READING_CONFIDENCE", 0.55))
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_DESK_CHARS = 200  # a desk is a short line (the longest in the corpus has 19 characters)
@@ -112,6 +119,7 @@ class SearchRequest:
     per_page: int = 10
     q_cut: bool = False  # the q sent was longer than MAX_QUERY_CHARS: `q` is its start
     dates: str = "auto"  # one of DATES
+    romanized: str = "on"  # "off": Latin words are searched as typed (ROMANIZED)
 
 
 def _int_param(args: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
@@ -152,6 +160,9 @@ def parse_request(args: Mapping[str, str]) -> SearchRequest:
     date_from, date_to = _date_param(args, "from"), _date_param(args, "to")
     if date_from and date_to and date_from > date_to:
         raise BadRequest("from", f"`from` ({date_from}) is after `to` ({date_to})", "bad_range")
+    romanized = args.get("romanized", "on")
+    if romanized not in ROMANIZED:
+        raise BadRequest("romanized", f"`romanized` must be on or off, not {romanized[:40]!r}")
     desk = args.get("desk") or ""
     if len(desk) > MAX_DESK_CHARS:
         raise BadRequest("desk", f"`desk` is at most {MAX_DESK_CHARS} characters, not {len(desk)}")
@@ -165,6 +176,7 @@ def parse_request(args: Mapping[str, str]) -> SearchRequest:
         desk=desk.strip() or None,
         page=_int_param(args, "page", 1, 1, MAX_PAGE),
         per_page=_int_param(args, "per_page", 10, 1, MAX_PER_PAGE),
+        romanized=romanized,
     )
 
 
@@ -596,7 +608,7 @@ class SearchService:
         parsed = parse_query(searched.q)
         held = self._held()
         budget = WorkBudget(work_budget)
-        readings, interpreted = self._read_romanized(parsed, held)
+        readings, interpreted = self._read_romanized(parsed, held) if req.romanized == "on" else ({}, None)
         planned = plan(parsed, readings, self._respell(held))
         answer = self._search(searched, planned, held, budget)
         answer["query"] = clean(req.q)  # as typed, the date words too
@@ -647,8 +659,13 @@ class SearchService:
         if not any(is_romanized(w) for w in words):
             return {}, None
         interpretation = interpret(" ".join(words), held.lexicon(), analyze)
-        readings = {r.source: r for r in interpretation.words if r.romanized}
-        if not interpretation.changed:
+        # A reading less sure than MIN_READING_CONFIDENCE is none: the word is searched as typed.
+        readings = {
+            r.source: r
+            for r in interpretation.words
+            if r.romanized and r.confidence >= MIN_READING_CONFIDENCE
+        }
+        if not any(r.display != r.source for r in readings.values()):
             return readings, None
         # The query as typed, operators and all, with each romanized word in Bangla.
         shown = ParsedQuery(

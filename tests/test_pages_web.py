@@ -4,6 +4,7 @@ the article page and errors, all in Bangla; the chart's counts checked against t
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import re
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -11,12 +12,14 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+import brotli
 import pytest
 import requests
+from backports import zstd
 
 from search.article import ARTICLE_PATH, DHAKA
 from search.index import current_generation, open_generation
-from search.query import MAX_QUERY_CHARS
+from search.query import MAX_QUERY_CHARS, parse_query
 from search.service import MAX_DESK_CHARS, MAX_PAGE, SearchRequest
 from web import months, pages
 from web.openapi import openapi_document
@@ -32,6 +35,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.html = html
         self.links: list[dict] = []
+        self.dead_links: list[dict] = []
         self.bars: list[dict] = []  # the chart's bars: {"href" (None if empty), "month", "title"}
         self.by_id: dict[str, dict] = {}
         self.order: list[dict] = []
@@ -46,7 +50,8 @@ class Page(HTMLParser):
         if "id" in el["attrs"]:
             self.by_id[el["attrs"]["id"]] = el
         if tag == "a":
-            self.links.append(el)
+            # A link without href (a disabled pager link) leads nowhere: kept apart.
+            (self.links if "href" in el["attrs"] else self.dead_links).append(el)
         if tag in ("meta", "link", "input", "br", "img"):
             return  # void elements: nothing to close
         self._stack.append(el)
@@ -101,6 +106,12 @@ def test_form_renders_in_bangla_with_labelled_fields(client):
     for label in ("আজ", "গত ৭ দিন", "গত ৩০ দিন", "এই বছর"):
         assert page.link(label)
     assert "Content-Security-Policy" in response.headers
+
+
+def test_the_hints_example_of_an_exclusion_is_read_as_one(client):
+    hint = get(client, "/").by_id["q-help"]["text"]
+    example = re.search(r"যেমন (\S+)\)", hint).group(1)
+    assert parse_query(example).clauses[0].exclude, example
 
 
 @pytest.mark.parametrize("path", ["/", "/?q=ঢাকা", "/articles/0001_1b7861754796836a?q=ঢাকা", "/nope"])
@@ -296,7 +307,13 @@ def test_pagination_links(client):
     assert numbers == ["২", "৩", "৪"]
     following = first.link("পরের →")
     assert params(following["attrs"]["href"]) == {"per_page": "5", "page": "2"}
-    assert "আগের" not in [a["text"].strip("← ") for a in first.links]  # no previous on page 1
+    # No previous page on page 1: a link that says it is disabled, and leads nowhere.
+    assert "আগের" not in [a["text"].strip("← ") for a in first.links]
+    [previous] = first.dead_links
+    assert (previous["text"], previous["attrs"]) == (
+        "← আগের",
+        {"class": "disabled", "role": "link", "aria-disabled": "true"},
+    )
 
     second = get(client, following["attrs"]["href"])
     assert params(second.link("← আগের")["attrs"]["href"]) == {"per_page": "5"}  # page 1 has no page=
@@ -305,6 +322,7 @@ def test_pagination_links(client):
 
     last = get(client, "/", per_page="5", page="4")
     assert "পরের →" not in [a["text"] for a in last.links]
+    assert [a["text"] for a in last.dead_links] == ["পরের →"]
     assert len(ids(last)) == 18 - 15
 
 
@@ -532,6 +550,7 @@ def test_one_table_says_which_parameters_a_search_has_and_the_links_carry_each()
         "sort": "newest",
         "per_page": "20",
         "page": "3",
+        "romanized": "off",
     }
     assert pages.link_args(asked) == {**asked, "to": "2024-12-31"}  # each as the server read it
 
@@ -600,3 +619,39 @@ def test_the_api_answer_repeats_the_query_as_searched(live_server):
     assert body["query"] == HUGE_QUERY[:MAX_QUERY_CHARS]
     body = requests.get(live_server.url + "/api/search", params={"q": "ঢাকা\x00খুলনা\x1f"}, timeout=10).json()
     assert body["query"] == "ঢাকা খুলনা "
+
+
+@pytest.mark.parametrize("path", ["/?q=ঢাকা", "/api/search?q=ঢাকা", "/articles/0001_1b7861754796836a"])
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_pages_and_json_go_out_compressed_to_clients_that_accept_it(client, path, encoding):
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    packed = client.get(path, headers={"Accept-Encoding": encoding})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    unpacked = {"gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}[encoding]
+    text = unpacked(packed.get_data()).decode()
+    # The same document (a search's took_ms may differ by a digit or two).
+    assert abs(len(text) - len(plain.get_data(as_text=True))) < 10
+    assert len(packed.get_data()) < len(plain.get_data()) / 2
+
+
+def test_a_romanized_reading_is_said_with_a_link_to_search_the_text_as_typed(client):
+    page = get(client, "/", q="dhaka brishti", sort="newest")
+    line = page.order[[e.get("attrs", {}).get("class") for e in page.order].index("interpreted")]
+    assert "খোঁজা হলো: ঢাকা বৃষ্টি" in line["text"]
+    as_typed = page.link("লেখা যেমন, তেমন খুঁজুন")
+    assert params(as_typed["attrs"]["href"]) == {"q": "dhaka brishti", "sort": "newest", "romanized": "off"}
+
+    typed = get(client, as_typed["attrs"]["href"])
+    assert "খোঁজা হলো:" not in typed.html and "০টি ফলাফল" in typed.html
+    back = typed.link("ইংরেজি হরফের শব্দ বাংলায় পড়ে খুঁজুন")
+    assert params(back["attrs"]["href"]) == {"q": "dhaka brishti", "sort": "newest"}
+    # The search as typed is carried by the other links (dates, desks, pages), like any parameter.
+    carried = [a for a in typed.links if "q=" in a["attrs"]["href"] and a is not back]
+    assert carried and all(params(a["attrs"]["href"])["romanized"] == "off" for a in carried)
+
+
+def test_a_bad_romanized_value_is_a_bangla_400(client):
+    page = get(client, "/", status=400, q="dhaka", romanized="maybe")
+    assert "on বা off" in page.html

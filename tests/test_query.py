@@ -17,6 +17,13 @@ from search.query import Clause, parse_query
         ('"একটি', [Clause(("একটি",))]),  # unbalanced quote: the rest is read as words
         ('"জেলা পুলিশ', [Clause(("জেলা", "পুলিশ"), phrase=True)]),
         ("- ঢাকা", [Clause(("ঢাকা",))]),  # a lone operator is nothing
+        # The minus sign, en and em dashes that phones and copied text put for "-" (U+2212, 2013, 2014)
+        ("নির্বাচন \u2212ঢাকা", [Clause(("নির্বাচন",)), Clause(("ঢাকা",), exclude=True)]),
+        ("নির্বাচন \u2013ঢাকা", [Clause(("নির্বাচন",)), Clause(("ঢাকা",), exclude=True)]),
+        ('\u2014"জেলা পুলিশ"', [Clause(("জেলা", "পুলিশ"), phrase=True, exclude=True)]),
+        ("\u2212title:ঢাকা", [Clause(("ঢাকা",), field="title", exclude=True)]),
+        ("ঢাকা \u2013 খুলনা", [Clause(("ঢাকা",)), Clause(("খুলনা",))]),  # a dash between words
+        ("১৯৭১\u20132024", [Clause(("১৯৭১\u20132024",))]),  # inside a word it stays
         ("*ঢাকা? ~", [Clause(("ঢাকা",))]),  # wildcards and fuzziness mean nothing here
         ("body:ঢাকা", [Clause(("body",)), Clause(("ঢাকা",))]),  # unknown field: words
         ("AND OR NOT", [Clause(("AND",)), Clause(("OR",)), Clause(("NOT",))]),

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from search.lexicon import Lexicon
-from search.romanize import interpret, is_romanized, snap, transliterate
+from search.romanize import interpret, is_romanized, reading_confidence, snap, transliterate
 
 _WORD = re.compile(r"[\u0980-\u09ffA-Za-z0-9\u200c\u200d]+")
 
@@ -260,3 +260,23 @@ def test_unknown_word_is_kept_as_typed(lexicon: Lexicon) -> None:
 def test_empty_query(lexicon: Lexicon) -> None:
     reading = interpret("  ", lexicon, standin)
     assert reading.text == "" and reading.alternatives == []
+
+
+@pytest.mark.parametrize(
+    ("score", "word", "confidence"),
+    [
+        (-0.5, "bank", 1.0),  # a frequent word beats its cost: sure
+        (0.0, "bank", 1.0),
+        (2.0, "bishwabidyalay", 1 - 2 / 14),  # a long word's cost spread over its letters
+        (4.04, "zzzzqqq", 1 - 4.04 / 7),
+        (9.0, "qqq", 0.0),  # never below 0
+    ],
+)
+def test_reading_confidence(score: float, word: str, confidence: float) -> None:
+    assert reading_confidence(score, word) == pytest.approx(confidence)
+
+
+def test_a_reading_carries_its_confidence(lexicon: Lexicon) -> None:
+    sure, unsure = interpret("nirbachon qwrtzp", lexicon, standin).words
+    assert sure.display == "নির্বাচন" and sure.confidence > 0.9
+    assert unsure.confidence < sure.confidence

@@ -7,6 +7,7 @@ import unicodedata
 import jsonschema
 
 from search.query import MAX_QUERY_CHARS
+from search.service import SearchRequest, SearchService
 from web.openapi import openapi_document
 
 SPEC = openapi_document()
@@ -134,3 +135,41 @@ def test_an_early_from_date_still_leaves_out_undated_articles(client):
     )
     assert undated > 0
     assert dated["total"] == everything - undated
+
+
+def test_a_minus_sign_or_dash_excludes_as_the_hyphen_does(client):
+    everything = client.get("/api/search?q=ঢাকা").get_json()["total"]
+    hyphen = client.get("/api/search?q=ঢাকা -বৃষ্টি").get_json()["total"]
+    assert 0 < hyphen < everything
+    for sign in ("\u2212", "\u2013", "\u2014"):  # minus sign, en dash, em dash
+        assert client.get(f"/api/search?q=ঢাকা {sign}বৃষ্টি").get_json()["total"] == hyphen, sign
+
+
+def test_romanized_off_searches_latin_words_as_typed(client):
+    read = client.get("/api/search?q=brishti").get_json()
+    typed = valid(client.get("/api/search?q=brishti&romanized=off").get_json(), "SearchResponse")
+    assert read["total"] > 0 and read["interpreted_query"] == "বৃষ্টি"
+    assert (typed["total"], typed["interpreted_query"]) == (0, None)
+    on = client.get("/api/search?q=brishti&romanized=on").get_json()  # the default, said
+    assert (on["total"], on["interpreted_query"]) == (read["total"], "বৃষ্টি")
+    bad = client.get("/api/search?q=brishti&romanized=yes")
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "romanized"
+
+
+# Latin gibberish of the kind a reader types by mistake or to try the box. (Three more strings of
+# bench/reading_confidence.py stay read, each as a plausible word: tyui তুই, uiop, poiuyt.)
+GIBBERISH = (
+    "zzzzqqq qwrtzp asdfgh qwerty zxcvbn hjkl lkjhg mnbvcx qqq zzz fjdksl wxyz bvcxz trkz plmokn qazwsx "
+    "edcrfv ghjkl yxcvb xqzv kqxz jjjj wqwq zqzq vbnm asdf sdfg dfgh xxyyzz qpwoei zkzk blorft"
+).split()
+
+
+def test_gibberish_is_searched_as_typed_and_loanwords_are_still_read(corpus_index):
+    """Over the shared corpus, whose vocabulary a romanized word is snapped to."""
+    service = SearchService(corpus_index)
+    read = {q: service.search(SearchRequest(q=q, per_page=1))["interpreted_query"] for q in GIBBERISH}
+    assert read == dict.fromkeys(GIBBERISH)  # no reading: each searched as typed
+    assert service.search(SearchRequest(q="zzzzqqq"))["total"] == 0  # not 89 articles of যাক
+    loanwords = {"football": "ফুটবল", "cricket": "ক্রিকেট", "hospital": "হসপিটাল", "mobile": "মোবাইল"}
+    for typed, bangla in loanwords.items():
+        assert service.search(SearchRequest(q=typed, per_page=1))["interpreted_query"] == bangla

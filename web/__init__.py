@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from flask_compress import Compress
 from werkzeug.routing import BaseConverter
 
 from search.article import ARTICLE_PATH, article_id_of_segment, article_path_segment
@@ -46,6 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.after_request(_security_headers)
+    # Pages, JSON and static files go out compressed for clients that say they accept it (zstd,
+    # brotli, gzip): a results page shrinks by about four fifths (BENCHMARKS.md: the page).
+    Compress(app)
     return app
 
 

@@ -270,6 +270,16 @@ def openapi_document() -> dict:
                             "schema": {"type": "string", "enum": list(DATES)},
                         },
                         {
+                            "name": "romanized",
+                            "in": "query",
+                            "required": False,
+                            "description": "`on` (default): a word in Latin letters is read as the Bangla "
+                            "word of the archive it most likely means (dhaka → ঢাকা), when the reading is "
+                            "sure enough, and `interpreted_query` says what was searched. `off`: every "
+                            "word is searched as typed.",
+                            "schema": {"type": "string", "enum": ["on", "off"]},
+                        },
+                        {
                             "name": "desk",
                             "in": "query",
                             "required": False,

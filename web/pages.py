@@ -39,9 +39,13 @@ SEARCH_PARAMS = {
     "dates": "dates",
     "per_page": "per_page",
     "page": "page",
+    "romanized": "romanized",
 }
+# Values a link leaves out, being what the server assumes without them: equal searches, equal URLs.
+DEFAULT_VALUES = {("sort", "relevance"), ("page", "1"), ("romanized", "on")}
 SORT_LABELS = {"relevance": "প্রাসঙ্গিকতা", "newest": "নতুন আগে", "oldest": "পুরনো আগে"}
 DESKS_SHOWN = 12  # the rest fold under "আরও"
+DESCRIPTION_CHARS = 160  # an article page's meta description: its opening, cut at a word
 PAGE_WINDOW = 2  # page links either side of the current one
 
 
@@ -109,7 +113,7 @@ def search_url(args=None, **changes) -> str:
     """The search page URL for `args` (by default this request's `link_args`) with `changes`
     applied; a change to None drops the parameter.
 
-    Defaults (sort=relevance, page=1) are left out so that equal searches have equal URLs.
+    Defaults (DEFAULT_VALUES) are left out so that equal searches have equal URLs.
     """
     args = request_link_args() if args is None else args
     params = {k: args.get(k) for k in SEARCH_PARAMS if k != "page"}
@@ -118,7 +122,7 @@ def search_url(args=None, **changes) -> str:
     for key, value in params.items():
         if isinstance(value, date):
             value = value.isoformat()
-        if value in (None, "") or (key, str(value)) in (("sort", "relevance"), ("page", "1")):
+        if value in (None, "") or (key, str(value)) in DEFAULT_VALUES:
             continue
         clean[key] = value
     return url_for("pages.home", **clean)
@@ -142,6 +146,8 @@ def bangla_message(exc: BadRequest, args) -> str:
         return f"পাতা নম্বর ১ থেকে {months.bn_number(MAX_PAGE)}-এর মধ্যে একটি পূর্ণসংখ্যা হতে হবে।"
     if exc.field == "per_page":
         return f"প্রতি পাতায় ১ থেকে {months.bn_number(MAX_PER_PAGE)}টি ফল দেখানো যায়।"
+    if exc.field == "romanized":
+        return "ইংরেজি হরফে লেখা শব্দ বাংলায় পড়া হবে কি না: on বা off লিখুন।"
     if exc.field == "desk":
         return f"ডেস্কের নাম {months.bn_number(MAX_DESK_CHARS)} অক্ষরের বেশি হয় না। তালিকা থেকে একটি ডেস্ক বেছে নিন।"
     return "অনুসন্ধানের অনুরোধটি বোঝা যায়নি। শব্দগুলো আবার লিখে খুঁজুন।"
@@ -220,4 +226,14 @@ def article(article_id: str):
         paragraphs=paragraphs,
         marks=marks,
         back_url=back_url,
+        description=opening(found["body"], DESCRIPTION_CHARS),
     )
+
+
+def opening(text: str, limit: int) -> str:
+    """The start of `text` up to `limit` characters, cut after a whole word (with … if cut)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "…"

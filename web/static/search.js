@@ -1,5 +1,8 @@
 // Enhancements for the search page; every feature works without this file.
-//  - changing the sort order re-runs the search at once;
+//  - the form sends only the parameters that are set (no `from=&to=&sort=relevance`);
+//  - a sort order picked with the pointer or confirmed with Enter re-runs the search at once;
+//    arrow keys only move through the options (the button next to it applies them);
+//  - the folds (filters, chart) are opened on a wide screen, as the CSS already draws them;
 //  - "/" jumps to the search box;
 //  - word suggestions while typing, from /api/suggest when the server has it: a 404 (no such
 //    endpoint yet) or any failure turns suggestions off quietly, and nothing else changes.
@@ -9,12 +12,34 @@
   var form = document.querySelector("form.search-form");
   if (!form) return;
   var input = form.querySelector("#q");
+  var DEFAULTS = { sort: "relevance" };  // what the server assumes when a parameter is absent
 
-  var sort = form.querySelector("#sort");
-  if (sort) {
-    sort.addEventListener("change", function () {
-      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  form.addEventListener("formdata", function (event) {
+    var data = event.formData;
+    Array.from(data.keys()).forEach(function (key) {
+      var value = data.get(key);
+      if (value === "" || DEFAULTS[key] === value) data.delete(key);
     });
+  });
+
+  function submit() {
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+
+  var sort = document.getElementById("sort");
+  if (sort) {
+    var picked = false;  // the last change came from a pointer (a mouse pick, a tap on a phone)
+    sort.addEventListener("pointerdown", function () { picked = true; });
+    sort.addEventListener("keydown", function (event) {
+      picked = false;
+      if (event.key === "Enter") { event.preventDefault(); submit(); }
+    });
+    sort.addEventListener("change", function () { if (picked) submit(); });
+  }
+
+  // Open in fact, not only drawn open by the CSS: screen readers and Tab follow `open`.
+  if (window.matchMedia && window.matchMedia("(min-width: 52rem)").matches) {
+    document.querySelectorAll("details.fold").forEach(function (fold) { fold.open = true; });
   }
 
   document.addEventListener("keydown", function (event) {
