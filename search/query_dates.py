@@ -34,6 +34,8 @@ YESTERDAY_WORDS = frozenset({"গতকাল", "গতকালের", "yester
 LAST_WORDS = frozenset({"গত", "last", "past"})  # গত সপ্তাহে: the week before this one
 THIS_WORDS = frozenset({"এই", "চলতি", "this"})
 AGO_WORDS = frozenset({"আগে", "ago"})
+# The first day of a month by its name (পহেলা বৈশাখ, পয়লা ফাল্গুন).
+FIRST_DAY_WORDS = {fold_name(w): 1 for w in ("পহেলা", "পয়লা", "পয়লা")}
 # Units of time, with their case endings: দিন/দিনে, সপ্তাহ/সপ্তাহে, মাস/মাসে, বছর/বছরে.
 UNITS = {
     "দিন": "day",
@@ -192,6 +194,19 @@ def _day_range_month_year(t: list[_Token], today: date) -> _Match:
     return (len(t) - len(rest) + found[0], *found[1:]) if found else None
 
 
+def _day_month_range_year(t: list[_Token], today: date) -> _Match:
+    """২৮ জুলাই থেকে ৩ আগস্ট ২০২৪: a range across months (or into the next year), the year said
+    once, at the end."""
+    if len(t) >= 6 and _day(t[0]) and (first_month := _gregorian_month(t[1])) and t[2].word in RANGE_WORDS:
+        end = _day_month_year(t[3:], today)
+        if end is not None:
+            first = date(end[1].year, first_month, _day(t[0]))
+            if first > end[1]:  # ২৮ ডিসেম্বর থেকে ৩ জানুয়ারি ২০২৪: the range starts the year before
+                first = date(end[1].year - 1, first_month, _day(t[0]))
+            return 3 + end[0], first, end[2], True
+    return None
+
+
 def _day_month_year(t: list[_Token], today: date, days: tuple[int, int] | None = None) -> _Match:
     """১২ আগস্ট ২০২৪, ১২ ভাদ্র ১৪৩০; with `days`, the month and year after a day range."""
     if days is None:
@@ -260,17 +275,33 @@ def _numeric_date(t: list[_Token], today: date) -> _Match:
 
 
 def _day_month(t: list[_Token], today: date) -> _Match:
-    """২১ ফেব্রুয়ারি, ১৬ ডিসেম্বর: a topic as often as a date, so only offered: the last such day
-    up to today."""
-    if len(t) >= 2 and (day := _day(t[0])) and (month := _gregorian_month(t[1])):
-        for year in (today.year, today.year - 1):
-            try:
-                when = date(year, month, day)
-            except ValueError:
-                continue
-            if when <= today:
-                return 2, when, when, False
-    return None
+    """২১ ফেব্রুয়ারি, ১৬ ডিসেম্বর, পহেলা বৈশাখ: a topic as often as a date, so only offered: the
+    last such day up to today."""
+    if len(t) < 2 or (day := FIRST_DAY_WORDS.get(t[0].word) or _day(t[0])) is None:
+        return None
+    if month := _gregorian_month(t[1]):
+        candidates = (_gregorian_or_none(year, month, day) for year in (today.year, today.year - 1))
+    elif month := _bengali_month(t[1]):
+        this_year = gregorian_to_bengali(today)[2]
+        candidates = (_bengali_or_none(day, month, year) for year in (this_year, this_year - 1))
+    else:
+        return None
+    when = next((c for c in candidates if c is not None and c <= today), None)
+    return (2, when, when, False) if when else None
+
+
+def _gregorian_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _bengali_or_none(day: int, month: int, year: int) -> date | None:
+    try:
+        return bengali_to_gregorian(day, month, year)
+    except ValueError:
+        return None
 
 
 def _relative(t: list[_Token], today: date) -> _Match:
@@ -337,6 +368,7 @@ def _calendar_unit(unit: str, today: date, last: bool) -> tuple[date, date]:
 
 # Longest patterns first: a range before a date, a date before a month, a month before a year.
 _PATTERNS = (
+    _day_month_range_year,
     _day_range_month_year,
     _month_range_year,
     _day_month_year,
