@@ -149,23 +149,35 @@ def strips(word: str, inner: bool = False) -> Iterator[tuple[str, str]]:
                 yield rest, suffix
 
 
-@lru_cache(maxsize=200_000)
-def stem(word: str, use_overrides: bool = True) -> str:
-    """The stem of a normalized Bangla word; other words and stopwords come back unchanged."""
+OVERRIDDEN = "="  # in stem_steps: the override table gave the rest of the way
+
+
+def stem_steps(word: str, use_overrides: bool = True) -> tuple[str, tuple[str, ...]]:
+    """The stem of a normalized word and the suffixes stripped to reach it, outermost first;
+    OVERRIDDEN last when the override table gave the stem from there (bench/stem_pairs.py counts
+    what each rule does)."""
+    steps: list[str] = []
     if not word or not ("\u0980" <= word[0] <= "\u09ff"):
-        return word
+        return word, ()
     inner = False
     for _ in range(4):  # at most verb/plural + case + emphatic, and one more for -র after -এর
         if word in STOPWORDS:  # a function word, maybe inflected: আমরাও is আমরা, not আম
             break
         if use_overrides and word in OVERRIDES:
-            return OVERRIDES[word]
+            return OVERRIDES[word], (*steps, OVERRIDDEN)
         step = next(strips(word, inner), None)
         if step is None:
             break
         word, suffix = step
+        steps.append(suffix)
         inner = inner or suffix not in EMPHATIC
-    return word
+    return word, tuple(steps)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str, use_overrides: bool = True) -> str:
+    """The stem of a normalized Bangla word; other words and stopwords come back unchanged."""
+    return stem_steps(word, use_overrides)[0]
 
 
 class BanglaStemmer(Filter):
