@@ -19,6 +19,7 @@ from analysis_recall import SHARED, load_corpus  # noqa: E402
 
 from search.analysis.normalize import normalize_word  # noqa: E402
 from search.analysis.stemmer import (  # noqa: E402
+    CLASSIFIER_FORMS,
     EMPHATIC,
     SUFFIXES,
     _ending_class,
@@ -110,8 +111,11 @@ def build(vocab: Counter[str], min_freq: int) -> dict[str, str]:
     for word, n in vocab.items():
         if n < min_freq or is_stopword(word) or not ("\u0980" <= word[0] <= "\u09ff"):
             continue
+        by_rules = stem(word, use_overrides=False)
+        if by_rules in CLASSIFIER_FORMS.values():  # the classifier table decides (৩টির, ৩টিরও)
+            continue
         best = best_stem(word, vocab)
-        if best is not None and best != stem(word, use_overrides=False):
+        if best is not None and best != by_rules:
             overrides[word] = best
     return overrides
 

@@ -1,6 +1,8 @@
-"""Known-item evaluation as ../shared/eval/README.md defines it: MRR@10 and Recall@10 per query type.
+"""Known-item evaluation as ../shared/eval/README.md defines it: MRR@10 and Recall@10 per query type;
+and the stemmer's word pairs (bench/stem_pairs.tsv): which pairs it splits or merges wrongly.
 
-Used by `bench/eval_dev.py` (by hand, any index) and `tests/test_quality.py` (CI, the shared corpus).
+Used by `bench/eval_dev.py` (by hand, any index), `bench/stem_pairs.py`, `tests/test_quality.py` (CI,
+the shared corpus) and `tests/test_analysis.py` (the pairs' floor).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
+from search.analysis import word_term
 from search.service import SearchService, parse_request
 
 
@@ -69,4 +73,47 @@ def summary(per_type: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[f
     }
     every = [s for v in per_type.values() for s in v]
     out["ALL"] = (statistics.mean(s[0] for s in every), statistics.mean(s[1] for s in every))
+    return out
+
+
+class StemPair(NamedTuple):
+    """Two words that must (or must not) share a stem, by the facts of the language the note gives."""
+
+    a: str
+    b: str
+    must_share: bool
+    kind: str  # the suffix class: case, plural, classifier, emphatic, ...
+    note: str
+
+
+class PairScore(NamedTuple):
+    """One suffix class's pairs: the must-share pairs stemmed apart (under-stemming) and the
+    must-not pairs stemmed together (over-stemming)."""
+
+    must_share: int
+    split: list[StemPair]
+    must_not: int
+    merged: list[StemPair]
+
+
+def load_stem_pairs(path: Path) -> list[StemPair]:
+    with path.open(encoding="utf-8") as fh:
+        return [
+            StemPair(r["word_a"], r["word_b"], r["must_share"] == "1", r["class"], r["note"])
+            for r in csv.DictReader(fh, delimiter="\t")
+        ]
+
+
+def score_stem_pairs(pairs: list[StemPair]) -> dict[str, PairScore]:
+    """Suffix class (and "ALL") → its PairScore, each word analyzed as the index analyzes it."""
+    out: dict[str, PairScore] = {}
+    for kind in sorted({p.kind for p in pairs}) + ["ALL"]:
+        mine = [p for p in pairs if kind in ("ALL", p.kind)]
+        shared = [p for p in mine if word_term(p.a) == word_term(p.b)]
+        out[kind] = PairScore(
+            must_share=sum(p.must_share for p in mine),
+            split=[p for p in mine if p.must_share and p not in shared],
+            must_not=sum(not p.must_share for p in mine),
+            merged=[p for p in shared if not p.must_share],
+        )
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from pathlib import Path
 
 import icu
 import pytest
@@ -24,9 +25,10 @@ from search.analysis import (
     stem,
 )
 from search.analysis.normalize import normalize_word
-from search.analysis.stemmer import OVERRIDES, SUFFIXES
+from search.analysis.stemmer import CLASSIFIER_FORMS, OVERRIDES, SUFFIXES
 from search.analysis.stopwords import STOPWORDS
 from search.analysis.tokenizer import icu_word_spans, word_spans
+from search.evaluate import load_stem_pairs, score_stem_pairs
 
 ZWJ, ZWNJ, NBSP = "\u200d", "\u200c", "\u00a0"
 
@@ -139,9 +141,19 @@ STEMMING = [
     ("-টি classifier", "সংগঠনটি", "সংগঠন"),
     ("-টি then -তে", "অঞ্চলটিতে", "অঞ্চল"),
     ("-টা classifier", "কতোটা", "কতো"),
+    ("-বৃন্দ plural", "সদস্যবৃন্দ", "সদস্য"),
+    ("-য়ের genitive after ই", "ভাইয়ের", "ভাই"),
+    ("-য়ের genitive after an acronym's ই", "এআইয়ের", "এআই"),
+    ("-য়ের genitive after উ", "ঢেউয়ের", "ঢেউ"),
+    ("-য়ে locative after ই", "লড়াইয়ে", "লড়াই"),
+    ("-এর after ই's glide is no stem: ভাইয়ে + -রা", "ভাইয়েরা", "ভাই"),
     ("-ও emphatic after a consonant", "পুতিনও", "পুতিন"),
     ("-ও emphatic after আ", "ঢাকাও", "ঢাকা"),
     ("-ই emphatic after a consonant", "আজই", "আজ"),
+    ("a numeral's classifier alone: -টা + -র", "টার", "টা"),
+    ("a numeral's classifier alone: -টা + -য়", "টায়", "টা"),
+    ("a numeral's classifier alone: -টি + -তে", "টিতে", "টি"),
+    ("a numeral's classifier alone: -টি + -র + -ও", "টিরও", "টি"),
     ("-এর then -ও", "গণঅভ্যুত্থানেরও", "গণঅভ্যুত্থান"),
     ("-রা then -ও", "সদস্যরাও", "সদস্য"),
     ("-রা only before -ও: রা before -তে is the stem's", "মধ্যরাতে", "মধ্যরা"),
@@ -173,6 +185,20 @@ NOT_STEMMED = [
     "মন্ত্রণালয়",  # য় after a consonant is the word
     "জাতীয়",  # -ীয় adjective
     "কারখানা",  # no -খানা rule: it ends far more words than it classifies
+    "লড়াই",  # -ই after a vowel is the word's
+    "জুলাই",
+    "ভাইয়",  # not a stem: nothing is stripped down to the glide
+    "আমির",  # a name: আমি's genitive is আমার, not আমি + -র
+    "জনগণ",  # no -গণ rule: 'the public' is a word of its own
+]
+
+# Words the rules must keep apart, each pair a trap one rule could fall into.
+APART = [
+    ("টিকে", "টি"),  # the verb টেকা (টিকে থাকা), not the classifier + -কে
+    ("আমির", "আমি"),  # a name: no case ending leaves a personal pronoun
+    ("নরওয়ের", "নর"),  # নরওয়ে + -র: no -য়ের after ও
+    ("এমপিও", "এমপি"),  # MPO, not MP + -ও: no -ও after ি
+    ("ভাই", "ভা"),
 ]
 
 
@@ -184,6 +210,33 @@ def test_stemmer_rule(rule: str, word: str, expected: str) -> None:
 @pytest.mark.parametrize("word", NOT_STEMMED)
 def test_word_survives(word: str) -> None:
     assert analyze(word) == [normalize_text(word)]
+
+
+@pytest.mark.parametrize("a, b", APART)
+def test_words_stay_apart(a: str, b: str) -> None:
+    assert stem(normalize_text(a), use_overrides=False) != normalize_text(b)
+    assert analyze(a) != analyze(b)
+
+
+def test_classifier_forms_are_normalized_and_keep_their_classifier() -> None:
+    for form, classifier in CLASSIFIER_FORMS.items():
+        assert normalize_text(form) == form and form.startswith(classifier)
+
+
+# The word pairs of bench/stem_pairs.tsv (bench/stem_pairs.py reports them by class): under- and
+# over-stemming may not rise above what the current rules measured (40 of 225 must-share pairs
+# split, 10 of 37 must-not pairs merged; BENCHMARKS.md lists them).
+PAIRS = Path(__file__).resolve().parents[1] / "bench" / "stem_pairs.tsv"
+MAX_UNDER_STEMMING = 40 / 225
+MAX_OVER_STEMMING = 10 / 37
+
+
+def test_stem_pairs_floor() -> None:
+    score = score_stem_pairs(load_stem_pairs(PAIRS))["ALL"]
+    assert score.must_share >= 200 and score.must_not >= 30
+    split, merged = len(score.split) / score.must_share, len(score.merged) / score.must_not
+    assert split <= MAX_UNDER_STEMMING, f"pairs split: {[(p.a, p.b) for p in score.split]}"
+    assert merged <= MAX_OVER_STEMMING, f"pairs merged: {[(p.a, p.b) for p in score.merged]}"
 
 
 EQUIVALENT = [
@@ -198,6 +251,8 @@ EQUIVALENT = [
     ("বাজারের", "বাজার"),  # override: বাজার is no বাজা + -র
     ("জেলার", "জেলা"),
     ("পুলিশের", "পুলিশ"),
+    ("৫টার", "৫টা"),  # the tokenizer splits the numeral off; the classifier table does the rest
+    ("৩টিরও", "৩টি"),  # the table, not an override, decides
     ("২০২৩", "2023"),
     ("ঢাকা\u09df", "ঢাকা\u09af\u09bc"),
 ]

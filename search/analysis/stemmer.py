@@ -20,9 +20,9 @@ YYA = "\u09af\u09bc"  # য় as normalize_text writes it: YA + NUKTA
 # so a stem never ends in HASANTA; the sets below say more where the ending depends on the sound
 # before it (genitive -এর after a consonant, -র after a vowel).
 CONSONANT = "C"  # a consonant letter, ড়/ঢ়/য় (ending in NUKTA), ৎ, ং
-# Independent vowel letters: ই, এ, ও stand for themselves (acronyms end in them: ডিএসইর,
-# ভিডিওর); the others (আ, উ ...) are one class.
-INDEPENDENT = "I" + "ইএও"
+# Independent vowel letters: ই, উ, এ, ও stand for themselves (acronyms end in them: ডিএসইর,
+# ভিডিওর; and ভাই, বই, ঢেউ take -য়ের); the others (আ, ঊ ...) are one class.
+INDEPENDENT = "I" + "ইউএও"
 # Vowel signs, each standing for itself: া ি ী ু ূ ে ো ৌ
 SIGN_AA, SIGN_I, SIGN_II, SIGN_U = "\u09be", "\u09bf", "\u09c0", "\u09c1"
 SIGN_UU, SIGN_E, SIGN_O, SIGN_AU = "\u09c2", "\u09c7", "\u09cb", "\u09cc"
@@ -42,6 +42,8 @@ SUFFIXES: list[tuple[str, str, int]] = [
     ("গুলি", ANY, 2),  # -গুলি plural, older spelling (গুলি alone, a bullet, is too short)
     ("গুলা", ANY, 2),  # -গুলা plural, colloquial
     ("সমূহ", ANY, 2),  # -সমূহ plural, formal (প্রতিষ্ঠানসমূহ)
+    ("বৃন্দ", ANY, 2),  # -বৃন্দ plural of persons, formal (সদস্যবৃন্দ)
+    # No -গণ: rare in news (কর্মকর্তাগণ), and জনগণ 'the public' is a word of its own.
     ("দের", ANY, 2),  # -দের plural genitive/accusative (শিক্ষার্থীদের)
     ("\u09c7রা", CONSONANT, 2),  # -েরা plural after a consonant (চিকিৎসকেরা)
     ("রা", ANY, 2),  # -রা plural (শিক্ষার্থীরা, চিকিৎসকরা)
@@ -52,13 +54,21 @@ SUFFIXES: list[tuple[str, str, int]] = [
     # Case endings.
     ("\u09c7র", CONSONANT, 2),  # -এর genitive after a consonant (পুতিনের)
     ("র", BEFORE_GENITIVE_R, 2),  # -র genitive after a vowel (ঢাকার, ভিডিওর)
+    # After a stem ending in the vowel letter ই or উ, the genitive is -য়ের and the locative -য়ে
+    # (ভাইয়ের, বইয়ে, এআইয়ের, ঢেউয়ের). Not after আ: বিদায়ের is বিদায় + -এর; not after ও:
+    # নরওয়ের is নরওয়ে + -র.
+    (YYA + "\u09c7র", "ইউ", 2),  # -য়ের genitive after ই/উ
+    (YYA + "\u09c7", "ইউ", 2),  # -য়ে locative after ই/উ
     ("কে", ANY, 2),  # -কে accusative/dative (পুতিনকে)
     ("তে", ANY, 2),  # -তে locative, also the infinitive (প্রযুক্তিতে, করতে)
     (YYA, SIGN_AA + SIGN_O, 2),  # -য় locative after আ/ও (ঢাকায়, আলোয়)
     ("\u09c7", CONSONANT, 2),  # -এ locative after a consonant (শহরে, বিষয়ে)
     # Emphatic particles.
-    ("ও", BEFORE_EMPHATIC_O, 2),  # -ও "also" (পুতিনও); not after ি: ভিডিও is a stem
+    ("ও", BEFORE_EMPHATIC_O, 2),  # -ও "also" (পুতিনও); not after ি: ভিডিও, এমপিও are stems
     ("ই", CONSONANT, 2),  # -ই "only" after a consonant (আজই); after a vowel it is a stem: ভাই
+    # Not here, though the language has them: the postposition -সহ "including" (ঢাকাসহ) and -ই
+    # after ে ি ী ো (দেশেই, সত্যিই). Each grouped what it should and moved a dev query down a
+    # rank (BENCHMARKS.md, "Stemmer coverage"); bench/stem_pairs.tsv keeps their pairs.
     # Finite verb endings after a consonant root (করেছেন, বলছে, করলেন, করবে). The root is what
     # is left: কর, বল; 2 letters keep দিয়েছে, হচ্ছে whole (function words anyway).
     ("\u09bfয়েছিলেন", CONSONANT, 2),  # -িয়েছিলেন causative past perfect (জানিয়েছিলেন)
@@ -93,9 +103,11 @@ def _ending_class(stem: str) -> str:
     if last == _CANDRABINDU and len(stem) > 1:
         last = stem[-2]
     if last in _CONSONANT_ENDS:
+        if stem.endswith(YYA) and stem[-3:-2] in ("ই", "উ"):
+            return ""  # the glide between ই/উ and -এর/-এ (ভাইয়ের), no stem's end
         return CONSONANT
     if last in _INDEPENDENT_VOWELS:
-        return last if last in "ইএও" else "I"
+        return last if last in "ইউএও" else "I"
     if last in ANY_VOWEL:
         return last
     return ""  # HASANTA, a digit, Latin: not a stem
@@ -122,11 +134,28 @@ def _load_overrides() -> dict[str, str]:
 
 OVERRIDES = _load_overrides()
 
+# A numeral's classifier is a token of its own once the tokenizer splits the digits off (৫টার ->
+# ৫ | টার, ৩টিতে -> ৩ | টিতে): one letter, below every rule's minimum, so its inflected forms are
+# listed. No -কে: টিকে is the verb টেকা (টিকে থাকা) more often than টি + -কে.
+CLASSIFIER_FORMS: dict[str, str] = {
+    "টির": "টি",  # ৩টির
+    "টিতে": "টি",  # ৩টিতে
+    "টিই": "টি",  # ৩টিই
+    "টিও": "টি",  # ৩টিও
+    "টার": "টা",  # ৫টার (also "at five o'clock")
+    "টা" + YYA: "টা",  # ৫টায়
+    "টাতে": "টা",  # ৫টাতে
+    "টাও": "টা",  # ৫টাও
+}
+
 
 # Suffixes that end a word or come before an emphatic particle only: the plural -রা is itself
 # a case, so রা before another ending belongs to the stem (মধ্যরাতে is মধ্যরাত + -এ, not -রা -তে).
 OUTERMOST = frozenset({"রা", "\u09c7রা"})
 EMPHATIC = frozenset({"ও", "ই"})
+# A personal pronoun's cases are words of their own (আমি: আমার, আমাকে; তুমি: তোমার), so no case
+# ending leaves one: আমির is a name, not আমি + -র. An emphatic particle may (আমিও).
+PERSONAL_PRONOUNS = frozenset({"আমি", "তুমি", "তুই", "আপনি", "তিনি"})
 
 
 # The rules by the last character of their suffix, longest suffix first as in SUFFIXES: a word
@@ -144,28 +173,45 @@ def strips(word: str, inner: bool = False) -> Iterator[tuple[str, str]]:
             if inner and suffix in OUTERMOST:
                 continue
             rest = word[: -len(suffix)]
+            if rest in PERSONAL_PRONOUNS and suffix not in EMPHATIC:
+                continue
             cls = _ending_class(rest)
             if cls and cls in after and _letters(rest) >= min_letters:
                 yield rest, suffix
 
 
-@lru_cache(maxsize=200_000)
-def stem(word: str, use_overrides: bool = True) -> str:
-    """The stem of a normalized Bangla word; other words and stopwords come back unchanged."""
+OVERRIDDEN = "="  # in stem_steps: the override table gave the rest of the way
+
+
+def stem_steps(word: str, use_overrides: bool = True) -> tuple[str, tuple[str, ...]]:
+    """The stem of a normalized word and the suffixes stripped to reach it, outermost first;
+    OVERRIDDEN last when the override table gave the stem from there (bench/stem_pairs.py counts
+    what each rule does)."""
+    steps: list[str] = []
     if not word or not ("\u0980" <= word[0] <= "\u09ff"):
-        return word
+        return word, ()
     inner = False
     for _ in range(4):  # at most verb/plural + case + emphatic, and one more for -র after -এর
         if word in STOPWORDS:  # a function word, maybe inflected: আমরাও is আমরা, not আম
             break
+        if word in CLASSIFIER_FORMS:
+            classifier = CLASSIFIER_FORMS[word]
+            return classifier, (*steps, f"{classifier}+{word[len(classifier) :]}")
         if use_overrides and word in OVERRIDES:
-            return OVERRIDES[word]
+            return OVERRIDES[word], (*steps, OVERRIDDEN)
         step = next(strips(word, inner), None)
         if step is None:
             break
         word, suffix = step
+        steps.append(suffix)
         inner = inner or suffix not in EMPHATIC
-    return word
+    return word, tuple(steps)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str, use_overrides: bool = True) -> str:
+    """The stem of a normalized Bangla word; other words and stopwords come back unchanged."""
+    return stem_steps(word, use_overrides)[0]
 
 
 class BanglaStemmer(Filter):
