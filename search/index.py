@@ -49,8 +49,9 @@ from search.whoosh_files import SharedReadStorage
 
 META_FILE = integrity.META_FILE
 # 3: no lead field, lead words weigh more; 4: new signatures, packed positions; 5: the size and
-# checksum of every file recorded in META_FILE (search/integrity.py)
-SCHEMA_VERSION = 5
+# checksum of every file recorded in META_FILE (search/integrity.py); 6: stemmer rules added
+# (-য়ের after ই/উ, -বৃন্দ, a numeral's classifier), so an older index's terms differ from a query's
+SCHEMA_VERSION = 6
 # Sort keys for undated articles: they come last both newest-first and oldest-first.
 UNDATED_NEWEST = -1
 UNDATED_OLDEST = 2**40
