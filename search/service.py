@@ -605,12 +605,16 @@ class SearchService:
     def search(self, req: SearchRequest, work_budget: int = WORK_BUDGET) -> dict:
         started = time.perf_counter()
         searched, date_reading = self._read_date(req)
-        parsed = parse_query(searched.q)
         held = self._held()
         budget = WorkBudget(work_budget)
-        readings, interpreted = self._read_romanized(parsed, held) if req.romanized == "on" else ({}, None)
-        planned = plan(parsed, readings, self._respell(held))
+        parsed, planned, interpreted = self._plan(searched, held)
         answer = self._search(searched, planned, held, budget)
+        if date_reading and date_reading["applied"] and not answer["total"] and req.dates == "auto":
+            # A date read but not asked for (a headline's আজ) that leaves nothing: the words as
+            # typed are searched instead, and the reading only offered.
+            date_reading = {**date_reading, "applied": False}
+            parsed, planned, interpreted = self._plan(req, held)
+            answer = self._search(req, planned, held, budget)
         answer["query"] = clean(req.q)  # as typed, the date words too
         answer["date_reading"] = date_reading
         answer["interpreted_query"] = interpreted
@@ -623,6 +627,12 @@ class SearchService:
         answer["partial"] = "work_budget" if budget.stopped else "query_cut" if cut else None
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
+
+    def _plan(self, req: SearchRequest, held: _Held) -> tuple[ParsedQuery, PlannedQuery, str | None]:
+        """The request's query parsed and planned, and the query as interpreted (romanized words)."""
+        parsed = parse_query(req.q)
+        readings, interpreted = self._read_romanized(parsed, held) if req.romanized == "on" else ({}, None)
+        return parsed, plan(parsed, readings, self._respell(held)), interpreted
 
     def _read_date(self, req: SearchRequest) -> tuple[SearchRequest, dict | None]:
         """The request to search, with a date typed in the query read as a date window (its words

@@ -229,3 +229,16 @@ def test_relative_dates_are_read_against_today(sample_index):
 def test_any_words_on_any_day_read_as_a_date_or_nothing(words, today):
     found = read_date(" ".join(words), today)
     assert found is None or found.date_from <= found.date_to
+
+
+def test_a_date_read_but_not_asked_for_that_leaves_nothing_is_only_offered(sample_index):
+    """A headline pasted whole (… তাপমাত্রা আজ তেঁতুলিয়ায়) holds আজ; with nothing published today,
+    its words are searched as typed and the reading offered."""
+    from search.service import SearchRequest, SearchService
+
+    service = SearchService(sample_index)
+    service.today = lambda: date(2031, 1, 1)
+    answer = service.search(SearchRequest(q="ঢাকা আজ"))
+    assert answer["total"] > 0 and answer["date_reading"]["applied"] is False
+    asked = service.search(SearchRequest(q="ঢাকা আজ", dates="on"))
+    assert asked["total"] == 0 and asked["date_reading"]["applied"] is True
