@@ -181,6 +181,32 @@ def test_search_narrow_by_date_and_read_an_article(watched, tmp_path):
     assert all(p.stat().st_size > 10_000 for p in tmp_path.glob("*.png"))
 
 
+def test_bangla_dates_typed_in_the_fields_and_in_the_query(watched):
+    page = watched.page
+    page.goto("/?q=ঢাকা")
+    total = summary_count(page)
+    # Typed key by key as a Bangla keyboard would, day first; Enter in a field sends the form.
+    page.get_by_label("শুরুর তারিখ").press_sequentially("০১/০১/২০২৪")
+    page.get_by_label("শেষের তারিখ").press_sequentially("৩১ ডিসেম্বর ২০২৪")
+    page.get_by_label("শেষের তারিখ").press("Enter")
+    page.wait_for_url(re.compile(r"from="))
+    assert query_of(page) == {"q": "ঢাকা", "from": "০১/০১/২০২৪", "to": "৩১ ডিসেম্বর ২০২৪"}
+    assert 0 < summary_count(page) < total
+    for stamp in page.locator("li.result time").evaluate_all("els => els.map(e => e.dateTime)"):
+        assert stamp.startswith("2024-"), stamp
+    expect(page.get_by_label("শুরুর তারিখ")).to_have_value("০১/০১/২০২৪")
+    expect(page.get_by_label("শেষের তারিখ")).to_have_value("৩১/১২/২০২৪")
+
+    # A date typed in the query is said under the box; one click searches its words instead.
+    page.goto("/?q=বৃষ্টি সেপ্টেম্বর ২০২৩")
+    expect(page.locator(".date-reading")).to_contain_text("সময়: সেপ্টেম্বর ২০২৩ (প্রশ্ন থেকে পড়া)")
+    read = summary_count(page)
+    page.get_by_role("link", name="শব্দ হিসেবে খুঁজুন").click()
+    page.wait_for_url(re.compile(r"dates=off"))
+    assert summary_count(page) > read
+    expect(page.get_by_label("শুরুর তারিখ")).to_have_value("")
+
+
 def test_a_chart_bar_and_a_desk_narrow_the_search(watched):
     page = watched.page
     page.goto("/?q=ঢাকা")
@@ -311,6 +337,7 @@ AUDITED = {
     "results": "/?q=বৃষ্টি",
     "romanized, dated": "/?q=brishti&from=2023-01-01&to=2024-12-31",
     "empty": "/?q=মহাকাশযান",
+    "date read": "/?q=বৃষ্টি সেপ্টেম্বর ২০২৩",
     "article": "/articles/0001_1b7861754796836a?q=বৃষ্টি",
 }
 
@@ -410,6 +437,11 @@ def test_docs_screenshots(browser, corpus_index, tmp_path):
         assert page.locator("li.result mark").count() > 0
         assert page.locator("figure.month-chart a.bar").count() > 0
         page.screenshot(path=out / "screenshot-results.png")
+        # A date typed in the query, said under the box with its undo.
+        page.goto("/?q=বন্যা আগস্ট ২০২৪")
+        expect(page.locator(".date-reading")).to_contain_text("সময়: আগস্ট ২০২৪ (প্রশ্ন থেকে পড়া)")
+        top = {"x": 0, "y": 0, "width": 1280, "height": 760}
+        page.screenshot(path=out / "screenshot-dates.png", clip=top)
         page.locator("li.result h3 a").first.click()
         page.wait_for_url(re.compile(r"/articles/"))
         page.set_viewport_size({"width": 1280, "height": 900})

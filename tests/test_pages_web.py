@@ -98,9 +98,12 @@ def test_form_renders_in_bangla_with_labelled_fields(client):
     page = Page(response.get_data(as_text=True))
     assert '<html lang="bn">' in page.html
     assert 'name="viewport"' in page.html
-    for field_id, kind in (("q", "search"), ("from", "date"), ("to", "date")):
+    # The date fields are text (type=date would show mm/dd/yyyy and refuse Bangla), day first.
+    for field_id, kind in (("q", "search"), ("from", "text"), ("to", "text")):
         assert page.by_id[field_id]["attrs"]["type"] == kind
         assert f'<label for="{field_id}"' in page.html or f'for="{field_id}"' in page.html
+    for field_id in ("from", "to"):
+        assert page.by_id[field_id]["attrs"]["placeholder"] == "দিন/মাস/বছর"
     options = re.findall(r'<option value="(\w+)"[^>]*>([^<]+)</option>', page.html)
     assert options == [("relevance", "প্রাসঙ্গিকতা"), ("newest", "নতুন আগে"), ("oldest", "পুরনো আগে")]
     for label in ("আজ", "গত ৭ দিন", "গত ৩০ দিন", "এই বছর"):
@@ -655,3 +658,125 @@ def test_a_romanized_reading_is_said_with_a_link_to_search_the_text_as_typed(cli
 def test_a_bad_romanized_value_is_a_bangla_400(client):
     page = get(client, "/", status=400, q="dhaka", romanized="maybe")
     assert "on বা off" in page.html
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates typed in the query, and in the date fields
+
+
+def date_reading_line(page: Page) -> dict | None:
+    """The line under the search box that says what date was read from the query."""
+    return next((e for e in page.order if e["attrs"].get("class") == "date-reading"), None)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "label"),
+    [
+        (date(2023, 9, 5), date(2023, 9, 5), "০৫ সেপ্টেম্বর ২০২৩"),  # one day
+        (date(2024, 8, 12), date(2024, 8, 18), "১২–১৮ আগস্ট ২০২৪"),  # days of one month
+        (date(2024, 8, 1), date(2024, 8, 31), "আগস্ট ২০২৪"),  # a whole month
+        (date(2024, 2, 1), date(2024, 2, 29), "ফেব্রুয়ারি ২০২৪"),  # a whole February of a leap year
+        (date(2024, 8, 1), date(2024, 10, 31), "আগস্ট–অক্টোবর ২০২৪"),  # whole months of one year
+        (date(2024, 1, 1), date(2024, 12, 31), "২০২৪ সাল"),  # a whole year
+        (date(2023, 11, 1), date(2024, 2, 29), "নভেম্বর ২০২৩ – ফেব্রুয়ারি ২০২৪"),  # months across years
+        (date(2024, 8, 30), date(2024, 9, 5), "৩০ আগস্ট ২০২৪ – ০৫ সেপ্টেম্বর ২০২৪"),  # across months
+        (date(2023, 12, 30), date(2024, 1, 2), "৩০ ডিসেম্বর ২০২৩ – ০২ জানুয়ারি ২০২৪"),  # across years
+        (date(2024, 8, 1), date(2024, 8, 30), "০১–৩০ আগস্ট ২০২৪"),  # a month but its last day
+    ],
+)
+def test_a_date_window_in_bangla(date_from, date_to, label):
+    assert months.window_label(date_from, date_to) == label
+
+
+def test_an_applied_date_is_said_under_the_box_with_a_one_click_undo(client):
+    q = "বৃষ্টি ২০–২৫ সেপ্টেম্বর ২০২৩"
+    page = get(client, "/", q=q, sort="newest")
+    line = date_reading_line(page)
+    assert " ".join(line["text"].split()) == "সময়: ২০–২৫ সেপ্টেম্বর ২০২৩ (প্রশ্ন থেকে পড়া) · শব্দ হিসেবে খুঁজুন"
+    # Under the search box: after the box, before the results.
+    where = page.order.index
+    assert where(page.by_id["q"]) < where(line) < where(page.by_id["results"])
+    # The fields stay empty: filled, they would win over the reading when the form is sent again.
+    assert page.by_id["from"]["attrs"]["value"] == page.by_id["to"]["attrs"]["value"] == ""
+    assert 'name="dates"' not in page.html
+    api = client.get("/api/search", query_string={"q": q, "sort": "newest"}).get_json()
+    assert api["date_reading"]["applied"] and f"{months.bn_number(api['total'])}টি ফলাফল" in page.html
+
+    undo = page.link("শব্দ হিসেবে খুঁজুন")["attrs"]["href"]
+    assert params(undo) == {"q": q, "sort": "newest", "dates": "off"}
+    undone = client.get("/api/search", query_string=params(undo)).get_json()
+    assert undone["date_reading"] is None and undone["total"] > api["total"]
+    # The undone page says so, keeps `dates=off` when the form is sent again, and reads the date
+    # again with one click.
+    page = get(client, undo)
+    assert "প্রশ্নের তারিখ শব্দ হিসেবে খোঁজা হলো।" in date_reading_line(page)["text"]
+    assert '<input type="hidden" name="dates" value="off">' in page.html
+    assert params(page.link("সময় হিসেবে পড়ুন")["attrs"]["href"]) == {"q": q, "sort": "newest"}
+    assert f"{months.bn_number(undone['total'])}টি ফলাফল" in page.html
+
+
+@pytest.mark.parametrize(
+    ("q", "today", "offered"),
+    [
+        ("বৃষ্টি ২০২৪ সালের", date(2026, 12, 6), "২০২৪ সাল"),  # a bare year
+        ("ঢাকা ১৫ ফেব্রুয়ারি", date(2024, 3, 1), "১৫ ফেব্রুয়ারি ২০২৪"),  # a day and month: the last one
+    ],
+)
+def test_an_offered_reading_is_a_one_click_filter(app, client, q, today, offered):
+    app.extensions["sandhan"].today = lambda: today
+    page = get(client, "/", q=q)
+    link = page.link(f"সময় হিসেবে পড়ুন: {offered}")
+    assert "(প্রশ্ন থেকে পড়া)" not in date_reading_line(page)["text"]
+    assert params(link["attrs"]["href"]) == {"q": q, "dates": "on"}
+    applied = get(client, link["attrs"]["href"])
+    assert f"সময়: {offered} (প্রশ্ন থেকে পড়া)" in " ".join(date_reading_line(applied)["text"].split())
+    answer = client.get("/api/search", query_string=params(link["attrs"]["href"])).get_json()
+    reading = answer["date_reading"]
+    as_words = client.get("/api/search", query_string={"q": q}).get_json()
+    assert reading["applied"] and 0 < answer["total"] < as_words["total"]
+    assert all(reading["from"] <= r["published"][:10] <= reading["to"] for r in answer["results"])
+    # Applied on a click, it stays applied when the form is sent again (a new sort order).
+    assert '<input type="hidden" name="dates" value="on">' in applied.html
+
+
+def test_explicit_dates_win_and_the_reading_is_offered_without_them(client):
+    q = "বৃষ্টি সেপ্টেম্বর ২০২৩"
+    page = get(client, "/", q=q, **{"from": "2023-01-01", "to": "2024-12-31"})
+    link = page.link("সময় হিসেবে পড়ুন: সেপ্টেম্বর ২০২৩")
+    assert page.by_id["from"]["attrs"]["value"] == "০১/০১/২০২৩"
+    # The fields would win over the reading: the link leaves them out.
+    assert params(link["attrs"]["href"]) == {"q": q, "dates": "on"}
+    answer = client.get("/api/search", query_string=params(link["attrs"]["href"])).get_json()
+    window = {"from": "2023-09-01", "to": "2023-09-30"}
+    assert answer["date_reading"] == {"text": "সেপ্টেম্বর ২০২৩", **window, "applied": True}
+
+
+def test_the_chart_draws_a_window_read_from_the_query_in_full(client):
+    page = get(client, "/", q="বৃষ্টি জুলাই থেকে অক্টোবর ২০২৩")
+    assert [b["month"] for b in page.bars] == ["2023-07", "2023-08", "2023-09", "2023-10"]
+    assert page.bars[0]["href"] is None  # July: no rain in the sample pages
+
+
+@pytest.mark.parametrize("typed", ["১২/০৯/২০২৩", "১২ সেপ্টেম্বর ২০২৩", "12/09/2023", "2023-09-12"])
+def test_dates_typed_in_bangla_in_the_date_fields_are_read(client, typed):
+    expected = client.get("/api/search", query_string={"q": "ঢাকা", "from": "2023-09-12"}).get_json()["total"]
+    assert 0 < expected < client.get("/api/search", query_string={"q": "ঢাকা"}).get_json()["total"]
+    page = get(client, "/", q="ঢাকা", **{"from": typed})
+    assert f"{months.bn_number(expected)}টি ফলাফল" in page.html
+    # Shown back in Bangla digits, day first; carried by the links in ISO form.
+    assert page.by_id["from"]["attrs"]["value"] == "১২/০৯/২০২৩"
+    assert "তারিখ: ১২ সেপ্টেম্বর ২০২৩ – এখন পর্যন্ত" in page.html
+    assert params(page.link("সব সময়")["attrs"]["href"]) == {"q": "ঢাকা"}
+
+
+def test_a_refused_date_is_shown_as_typed_to_be_mended(client):
+    page = get(client, "/", status=400, q="ঢাকা", **{"from": "৩১/০২/২০২৪", "to": "১০/০৩/২০২৪"})
+    assert page.by_id["from"]["attrs"]["value"] == "৩১/০২/২০২৪"
+    assert page.by_id["to"]["attrs"]["value"] == "১০/০৩/২০২৪"
+    assert "শুরুর তারিখ “৩১/০২/২০২৪”" in page.by_id["from-error"]["text"]
+
+
+def test_a_bad_dates_value_is_a_bangla_400(client):
+    page = get(client, "/", status=400, q="ঢাকা", dates="sometimes")
+    assert "auto, on বা off" in page.by_id["dates-error"]["text"]
+    assert 'name="dates"' not in page.html  # the refused value is not carried

@@ -61,6 +61,28 @@ def bangla_date(day: date) -> str:
     return format_bangla(day)
 
 
+def bangla_slashed(day: date) -> str:
+    """date(2023, 9, 12) -> '১২/০৯/২০২৩': day/month/year, as a date field shows it and reads it back."""
+    return to_bangla_digits(f"{day.day:02d}/{day.month:02d}/{day.year:04d}")
+
+
+def window_label(date_from: date, date_to: date) -> str:
+    """A date window as a reader says it: '০৫ সেপ্টেম্বর ২০২৩', '১২–১৮ আগস্ট ২০২৪', 'আগস্ট ২০২৪',
+    'আগস্ট–অক্টোবর ২০২৪', '২০২৪ সাল'; across months, both ends in full."""
+    if date_from == date_to:
+        return bangla_date(date_from)
+    whole_months = date_from.day == 1 and date_to == month_bounds(date_to.year, date_to.month)[1]
+    if whole_months and date_from.year == date_to.year:
+        size = date_to.month - date_from.month + 1
+        label = _bucket_label(date_from.year * 12 + date_from.month - 1, size)
+        return f"{label} সাল" if size == 12 else label
+    if whole_months:
+        return f"{month_label(f'{date_from:%Y-%m}')} – {month_label(f'{date_to:%Y-%m}')}"
+    if (date_from.year, date_from.month) == (date_to.year, date_to.month):
+        return f"{to_bangla_digits(f'{date_from.day:02d}')}–{bangla_date(date_to)}"
+    return f"{bangla_date(date_from)} – {bangla_date(date_to)}"
+
+
 def today_dhaka() -> date:
     """Today in Bangladesh, whatever the server's own timezone is."""
     return datetime.now(DHAKA).date()

@@ -42,7 +42,7 @@ SEARCH_PARAMS = {
     "romanized": "romanized",
 }
 # Values a link leaves out, being what the server assumes without them: equal searches, equal URLs.
-DEFAULT_VALUES = {("sort", "relevance"), ("page", "1"), ("romanized", "on")}
+DEFAULT_VALUES = {("sort", "relevance"), ("page", "1"), ("romanized", "on"), ("dates", "auto")}
 SORT_LABELS = {"relevance": "প্রাসঙ্গিকতা", "newest": "নতুন আগে", "oldest": "পুরনো আগে"}
 DESKS_SHOWN = 12  # the rest fold under "আরও"
 DESCRIPTION_CHARS = 160  # an article page's meta description: its opening, cut at a word
@@ -53,6 +53,17 @@ PAGE_WINDOW = 2  # page links either side of the current one
 class FormError:
     field: str  # the request parameter, also the id of the input the message sits next to
     message: str
+
+
+@dataclass(frozen=True)
+class DateLine:
+    """What the page says under the search box about a date typed in the query, with its one click."""
+
+    window: str  # the window read, in Bangla: "১২–১৮ আগস্ট ২০২৪"
+    applied: bool
+    # Applied: the same search with the date's words searched as words (dates=off). Offered: the
+    # same search with the reading applied (dates=on, and without from/to, which would win over it).
+    href: str
 
 
 @bp.record_once
@@ -146,11 +157,31 @@ def bangla_message(exc: BadRequest, args) -> str:
         return f"পাতা নম্বর ১ থেকে {months.bn_number(MAX_PAGE)}-এর মধ্যে একটি পূর্ণসংখ্যা হতে হবে।"
     if exc.field == "per_page":
         return f"প্রতি পাতায় ১ থেকে {months.bn_number(MAX_PER_PAGE)}টি ফল দেখানো যায়।"
+    if exc.field == "dates":
+        return "প্রশ্নে লেখা তারিখ সময় হিসেবে পড়া হবে কি না: auto, on বা off লিখুন।"
     if exc.field == "romanized":
         return "ইংরেজি হরফে লেখা শব্দ বাংলায় পড়া হবে কি না: on বা off লিখুন।"
     if exc.field == "desk":
         return f"ডেস্কের নাম {months.bn_number(MAX_DESK_CHARS)} অক্ষরের বেশি হয় না। তালিকা থেকে একটি ডেস্ক বেছে নিন।"
     return "অনুসন্ধানের অনুরোধটি বোঝা যায়নি। শব্দগুলো আবার লিখে খুঁজুন।"
+
+
+def date_line(reading: dict | None, args: dict[str, str]) -> DateLine | None:
+    """The line for the answer's `date_reading` (None when no date was read)."""
+    if reading is None:
+        return None
+    window = months.window_label(date.fromisoformat(reading["from"]), date.fromisoformat(reading["to"]))
+    if reading["applied"]:
+        return DateLine(window, True, search_url(args, dates="off"))
+    return DateLine(window, False, search_url(args, dates="on", **{"from": None, "to": None}))
+
+
+def date_field_value(key: str, args: dict[str, str]) -> str:
+    """What the `from` or `to` field shows: the date the server read, as ১২/০৯/২০২৩ (the browser's
+    own date field would show mm/dd/yyyy and refuse Bangla), or a refused one as typed, to mend."""
+    if key in args:
+        return months.bangla_slashed(date.fromisoformat(args[key]))
+    return echoed((request.args.get(key) or "").strip())
 
 
 def page_numbers(current: int, last: int) -> list[int | None]:
@@ -180,20 +211,29 @@ def home():
         "answer": answer,
         "error": error,
         "searched": any(args.get(k) for k in ("q", "from", "to", "desk")),
-        "date_from": args.get("from", ""),  # ISO, what a type=date input shows
+        "date_from": args.get("from", ""),  # ISO, as the quick ranges are compared
         "date_to": args.get("to", ""),
+        "date_fields": {key: date_field_value(key, args) for key in ("from", "to")},
         "sort": args.get("sort") or "relevance",
         "sort_labels": SORT_LABELS,
         "quick_ranges": months.quick_ranges(months.today_dhaka()),
         "desks_shown": DESKS_SHOWN,
+        "date_line": None,
     }
     if error and error.field == "from" and args.get("from") and args.get("to"):
         context["swap_url"] = search_url(args, **{"from": args.get("to"), "to": args.get("from")})
     if answer is not None:
         last = min(math.ceil(answer["total"] / req.per_page), MAX_PAGE)
+        reading = answer["date_reading"]
+        # The window searched: the one read from the query when it was applied (from/to are then
+        # empty), else the fields'. The chart draws it in full.
+        window = (req.date_from, req.date_to)
+        if reading and reading["applied"]:
+            window = (date.fromisoformat(reading["from"]), date.fromisoformat(reading["to"]))
         context.update(
             req=req,
-            chart=months.month_chart(answer["facets"]["month"], req.date_from, req.date_to),
+            date_line=date_line(reading, args),
+            chart=months.month_chart(answer["facets"]["month"], *window),
             last_page=last,
             pages=page_numbers(req.page, last) if last > 1 else [],
             first_shown=(req.page - 1) * req.per_page + 1,
