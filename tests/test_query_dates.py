@@ -215,6 +215,23 @@ def test_relative_dates_are_read_against_today(sample_index):
     assert answer["results"] and all(r["published"][:10] == day["from"] for r in answer["results"])
 
 
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["গত", "এই", "আজ", "গতকাল", "পরশু", "দিন", "মাসে", "বছর", "আগে", "থেকে", "-", "সালের", "আগস্ট"]
+            + ["ফেব্রুয়ারি", "ভাদ্র", "ফাল্গুন", "last", "week", "2024", "১৪৩০", "0", "31", "৯৯৯৯", "১২-১৮"]
+            + ["99999999", "2024-02-30", "12/13/2024", "ঢাকা"]
+        ),
+        max_size=6,
+    ),
+    st.dates(),
+)
+def test_any_words_on_any_day_read_as_a_date_or_nothing(words, today):
+    found = read_date(" ".join(words), today)
+    assert found is None or found.date_from <= found.date_to
+
+
 def test_a_date_read_but_not_asked_for_that_leaves_nothing_is_only_offered(sample_index):
     """A headline pasted whole (… তাপমাত্রা আজ তেঁতুলিয়ায়) holds আজ; with nothing published today,
     its words are searched as typed and the reading offered."""
