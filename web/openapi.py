@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from search.dates import DATE_PATTERN
 from search.query import MAX_QUERY_CHARS, PARTIAL
-from search.service import DATES, MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
+from search.service import DATES, MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE, ROMANIZED, SORTS
 
 _ERROR = {
     "type": "object",
@@ -255,7 +255,7 @@ def openapi_document() -> dict:
                             "in": "query",
                             "required": False,
                             "description": "Undated articles come last either way.",
-                            "schema": {"type": "string", "enum": ["relevance", "newest", "oldest"]},
+                            "schema": {"type": "string", "enum": list(SORTS)},
                         },
                         {
                             "name": "dates",
@@ -277,7 +277,7 @@ def openapi_document() -> dict:
                             "word of the archive it most likely means (dhaka → ঢাকা), when the reading is "
                             "sure enough, and `interpreted_query` says what was searched. `off`: every "
                             "word is searched as typed.",
-                            "schema": {"type": "string", "enum": ["on", "off"]},
+                            "schema": {"type": "string", "enum": list(ROMANIZED)},
                         },
                         {
                             "name": "desk",
