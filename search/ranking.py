@@ -291,15 +291,11 @@ class TermScorer:
         frequency = np.zeros(self.doc_count_all)
         holds = np.zeros(self.doc_count_all, dtype=bool)
         for term, weight in spellings:
-            kept = self._kept.get((field, term))
-            docs, tf, _ = kept if kept is not None else self._read(field, term)
+            docs, tf, _ = self._postings(field, term)
             frequency[docs] += weight * tf.astype(np.float64)
             holds[docs] = True
         docs = np.flatnonzero(holds).astype(np.int32)
-        tf = frequency[docs]
-        df = len(docs)
-        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        return TermScores(docs, FIELD_WEIGHT[field] * idf * tf * (K1 + 1) / (tf + self._norm[field][docs]))
+        return TermScores(docs, self._bm25(field, docs, frequency[docs], len(docs)))
 
     def keep(self, field: str, term: str) -> int:
         """Read `term`'s postings in `field` now and keep them (see KEPT_ENTRIES), as long as
@@ -315,15 +311,21 @@ class TermScorer:
         return len(self._kept[key][0]) if key in self._kept else 0
 
     def _compute(self, field: str, term: str) -> TermScores:
-        kept = self._kept.get((field, term))
-        docs, tf, layout = kept if kept is not None else self._read(field, term)
-        tf = tf.astype(np.float64)
-        df = self.doc_frequency(field, term)
-        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        # The BM25 formula, its operations in the order the scalar form evaluates them, so every
-        # score is the same float as computed one document at a time.
-        values = FIELD_WEIGHT[field] * idf * tf * (K1 + 1) / (tf + self._norm[field][docs])
+        docs, tf, layout = self._postings(field, term)
+        values = self._bm25(field, docs, tf.astype(np.float64), self.doc_frequency(field, term))
         return TermScores(docs, values, layout)
+
+    def _postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray, BlockLayout | None]:
+        """A term's documents, frequencies and block layout: kept ones (see `keep`) or read."""
+        kept = self._kept.get((field, term))
+        return kept if kept is not None else self._read(field, term)
+
+    def _bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, df: int) -> np.ndarray:
+        """BM25F contributions of a term with frequencies `tf` in `docs` and document frequency
+        `df`: the operations in the order the scalar form evaluates them, so every score is the
+        same float as computed one document at a time."""
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        return FIELD_WEIGHT[field] * idf * tf * (K1 + 1) / (tf + self._norm[field][docs])
 
     def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray, BlockLayout | None]:
         """A term's postings in a field, from the index: docnums (int32, ascending, deleted
