@@ -41,7 +41,7 @@ from search.index import (
     minutes,
     open_generation,
 )
-from search.lexicon import Lexicon, fold
+from search.lexicon import Lexicon, respelling_key
 from search.lexicon import suggest as did_you_mean
 from search.query import MAX_QUERY_CHARS, ParsedQuery, clean, parse_query
 from search.query_dates import read_date, without
@@ -247,9 +247,10 @@ def raw_spellings(term: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def surface_key(word: str) -> str:
-    """A word's form as written, up to encoding and the spelling folds of `search.lexicon.fold`:
-    what `_exact_form_bonus` compares (ইউনূসের and ইউনুসের alike, ইউনূস apart)."""
-    return fold(normalize_word(word))
+    """A word's form as written, up to encoding and the folds that make spellings of one word
+    (`search.lexicon.respelling_key`, as the spelling variants): what `_exact_form_bonus` compares
+    (ইউনূসের and ইউনুসের alike, ইউনূস apart)."""
+    return respelling_key(normalize_word(word))
 
 
 def _inflected(word: str, readings: dict[str, Reading]) -> bool:
