@@ -222,6 +222,8 @@ def held_in(docs: np.ndarray, asked: np.ndarray) -> np.ndarray:
 
 # Documents whose phrase positions are checked at once: the step at which a work budget may stop.
 PHRASE_BATCH = 256
+# Up to this many documents, phrase positions are checked with Python sets (see `_phrase_in`).
+FEW_DOCS = 64
 
 
 class WorkBudget:
@@ -475,16 +477,28 @@ class TermScorer:
     ) -> set[int]:
         """Which of `docs` (ascending, each holding every word) hold `words` consecutively.
 
-        Where the phrase could start comes from the rarest word's positions, as sorted keys
-        (document << 32 | position); each further word, rarest first, keeps the starts where it
-        stands at each of its places in the phrase (a binary search per start, in numpy), and a
-        document with no start left is dropped: later words' positions are read only for the
-        documents still in the running, and a word repeated many times costs a search per
-        surviving start, not a pass over its positions per repetition.
+        Where the phrase could start comes from the rarest word's positions; each further word,
+        rarest first, keeps the starts where it stands at each of its places in the phrase, and
+        a document with no start left is dropped: later words' positions are read only for the
+        documents still in the running, and a word repeated many times costs a lookup per
+        surviving start, not a pass over its positions per repetition. A few documents (the
+        proximity bonus's candidates) are checked with Python sets, many with numpy arrays:
+        numpy's cost per call outweighs its speed below FEW_DOCS.
         """
         places: dict[str, list[int]] = {}
         for i, word in enumerate(words):
             places.setdefault(word, []).append(i)
+        check = self._starts_in_sets if len(docs) <= FEW_DOCS else self._starts_in_arrays
+        found, work = check(field, places, by_rarity, docs)
+        if budget is not None:
+            budget.spend(work)
+        return set(found)
+
+    def _starts_in_arrays(
+        self, field: str, places: dict[str, list[int]], by_rarity: list[str], docs: list[int]
+    ) -> tuple[list[int], int]:
+        """`_phrase_in` over sorted position keys (document << 32 | position), a binary search per
+        start; returns the documents holding the phrase and the work done."""
         starts: np.ndarray | None = None
         work = 0
         for word in by_rarity:
@@ -499,9 +513,35 @@ class TermScorer:
                     starts = starts[held_in(keys, starts + i)]
             work += len(starts)
             docs = _distinct_sorted(starts >> 32).tolist()
-        if budget is not None:
-            budget.spend(work)
-        return set(docs)
+        return docs, work
+
+    def _starts_in_sets(
+        self, field: str, places: dict[str, list[int]], by_rarity: list[str], docs: list[int]
+    ) -> tuple[list[int], int]:
+        """`_phrase_in` with a set of starts per document; the same answer as `_starts_in_arrays`."""
+        starts: dict[int, set[int]] | None = None
+        work = 0
+        for word in by_rarity:
+            if not docs:
+                break
+            where = self.positions_in(field, word, docs)
+            still: dict[int, set[int]] = {}
+            for d in docs:
+                here = where.get(d, ())
+                work += len(here)
+                if starts is None:  # the rarest word: every start its first place allows
+                    first, rest = places[word][0], places[word][1:]
+                    possible = {p - first for p in here if p >= first}
+                else:
+                    possible, rest = starts[d], places[word]
+                if rest:
+                    stands = set(here)
+                    possible = {s for s in possible if all(s + i in stands for i in rest)}
+                work += len(possible)
+                if possible:
+                    still[d] = possible
+            starts, docs = still, list(still)
+        return docs, work
 
 
 def _distinct_sorted(values: np.ndarray) -> np.ndarray:

@@ -338,10 +338,13 @@ def test_postings_read_by_blocks_or_one_by_one_agree(sample_index, monkeypatch):
     assert [(list(s), p) for s, p in by_blocks] == [(list(s), p) for s, p in one_by_one]
 
 
-def test_phrase_docs_match_the_reference(sample_index, monkeypatch):
+@pytest.mark.parametrize("few_docs", [0, 1_000], ids=["numpy arrays", "python sets"])
+def test_phrase_docs_match_the_reference(sample_index, monkeypatch, few_docs):
     """Phrases cut from the articles' own text (so most are found), some with a word repeated,
-    among random candidates or all documents, checked a batch of two documents at a time."""
+    among random candidates or all documents, checked a batch of two documents at a time, by
+    either way of checking them."""
     monkeypatch.setattr(ranking, "PHRASE_BATCH", 2)
+    monkeypatch.setattr(ranking, "FEW_DOCS", few_docs)
     held = SearchService(sample_index)._held()
     reference = Reference(held)
     rng = random.Random(3)
