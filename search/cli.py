@@ -87,9 +87,9 @@ def _page_record(path: Path, passed_over: str | None, link_to: tuple[int, int] |
     (`passed_over`: why the walk of the folders did not read it; `link_to`: the file a link led
     to then, SourceScan.links)."""
     from search.article import PageRejected
-    from search.pages import read_page
+    from search.pages import page_id, read_page
 
-    record = {"file": str(path), "id": path.name.removesuffix(".txt"), "ok": True, "error": None}
+    record = {"file": str(path), "id": page_id(path), "ok": True, "error": None}
     error = passed_over
     if error is None:
         try:

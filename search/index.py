@@ -317,16 +317,19 @@ _META_FIELDS: dict[str, Callable[[object], bool]] = {
 }
 
 
-def open_generation(gen: Generation) -> index.Index:
+def open_generation(
+    gen: Generation, content_damage: Callable[[], list[integrity.Damage]] | None = None
+) -> index.Index:
     """The generation's Whoosh index, its files readable by many threads at once
     (search.whoosh_files), once they are there with the sizes recorded (else IndexDamaged): a
     stat each. Their checksums read every byte, left to `integrity.GenerationCheck` and
-    `sandhan index verify`."""
+    `sandhan index verify`, and to `content_damage` (a server passes its GenerationCheck's, which
+    remembers the answer) when Whoosh cannot open the files."""
     _raise_if_damaged(gen, integrity.size_damage)
     try:
         return SharedReadStorage(str(gen.path)).open_index()
     except Exception as exc:  # Whoosh raises several kinds for a damaged folder
-        damage = integrity.content_damage(gen.path, gen.meta)
+        damage = content_damage() if content_damage else integrity.content_damage(gen.path, gen.meta)
         if damage:
             raise IndexDamaged(gen.path, damage) from exc
         raise IndexCorrupt(

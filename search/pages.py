@@ -129,6 +129,11 @@ def read_page(path: str | Path, link_to: FileId | None = None) -> Article:
     return parse_page_text(decode_page(data, str(path)), str(path))
 
 
+def page_id(path: str | Path) -> str:
+    """An article's id: its page's file name without `.txt` (stable across re-crawls)."""
+    return Path(path).name.removesuffix(".txt")
+
+
 def _file_name_problem(name: str) -> str | None:
     """Why a file name cannot name an article (its id is the name without .txt), or None."""
     try:
@@ -460,7 +465,7 @@ def parse_page_text(text: str, path: str) -> Article:
     if not paragraphs:
         raise PageRejected(path, "no body after the title")
     return Article(
-        id=Path(path).name.removesuffix(".txt"),
+        id=page_id(path),
         title=title,
         desk=desk,
         published=published,

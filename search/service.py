@@ -566,9 +566,9 @@ class SearchService:
         elif self._files.damage:  # found when it was last opened: not read again
             raise IndexDamaged(gen.path, self._files.damage)
         try:
-            held = _Held(gen, open_generation(gen))
+            held = _Held(gen, open_generation(gen, self._files.check))
         except IndexDamaged:
-            self._files.check()  # all of it, once (and logged): later requests answer from it
+            self._files.check()  # all of it, once (and logged; remembered): later requests answer from it
             raise
         except IndexError_:
             raise

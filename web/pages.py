@@ -72,12 +72,12 @@ def _tidy_templates(state) -> None:
     # use this environment (the API answers JSON).
     state.app.jinja_env.trim_blocks = True
     state.app.jinja_env.lstrip_blocks = True
-
-
-@bp.app_context_processor
-def query_limits() -> dict:
-    """The query limits (search/query.py), for the page that says a query was cut to them."""
-    return {"limits": {"chars": MAX_QUERY_CHARS, "clauses": MAX_CLAUSES, "words": MAX_WORDS}}
+    # The query limits (search/query.py), for the page that says a query was cut to them.
+    state.app.jinja_env.globals["limits"] = {
+        "chars": MAX_QUERY_CHARS,
+        "clauses": MAX_CLAUSES,
+        "words": MAX_WORDS,
+    }
 
 
 @bp.app_template_filter("bn")
