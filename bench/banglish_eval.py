@@ -1,7 +1,7 @@
 """Romanized (Banglish) dev queries: how well `search.romanize.interpret` reads them, and how fast.
 
 Builds a Lexicon from the corpus manifest, interprets each query and scores term overlap with the
-target's title, a proxy MRR@10 over the manifest, and MRR@10 through `search.service` when present.
+target's title, a proxy MRR@10 over the manifest, and MRR@10 through `search.engine` when present.
 
     .venv/bin/python bench/banglish_eval.py -v --index bench/out/eval-index
     .venv/bin/python bench/banglish_eval.py --queries heldout --index bench/out/eval-index
@@ -166,16 +166,19 @@ def lexicon_from_index(searcher) -> Lexicon:
 
 
 def engine_mrr(index: Path, queries: list[dict], analyze: Callable[[str], list[str]], verbose: bool) -> None:
-    """MRR@10 through `search.service`: the interpreted text as typed, and with each romanized
-    word's alternatives ORed (the engine's per-word variants, patched in for this bench)."""
-    service = importlib.import_module("search.service")
+    """MRR@10 through `search.engine`: the interpreted text as typed, and with each romanized
+    word's alternatives ORed (the planner's per-word variants, patched in for this bench)."""
+    engine = importlib.import_module("search.engine")
+    planner = importlib.import_module("search.plan")
+    params = importlib.import_module("web.params")
     eval_dev = importlib.import_module("eval_dev")
-    svc = service.SearchService(index)
+    store = importlib.import_module("search.whoosh_store").WhooshStore(index)
+    svc = engine.SearchEngine(store)
     started = time.perf_counter()
-    lexicon = lexicon_from_index(svc.searcher())
+    lexicon = lexicon_from_index(store.view().searcher)
     print(f"index lexicon: {len(lexicon):,} terms in {time.perf_counter() - started:.1f} s")
     groups = eval_dev.syndicated_groups(SHARED / "corpus/manifest.jsonl")
-    original = service.analyze_units
+    original = planner.analyze_units
     timings = []
     for mode in ("text", "alternatives"):
         reciprocal = []
@@ -189,16 +192,16 @@ def engine_mrr(index: Path, queries: list[dict], analyze: Callable[[str], list[s
                 units = []
                 for word in text.split():
                     if mode == "alternatives" and word in variants:
-                        units.append(service.Unit(variants[word], False))
+                        units.append(planner.Unit(variants[word], False))
                     else:
                         units.extend(original(word))
                 return units
 
-            service.analyze_units = patched
+            planner.analyze_units = patched
             try:
-                answer = svc.search(service.parse_request({"q": reading.text, "per_page": "10"}))
+                answer = svc.search(params.parse_request({"q": reading.text, "per_page": "10"}))
             finally:
-                service.analyze_units = original
+                planner.analyze_units = original
             targets = groups.get(row["target_id"], {row["target_id"]})
             ids = [r["id"] for r in answer["results"]]
             rank = next((i for i, d in enumerate(ids, 1) if d in targets), None)
@@ -222,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--analyzer", choices=("auto", "standin", "engine"), default="auto")
     parser.add_argument("--pad-to", type=int, default=100_000, help="pad the vocabulary to N terms")
     parser.add_argument(
-        "--index", type=Path, help="index folder for MRR through search.service (bench/out/eval-index)"
+        "--index", type=Path, help="index folder for MRR through search.engine (bench/out/eval-index)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every interpretation")
     args = parser.parse_args(argv)

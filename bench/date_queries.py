@@ -27,9 +27,11 @@ sys.path.insert(0, str(REPO))
 from search.analysis import is_stopword, word_term  # noqa: E402
 from search.analysis.tokenizer import word_spans  # noqa: E402
 from search.dates import BENGALI_MONTH_NAMES, MONTH_NAMES, to_bangla_digits  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
 from search.evaluate import syndicated_groups  # noqa: E402
 from search.query_dates import gregorian_to_bengali, read_date  # noqa: E402
-from search.service import SearchService, parse_request  # noqa: E402
+from search.whoosh_store import WhooshStore  # noqa: E402
+from web.params import parse_request  # noqa: E402
 
 # Topics that look like dates: a day and month without a year, a festival. They must stay words
 # (offered at most) and still find articles about them.
@@ -76,7 +78,7 @@ def main() -> None:
             d = manifest.get(row["target_id"])
             if d and d.get("published") and row["target_id"] not in {t[0] for t in targets}:
                 targets.append((row["target_id"], d))
-    service = SearchService(a.index)
+    service = SearchEngine(WhooshStore(a.index))
     per_form: dict[str, list[float]] = defaultdict(list)
     read, inside, outside, queries = 0, 0, 0, []
     for article_id, d in targets:

@@ -17,9 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO))
 
+from search.engine import SearchEngine  # noqa: E402
 from search.evaluate import evaluate, summary, syndicated_groups  # noqa: E402
-from search.index import rebuild  # noqa: E402
-from search.service import SearchService  # noqa: E402
+from search.whoosh_store import WhooshStore  # noqa: E402
+from search.whoosh_store.build import rebuild  # noqa: E402
 
 DEV_SETS = ("queries_dev.tsv", "queries_dev2.tsv", "queries_variants_dev.tsv", "queries_banglish_dev.tsv")
 
@@ -35,7 +36,7 @@ def main() -> None:
         report = rebuild([SHARED / "corpus" / "pages"], a.index)
         print(f"indexed {report.indexed} pages in {report.seconds:.1f} s", file=sys.stderr)
     groups = syndicated_groups(SHARED / "corpus" / "manifest.jsonl")
-    service = SearchService(a.index)
+    service = SearchEngine(WhooshStore(a.index))
     for queries in a.queries or [SHARED / "eval" / name for name in DEV_SETS]:
         per_type, lat = evaluate(service, queries, groups, a.verbose)
         scores = summary(per_type)

@@ -1,4 +1,4 @@
-"""In-process latency of the 280 dev queries on a warmed `SearchService`: a first pass (each query
+"""In-process latency of the 280 dev queries on a warmed `SearchEngine`: a first pass (each query
 new to the process) and a second, p50/p95/mean in ms. Runs on older code too, for side-by-side rows:
 
     .venv/bin/python bench/inprocess_latency.py INDEX
@@ -13,14 +13,16 @@ import sys
 import time
 from pathlib import Path
 
-from search.service import SearchService, parse_request
+from search.engine import SearchEngine
+from search.whoosh_store import WhooshStore
+from web.params import parse_request
 
 QUERIES = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "queries_dev.tsv"
 
 
 def main() -> None:
     rows = list(csv.DictReader(QUERIES.open(encoding="utf-8"), delimiter="\t"))
-    service = SearchService(sys.argv[1])
+    service = SearchEngine(WhooshStore(sys.argv[1]))
     service.warm()
     out = []
     for name in ("first pass", "second pass"):

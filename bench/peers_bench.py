@@ -12,9 +12,9 @@ accepts; the peers index every accepted page, Sandhan also drops duplicate copie
 dev queries (top 10, OR semantics, title and body, title weighted 2 for the peers, the date window of
 `datefilter` queries applied as a filter on the publication time):
 
-  sandhan  an index built by the project (`search.index.rebuild`, which parses the pages itself:
+  sandhan  an index built by the project (`search.whoosh_store.build.rebuild`, which parses the pages itself:
            its index time includes reading them; the peers' does not) searched in process with
-           `SearchService.search`
+           `SearchEngine.search`
   fts5     stdlib sqlite3, `fts5(title, body, tokenize='unicode61')` in a file, ranked by
            bm25(title 2, body 1); each query word is a quoted string, joined with OR
   tantivy  PyPI `tantivy`, default tokenizer, title and body text fields with positions,
@@ -48,9 +48,12 @@ SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO))
 
 from search.article import PageRejected  # noqa: E402
-from search.index import minutes, rebuild  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
 from search.pages import read_page, scan_sources  # noqa: E402
-from search.service import SearchService, _dhaka_minutes  # noqa: E402
+from search.whoosh_store import WhooshStore  # noqa: E402
+from search.whoosh_store.build import rebuild  # noqa: E402
+from search.whoosh_store.schema import minutes  # noqa: E402
+from search.whoosh_store.searching import _dhaka_minutes  # noqa: E402
 
 
 def _eval_dev():
@@ -198,7 +201,7 @@ class Sandhan:
         rebuild(self.sources, self.path)  # reads and deduplicates the pages itself
 
     def open(self) -> None:
-        self.service = SearchService(self.path)
+        self.service = SearchEngine(WhooshStore(self.path))
         self.service.searcher()
 
     def search(self, req) -> dict:

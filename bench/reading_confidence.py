@@ -21,8 +21,9 @@ sys.path.insert(1, str(REPO / "bench"))
 from banglish_eval import HELDOUT  # noqa: E402
 
 from search.analysis import analyze  # noqa: E402
+from search.engine import MIN_READING_CONFIDENCE  # noqa: E402
 from search.romanize import _read_romanized, is_romanized  # noqa: E402
-from search.service import MIN_READING_CONFIDENCE, SearchService  # noqa: E402
+from search.whoosh_store import WhooshStore  # noqa: E402
 
 DEV = REPO.parent / "shared" / "eval" / "queries_banglish_dev.tsv"
 # Keyboard runs, repeated letters and consonant heaps: what a reader types by mistake or to test.
@@ -47,7 +48,7 @@ def main() -> None:
     ap.add_argument("--index", type=Path, default=REPO / "bench" / "out" / "eval-index")
     ap.add_argument("--threshold", type=float, default=MIN_READING_CONFIDENCE)
     a = ap.parse_args()
-    lexicon = SearchService(a.index)._held().lexicon()
+    lexicon = WhooshStore(a.index).view().lexicon()
     with DEV.open(encoding="utf-8") as f:
         dev = [row["query"] for row in csv.DictReader(f, delimiter="\t")]
     sets = {

@@ -1,7 +1,7 @@
 """The costliest queries we can construct within the query limits (search/query.py), timed in-process.
 
 Each query is asked twice on a warmed service (first: cold positions; second: warm caches) and
-the slower time is kept; `partial` says whether the work budget (search.service.WORK_BUDGET) cut
+the slower time is kept; `partial` says whether the work budget (search.policy.WORK_BUDGET) cut
 the answer short.
 
     python bench/worst_queries.py --index /tmp/idx5k [--budget N] [--runs 2]
@@ -16,7 +16,8 @@ import argparse
 import inspect
 import time
 
-from search.service import SearchRequest, SearchService
+from search.engine import SearchEngine, SearchRequest
+from search.whoosh_store import WhooshStore
 
 # The limits of search/query.py and search/service.py (fixed here so older code runs this too).
 MAX_QUERY_CHARS, MAX_CLAUSES, MAX_WORDS = 1000, 32, 64
@@ -70,7 +71,7 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=WORK_BUDGET)
     ap.add_argument("--runs", type=int, default=2, help="times each query is asked; the slowest is shown")
     args = ap.parse_args()
-    service = SearchService(args.index)
+    service = SearchEngine(WhooshStore(args.index))
     started = time.perf_counter()
     service.warm()
     print(f"warmed in {time.perf_counter() - started:.1f} s; work budget {args.budget:,}")

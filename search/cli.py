@@ -15,6 +15,9 @@ from pathlib import Path
 
 import click
 
+from search.engine import DATES
+from search.store import SORTS
+
 DEFAULT_INDEX = "index"
 
 
@@ -182,13 +185,13 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
     Example:
       sandhan index rebuild --source ../shared/corpus/pages --index index
     """
-    from search.index import IndexError_
-    from search.index import rebuild as do_rebuild
+    from search.store import StoreError
+    from search.stores import open_store
 
     progress, on_total, close = _progress_hooks()
     try:
-        report = do_rebuild(sources, index_dir, procs=procs, progress=progress, on_total=on_total)
-    except IndexError_ as exc:  # another build running, or no pages to index
+        report = open_store(index_dir).rebuild(sources, procs=procs, progress=progress, on_total=on_total)
+    except StoreError as exc:  # another build running, or no pages to index
         raise click.ClickException(str(exc)) from None
     finally:
         close()
@@ -205,13 +208,13 @@ def update(sources: tuple[str, ...], index_dir: str) -> None:
     Example:
       sandhan index update --source ../shared/corpus/pages
     """
-    from search.index import IndexError_
-    from search.index import update as do_update
+    from search.store import StoreError
+    from search.stores import open_store
 
     progress, _, close = _progress_hooks()
     try:
-        report = do_update(sources, index_dir, progress=progress)
-    except IndexError_ as exc:
+        report = open_store(index_dir).update(sources, progress=progress)
+    except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         close()
@@ -223,12 +226,12 @@ def update(sources: tuple[str, ...], index_dir: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def stats(index_dir: str, as_json: bool) -> None:
     """Documents, date range, desks, size, generation and build time of the live index."""
-    from search.index import IndexError_
-    from search.index import stats as index_stats
+    from search.store import StoreError
+    from search.stores import open_store
 
     try:
-        info = index_stats(index_dir)
-    except IndexError_ as exc:
+        info = open_store(index_dir).stats()
+    except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=1))
@@ -254,8 +257,9 @@ def verify(index_dir: str) -> None:
     Example:
       sandhan index verify --index index
     """
-    from search.index import IndexDamaged, IndexError_, current_generation
-    from search.integrity import FILES_KEY, content_damage
+    from search.store import StoreError
+    from search.whoosh_store.generations import IndexDamaged, current_generation
+    from search.whoosh_store.integrity import FILES_KEY, content_damage
 
     started = time.monotonic()
     try:
@@ -269,7 +273,7 @@ def verify(index_dir: str) -> None:
             click.echo(f"  {d}")
         click.echo(f"Rebuild it: sandhan index rebuild --source DIR --index {index_dir}")
         sys.exit(1)
-    except IndexError_ as exc:  # none built, or built by another version
+    except StoreError as exc:  # none built, or built by another version
         raise click.ClickException(str(exc)) from None
     files = gen.meta[FILES_KEY]
     size = sum(record["size"] for record in files.values())
@@ -286,11 +290,11 @@ def verify(index_dir: str) -> None:
 @click.argument("query", nargs=-1)
 @click.option("--from", "date_from", help="Earliest publication date (2023-09-12 or ১২/০৯/২০২৩).")
 @click.option("--to", "date_to", help="Latest publication date, inclusive.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance")
 @click.option("--desk", help="Only this desk.")
 @click.option(
     "--dates",
-    type=click.Choice(["auto", "on", "off"]),
+    type=click.Choice(DATES),
     default="auto",
     show_default=True,
     help="A date typed in the query: auto applies a definite one, on an offered one too, off reads none.",
@@ -307,9 +311,11 @@ def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json
       sandhan search পুতিন কিম --from 2023-09-01 --sort newest
       sandhan search বন্যা আগস্ট ২০২৪
     """
-    from search.index import IndexError_
+    from search.engine import SearchEngine
     from search.query import PARTIAL
-    from search.service import BadRequest, SearchService, parse_request
+    from search.store import StoreError
+    from search.stores import open_store
+    from web.params import BadRequest, parse_request
 
     args = {
         "q": " ".join(query),
@@ -322,8 +328,8 @@ def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json
         "per_page": str(per_page),
     }
     try:
-        answer = SearchService(index_dir).search(parse_request(args))
-    except (BadRequest, IndexError_) as exc:
+        answer = SearchEngine(open_store(index_dir)).search(parse_request(args))
+    except (BadRequest, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=1))
@@ -371,12 +377,14 @@ def serve(index_dir: str, host: str, port: int, workers: int, threads: int) -> N
     Example:
       sandhan serve --index index --port 5000
     """
-    from search.index import IndexError_, current_generation
+    from search.store import StoreError
+    from search.stores import open_store
 
     try:
-        gen = current_generation(index_dir)
-        click.echo(f"Serving {Path(index_dir).resolve()} ({gen.name}, built {gen.built_at})")
-    except IndexError_ as exc:
+        health = open_store(index_dir).health()
+        built = f"{health['generation']}, built {health['built_at']}"
+        click.echo(f"Serving {Path(index_dir).resolve()} ({built})")
+    except StoreError as exc:
         click.echo(f"warning: {exc}", err=True)
         click.echo("The API answers 503 until an index is built.", err=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -432,11 +440,11 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _open_index(app) -> None:
-    from search.index import IndexDamaged
+    from search.store import StoreDamaged
 
     try:
-        app.extensions["sandhan"].searcher()
-    except IndexDamaged as exc:
+        app.extensions["sandhan"].health()
+    except StoreDamaged as exc:
         click.echo(f"warning: {exc}", err=True)
     except Exception:  # no index yet: the first request says so
         pass

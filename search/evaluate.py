@@ -13,11 +13,14 @@ import json
 import statistics
 import time
 from collections import defaultdict
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
 from search.analysis import word_term
-from search.service import SearchService, parse_request
+from search.engine import SearchEngine, SearchRequest
+from search.query import clean
 
 
 def syndicated_groups(manifest: Path) -> dict[str, set[str]]:
@@ -35,17 +38,18 @@ def syndicated_groups(manifest: Path) -> dict[str, set[str]]:
     return {i: by_hash[h] for i, h in ids_hash.items()}
 
 
-def evaluate(service: SearchService, queries: Path, groups: dict[str, set[str]], verbose: bool):
+def evaluate(service: SearchEngine, queries: Path, groups: dict[str, set[str]], verbose: bool):
     per_type: dict[str, list[tuple[float, float]]] = defaultdict(list)
     latencies = []
     misses = []
     with queries.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
-            args = {"q": row["query"], "per_page": "10"}
+            req = SearchRequest(q=clean(row["query"]), per_page=10)
             if row.get("date_from"):
-                args["from"], args["to"] = row["date_from"], row["date_to"]
+                window = date.fromisoformat(row["date_from"]), date.fromisoformat(row["date_to"])
+                req = replace(req, date_from=window[0], date_to=window[1])
             t0 = time.perf_counter()
-            answer = service.search(parse_request(args))
+            answer = service.search(req)
             latencies.append((time.perf_counter() - t0) * 1000)
             targets = groups.get(row["target_id"], {row["target_id"]})
             # A near-duplicate folded into a shown result is found there (it is one click away).

@@ -14,7 +14,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from search.index import rebuild
+from search.whoosh_store.build import rebuild
 from web import create_app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -135,7 +135,7 @@ class LiveServer:
 
 
 class BuildPause:
-    """Holds a `sandhan index` child process at a stage of its build (search/index.py `_test_pause`),
+    """Holds a `sandhan index` child process at a stage of its build (search/index.py `test_pause`),
     so a test kills or races a build it knows is still running, whatever the machine's speed."""
 
     def __init__(self, folder: Path, stage: str):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from search.article import article_id_of_segment, article_path_segment, article_url
-from search.index import rebuild
+from search.whoosh_store.build import rebuild
 from tests.conftest import LiveServer
 from tests.test_index import write_page
 

@@ -13,18 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from search.index import (
-    BuildInProgress,
-    IndexCorrupt,
-    IndexMissing,
-    current_generation,
-    open_generation,
-    rebuild,
-    stats,
-    update,
-)
-from search.service import SearchService, parse_request
+from search.engine import SearchEngine
+from search.store import BuildInProgress
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.build import rebuild, update
+from search.whoosh_store.generations import IndexCorrupt, IndexMissing, current_generation, open_generation
 from tests.conftest import REPO, SAMPLES, BuildPause
+from web.params import parse_request
 
 PAGE = """X
 শুক্রবার, ০৯ মে ২০২৫
@@ -103,7 +98,7 @@ def test_same_id_in_two_folders_is_indexed_once(tmp_path):
         updated="১৩ সেপ্টেম্বর ২০২৩, ১০:০০",
     )
     rebuild([tmp_path / "a", tmp_path / "b"], tmp_path / "index", procs=1)
-    service = SearchService(tmp_path / "index")
+    service = SearchEngine(WhooshStore(tmp_path / "index"))
     assert service.article("0001_aaaaaaaaaaaaaaaa")["title"] == "নতুন শিরোনাম"
     assert service.search(parse_request({}))["total"] == 1
 
@@ -128,7 +123,7 @@ def test_missing_and_corrupt_index_say_what_to_do(tmp_path):
 def test_second_writer_refuses_while_another_process_holds_the_lock(tmp_path):
     root = tmp_path / "index"
     code = (
-        "import sys, time; from search.index import write_lock\n"
+        "import sys, time; from search.whoosh_store.generations import write_lock\n"
         f"with write_lock(__import__('pathlib').Path({str(root)!r})):\n"
         "    print('locked', flush=True); time.sleep(30)"
     )
@@ -181,7 +176,7 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(tmp_path, stage):
     proc.wait()
     assert current_generation(root).name == "gen-000001"
     assert ids(root) == before
-    assert SearchService(root).search(parse_request({"q": "ঢাকা"}))["total"] > 0
+    assert SearchEngine(WhooshStore(root)).search(parse_request({"q": "ঢাকা"}))["total"] > 0
     # The next rebuild cleans the leftover and succeeds.
     report = rebuild([SAMPLES], root, procs=1)
     assert not list((root / "generations").glob("*.building"))
@@ -210,7 +205,7 @@ def test_update_adds_changes_and_removes(tmp_path):
     after = ids(root)
     assert after == (before - {gone.stem}) | {"7777_ffffffffffffffff"}
     assert current_generation(root).name == "gen-000002"
-    assert SearchService(root).search(parse_request({"q": "গাজীপুরে মেলা"}))["results"][0]["id"] == (
+    assert SearchEngine(WhooshStore(root)).search(parse_request({"q": "গাজীপুরে মেলা"}))["results"][0]["id"] == (
         "7777_ffffffffffffffff"
     )
     # Nothing changed: an update adds nothing.
@@ -219,7 +214,7 @@ def test_update_adds_changes_and_removes(tmp_path):
 
 
 def test_stats_describe_the_live_index(sample_index):
-    info = stats(sample_index)
+    info = WhooshStore(sample_index).stats()
     assert info["documents"] > 0
     assert info["generation"].startswith("gen-")
     assert info["oldest"] <= info["newest"]
@@ -273,7 +268,7 @@ def test_update_keeps_the_rebuilds_choice_of_duplicates(tmp_path):
 
 
 def test_rebuild_of_a_folder_without_pages_changes_nothing(tmp_path):
-    from search.index import NothingToIndex
+    from search.store import NothingToIndex
 
     root = tmp_path / "index"
     rebuild([SAMPLES], root, procs=1)
@@ -327,7 +322,8 @@ def _assert_builder_writes_what_whoosh_writes(folder: Path, docs: list[dict]) ->
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
-    from search.index import WRITER_OPTIONS, SegmentBuilder, _commit_segments, build_schema
+    from search.whoosh_store.schema import build_schema
+    from search.whoosh_store.segments import WRITER_OPTIONS, SegmentBuilder, commit_segments
 
     ours, whooshs = folder / "ours", folder / "whoosh"
     for d in (ours, whooshs):
@@ -336,7 +332,7 @@ def _assert_builder_writes_what_whoosh_writes(folder: Path, docs: list[dict]) ->
     builder = SegmentBuilder(ix)
     for doc in docs:
         builder.add(doc)
-    _commit_segments(ix, [builder.finish()])
+    commit_segments(ix, [builder.finish()])
     writer = SegmentWriter(whoosh_index.create_in(str(whooshs), build_schema()), **WRITER_OPTIONS)
     for doc in docs:
         writer.add_document(**doc)
@@ -359,8 +355,8 @@ def _assert_builder_writes_what_whoosh_writes(folder: Path, docs: list[dict]) ->
 @pytest.mark.parametrize("source", ["samples", "corpus"])
 def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
     from search.article import PageRejected
-    from search.index import article_document
     from search.pages import read_page, scan_sources
+    from search.whoosh_store.schema import article_document
 
     folder = SAMPLES if source == "samples" else request.getfixturevalue("shared_corpus") / "pages"
     docs = []
@@ -393,7 +389,8 @@ def test_segment_builder_across_blocks_and_windows(tmp_path, monkeypatch):
 
 
 def test_lead_paragraph_words_weigh_more_in_the_body_postings():
-    from search.index import LEAD_WEIGHT, build_schema
+    from search.policy import LEAD_WEIGHT
+    from search.whoosh_store.schema import build_schema
 
     body = build_schema()["body"]
     weights = {term.decode(): weight for term, _, weight, _ in body.index("নদী সেতু\n\nসেতু পাহাড়")}
@@ -426,7 +423,7 @@ def _postings_by_definition(field, text: str) -> list[tuple[bytes, int, float, b
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", ["title", "body"])
 def test_text_postings_are_the_terms_positions_and_lead_weights(name, corpus_articles):
-    from search.index import build_schema
+    from search.whoosh_store.schema import build_schema
 
     field = build_schema()[name]
     for article in corpus_articles[:300]:
@@ -437,14 +434,14 @@ def test_text_postings_are_the_terms_positions_and_lead_weights(name, corpus_art
 @pytest.mark.parametrize("name", ["title", "body"])
 @pytest.mark.parametrize("text", ["", " ", "।", "নদী সেতু\n\nসেতু পাহাড়", "এক\n\n\n\nদুই এক", "১০টি ১০ 10 নদী।"])
 def test_text_postings_of_short_texts(name, text):
-    from search.index import build_schema
+    from search.whoosh_store.schema import build_schema
 
     field = build_schema()[name]
     assert sorted(field.index(text)) == _postings_by_definition(field, text)
 
 
 def test_packed_positions_read_back():
-    from search.index import PackedPositions
+    from search.whoosh_store.schema import PackedPositions
 
     packed = PackedPositions()
     for positions in ([0], [5], [1, 2, 3], [70_000, 4_000_000_000]):

@@ -16,9 +16,10 @@ import jsonschema
 import pytest
 import requests
 
-from search import integrity
 from search.cli import main
-from search.index import current_generation, rebuild, update
+from search.whoosh_store import integrity
+from search.whoosh_store.build import rebuild, update
+from search.whoosh_store.generations import current_generation
 from tests.conftest import REPO, SAMPLES, BuildPause, LiveServer
 from web import create_app
 from web.openapi import openapi_document

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from search import ranking
-from search.ranking import TermScorer
-from search.service import SearchService
+from search.engine import SearchEngine
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.scoring import TermScorer
 
 
 def assert_kept_same_as_read(index, count: int) -> None:
-    held = SearchService(index)._held()
+    held = WhooshStore(index).view()
     reader = held.searcher.reader()
     terms = [(f, raw.decode("utf-8")) for f, raw in reader.all_terms() if f in ("title", "body")]
     terms.sort(key=lambda ft: -reader.doc_frequency(*ft))
@@ -40,7 +41,7 @@ def test_kept_postings_score_as_read_on_the_corpus(corpus_index):
 
 
 def test_keeping_stops_at_its_budget(sample_index, monkeypatch):
-    held = SearchService(sample_index)._held()
+    held = WhooshStore(sample_index).view()
     reader = held.searcher.reader()
     terms = [raw.decode("utf-8") for f, raw in reader.all_terms() if f == "body"][:50]
     monkeypatch.setattr(ranking, "KEPT_ENTRIES", 20)
@@ -52,9 +53,9 @@ def test_keeping_stops_at_its_budget(sample_index, monkeypatch):
 
 
 def test_warm_keeps_the_most_frequent_words(sample_index):
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     service.warm()
-    held = service._held()
+    held = service.store.view()
     lexicon = held.lexicon()
     top = max(lexicon, key=lexicon.df)
     assert ("body", top) in held.scorer._kept and held.warmed

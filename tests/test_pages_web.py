@@ -18,11 +18,12 @@ import requests
 from backports import zstd
 
 from search.article import ARTICLE_PATH, DHAKA
-from search.index import current_generation, open_generation
+from search.engine import SearchRequest
 from search.query import MAX_QUERY_CHARS, parse_query
-from search.service import MAX_DESK_CHARS, MAX_PAGE, SearchRequest
+from search.whoosh_store.generations import current_generation, open_generation
 from web import months, pages
 from web.openapi import openapi_document
+from web.params import MAX_DESK_CHARS, MAX_PAGE
 
 BANGLA_STAMP = re.compile(r"[০-৯]{2} \S+ [০-৯]{4}, [০-৯]{2}:[০-৯]{2}")
 

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from test_ranking_vectorized import Reference
 
-from search.ranking import TermScorer, held_in
-from search.service import SearchService
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.scoring import TermScorer, held_in
 
 
 def assert_same_as_whoosh(index, terms_per_field: int, seed: int) -> int:
     """Scores and positions of the most frequent and of random terms against Whoosh's reading;
     returns how many of the terms spanned several blocks."""
-    held = SearchService(index)._held()
+    held = WhooshStore(index).view()
     reader = held.searcher.reader()
     reference = Reference(held)
     rng = random.Random(seed)
@@ -51,13 +51,13 @@ def test_same_as_whoosh_on_the_sample_index(sample_index):
 @pytest.mark.corpus
 def test_same_as_whoosh_on_the_corpus(corpus_index):
     """The corpus index has deleted documents (the same article crawled twice) in every segment."""
-    reader = SearchService(corpus_index)._held().searcher.reader()
+    reader = WhooshStore(corpus_index).view().searcher.reader()
     assert all(leaf.has_deletions() for leaf, _ in reader.leaf_readers())
     assert assert_same_as_whoosh(corpus_index, terms_per_field=40, seed=6) >= 40
 
 
 def test_phrase_docs_only_among_candidates_holding_every_word(sample_index):
-    held = SearchService(sample_index)._held()
+    held = WhooshStore(sample_index).view()
     scorer, reader = held.scorer, held.searcher.reader()
     reference = Reference(held)
     everything = reference.everything()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from search.engine import SearchEngine
 from search.evaluate import evaluate, summary, syndicated_groups
-from search.service import SearchService
+from search.whoosh_store import WhooshStore
 
 # Type → minimum MRR@10: the analysis issue's bar — overall 0.95, morph 0.85, unicode 1.00, and
 # every type within one query (0.025) of the best peer engine of ../shared/eval/README.md.
@@ -31,7 +32,10 @@ def groups(shared_corpus):
 
 def test_known_item_queries(corpus_index, shared_corpus, groups):
     per_type, _ = evaluate(
-        SearchService(corpus_index), shared_corpus.parent / "eval" / "queries_dev.tsv", groups, verbose=False
+        SearchEngine(WhooshStore(corpus_index)),
+        shared_corpus.parent / "eval" / "queries_dev.tsv",
+        groups,
+        verbose=False,
     )
     scores = summary(per_type)
     print({t: round(m, 3) for t, (m, _) in scores.items()})
@@ -48,7 +52,7 @@ def test_known_item_queries(corpus_index, shared_corpus, groups):
 )
 def test_one_type_sets(corpus_index, shared_corpus, groups, queries, floor):
     path = shared_corpus.parent / "eval" / queries
-    per_type, _ = evaluate(SearchService(corpus_index), path, groups, verbose=False)
+    per_type, _ = evaluate(SearchEngine(WhooshStore(corpus_index)), path, groups, verbose=False)
     mrr = summary(per_type)["ALL"][0]
     print(queries, "MRR@10", round(mrr, 3))
     assert mrr >= floor

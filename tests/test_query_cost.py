@@ -10,16 +10,18 @@ import pytest
 from waitress.server import create_server
 
 from search import ranking
+from search.engine import SearchEngine, SearchRequest
 from search.query import MAX_CLAUSES, MAX_QUERY_CHARS, MAX_WORDS, parse_query
-from search.ranking import SizedLRU
-from search.service import SearchRequest, SearchService, token_spans
+from search.text_terms import token_spans
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.scoring import SizedLRU
 from tests.conftest import LiveServer
 from web import create_app
 
 
-def common_pair(service: SearchService) -> list[str]:
+def common_pair(service: SearchEngine) -> list[str]:
     """Two words standing together in many articles' bodies: a phrase that takes position work."""
-    held = service._held()
+    held = service.store.view()
     seen: dict[tuple[str, str], set[int]] = {}
     for doc in held.columns.live.tolist():
         words = [t for t, _, _ in token_spans(held.stored_fields(doc)["body"])]
@@ -60,7 +62,7 @@ def test_text_past_the_character_limit_is_cut_and_said():
 
 
 def test_the_answer_says_a_query_was_cut(sample_index):
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     answer = service.search(SearchRequest(q="ঢাকা " * 40))
     assert answer["partial"] == "query_cut" and answer["total"] > 0
     assert service.search(SearchRequest(q="ঢাকা"))["partial"] is None
@@ -71,7 +73,7 @@ def test_the_answer_says_a_query_was_cut(sample_index):
 
 def test_a_spent_budget_answers_with_what_it_verified_and_says_so(sample_index, monkeypatch):
     monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)  # the sample's few articles: a batch each
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     phrase = '"' + " ".join(common_pair(service)) + '"'
     full = service.search(SearchRequest(q=phrase, per_page=100))
     assert full["partial"] is None and full["total"] > 1
@@ -84,7 +86,7 @@ def test_a_spent_budget_answers_with_what_it_verified_and_says_so(sample_index, 
 
 def test_an_excluded_phrase_past_the_budget_keeps_the_unchecked_matches(sample_index, monkeypatch):
     monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     words = common_pair(service)
     q = f'{words[0]} -"{" ".join(words)}"'
     full = service.search(SearchRequest(q=q))
@@ -94,7 +96,7 @@ def test_an_excluded_phrase_past_the_budget_keeps_the_unchecked_matches(sample_i
 
 def test_the_budget_is_enforced_by_a_real_server(sample_index, monkeypatch):
     monkeypatch.setenv("SANDHAN_WORK_BUDGET", "1")
-    phrase = '"' + " ".join(common_pair(SearchService(sample_index))) + '"'
+    phrase = '"' + " ".join(common_pair(SearchEngine(WhooshStore(sample_index)))) + '"'
     server = LiveServer(sample_index).start()
     try:
         # The required phrase spends the budget (its one batch is checked whole); excluding it
@@ -132,7 +134,7 @@ def test_an_ordinary_query_is_answered_while_four_costly_ones_are_held_midway(
     query, the ordinary one would wait for them, and they wait for it."""
     import requests
 
-    words = common_pair(SearchService(sample_index))
+    words = common_pair(SearchEngine(WhooshStore(sample_index)))
     inside = threading.Semaphore(0)
     release = threading.Event()
     positions_in = ranking.TermScorer.positions_in
@@ -187,7 +189,7 @@ def test_an_exclusion_past_the_word_limit_is_left_out_not_shortened():
 def test_date_and_desk_filters_come_before_phrase_work(sample_index, monkeypatch):
     """A window that holds no article leaves a phrase nothing to check: no budget is spent."""
     monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     phrase = '"' + " ".join(common_pair(service)) + '"'
     assert service.search(SearchRequest(q=phrase), work_budget=1)["partial"] == "work_budget"
     empty_window = SearchRequest(q=phrase, date_from=date(1990, 1, 1), date_to=date(1990, 1, 2))
@@ -212,7 +214,7 @@ def test_a_sized_cache_counts_exactly_what_it_holds():
 
 
 def test_made_up_words_fill_the_caches_within_their_bounds(sample_index):
-    scorer = SearchService(sample_index)._held().scorer
+    scorer = WhooshStore(sample_index).view().scorer
     scorer._scores.capacity = 1600
     for i in range(5000):
         assert not len(scorer.scores("body", f"নেইশব্দ{i}"))

@@ -17,6 +17,7 @@ from search.query_dates import (
     read_date,
     without,
 )
+from search.whoosh_store import WhooshStore
 
 TODAY = date(2026, 12, 6)  # a Sunday
 
@@ -204,9 +205,9 @@ def test_a_date_inside_a_quoted_phrase_is_part_of_the_phrase(live_server):
 
 
 def test_relative_dates_are_read_against_today(sample_index):
-    from search.service import SearchRequest, SearchService
+    from search.engine import SearchEngine, SearchRequest
 
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     published = date.fromisoformat(service.search(SearchRequest(q="ঢাকা"))["results"][0]["published"][:10])
     service.today = lambda: published + timedelta(days=1)
     answer = service.search(SearchRequest(q="ঢাকা গতকাল"))
@@ -235,9 +236,9 @@ def test_any_words_on_any_day_read_as_a_date_or_nothing(words, today):
 def test_a_date_read_but_not_asked_for_that_leaves_nothing_is_only_offered(sample_index):
     """A headline pasted whole (… তাপমাত্রা আজ তেঁতুলিয়ায়) holds আজ; with nothing published today,
     its words are searched as typed and the reading offered."""
-    from search.service import SearchRequest, SearchService
+    from search.engine import SearchEngine, SearchRequest
 
-    service = SearchService(sample_index)
+    service = SearchEngine(WhooshStore(sample_index))
     service.today = lambda: date(2031, 1, 1)
     answer = service.search(SearchRequest(q="ঢাকা আজ"))
     assert answer["total"] > 0 and answer["date_reading"]["applied"] is False

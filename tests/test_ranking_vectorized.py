@@ -14,27 +14,28 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from search import ranking
-from search.index import UNDATED_NEWEST
-from search.query import parse_query
-from search.ranking import FIELD_WEIGHT, K1, B, TermScorer, WorkBudget
-from search.service import (
+from search.engine import SearchEngine
+from search.plan import Term, plan, surface_key
+from search.policy import (
     EXACT_FORM_DEPTH,
     EXACT_FORM_WEIGHT,
+    FIELD_WEIGHT,
     FULL_PHRASE_WEIGHT,
+    K1,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
     RESPELLING_WEIGHT,
     WORK_BUDGET,
-    SearchService,
-    Term,
-    _dhaka_minutes,
-    _smallest,
-    parse_request,
-    plan,
-    surface_key,
-    token_spans,
+    B,
 )
+from search.query import parse_query
+from search.text_terms import token_spans
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.schema import UNDATED_NEWEST
+from search.whoosh_store.scoring import TermScorer, WorkBudget
+from search.whoosh_store.searching import _dhaka_minutes, _smallest
+from web.params import parse_request
 
 STOPWORDS = ["ও", "এবং", "না", "এই", "থেকে", "করে"]
 
@@ -241,10 +242,10 @@ class Reference:
         return ranked, matched, facets
 
 
-def random_requests(service: SearchService, seed: int, count: int) -> list[dict]:
+def random_requests(service: SearchEngine, seed: int, count: int) -> list[dict]:
     """Query-string parameters: words from the indexed titles (common and rare), stopwords,
     phrases, exclusions, title-only words, sorts, desks, date ranges and later pages."""
-    held = service._held()
+    held = service.store.view()
     rng = random.Random(seed)
     words = []
     for d in held.searcher.reader().all_doc_ids():
@@ -286,8 +287,8 @@ def random_requests(service: SearchService, seed: int, count: int) -> list[dict]
 
 
 def assert_same_as_reference(index, seed: int, count: int) -> None:
-    service = SearchService(index)
-    held = service._held()
+    service = SearchEngine(WhooshStore(index))
+    held = service.store.view()
     reference = Reference(held)
     for params in random_requests(service, seed, count):
         req = parse_request(params)
@@ -311,7 +312,7 @@ def assert_same_as_reference(index, seed: int, count: int) -> None:
 
 
 def test_term_scores_are_the_scalar_formula(sample_index):
-    held = SearchService(sample_index)._held()
+    held = WhooshStore(sample_index).view()
     reference = Reference(held)
     terms = [(f, raw.decode("utf-8")) for f, raw in held.searcher.reader().all_terms() if f in FIELD_WEIGHT]
     for field in FIELD_WEIGHT:
@@ -324,7 +325,7 @@ def test_term_scores_are_the_scalar_formula(sample_index):
 def test_postings_read_by_blocks_or_one_by_one_agree(sample_index, monkeypatch):
     """Whoosh's own leaf matcher is read a block at a time; any other matcher (one leaving out
     deleted documents) a posting at a time: both must give the same scores and positions."""
-    held = SearchService(sample_index)._held()
+    held = WhooshStore(sample_index).view()
     reader = held.searcher.reader()
     terms = [(f, raw.decode("utf-8")) for f, raw in reader.all_terms() if f in ("title", "body")][:400]
     docs = list(reader.all_doc_ids())
@@ -345,7 +346,7 @@ def test_phrase_docs_match_the_reference(sample_index, monkeypatch, few_docs):
     either way of checking them."""
     monkeypatch.setattr(ranking, "PHRASE_BATCH", 2)
     monkeypatch.setattr(ranking, "FEW_DOCS", few_docs)
-    held = SearchService(sample_index)._held()
+    held = WhooshStore(sample_index).view()
     reference = Reference(held)
     rng = random.Random(3)
     everything = reference.everything()
@@ -366,7 +367,7 @@ def test_phrase_docs_match_the_reference(sample_index, monkeypatch, few_docs):
 
 def test_a_spent_budget_returns_only_true_matches(sample_index, monkeypatch):
     monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
-    held = SearchService(sample_index)._held()
+    held = WhooshStore(sample_index).view()
     everything = Reference(held).everything()
     terms = [t for t, _, _ in token_spans(held.stored_fields(everything[0])["body"])]
     phrase = terms[:2]

@@ -16,8 +16,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.index import current_generation, rebuild
 from search.query import MAX_QUERY_CHARS
+from search.whoosh_store.build import rebuild
+from search.whoosh_store.generations import current_generation
 from tests.conftest import REPO, SAMPLES, BuildPause, LiveServer
 from tests.test_index import many_pages, write_page
 
@@ -98,7 +99,7 @@ def test_rebuild_while_serving_then_killed_rebuild(tmp_path):
             after = server.get("/healthz").json()
             assert after["built_at"] >= before["built_at"] and after["documents"] == 600
             # A rebuild killed just before it would switch: the server goes on answering from the
-            # complete index. The build waits at that point until killed (search/index.py _test_pause).
+            # complete index. The build waits at that point until killed (search/index.py test_pause).
             pause = BuildPause(tmp_path, "publish")
             proc = subprocess.Popen(
                 rebuild_cmd(big, index),

@@ -6,8 +6,9 @@ import unicodedata
 
 import jsonschema
 
+from search.engine import SearchEngine, SearchRequest
 from search.query import MAX_QUERY_CHARS
-from search.service import SearchRequest, SearchService
+from search.whoosh_store import WhooshStore
 from web.openapi import openapi_document
 
 SPEC = openapi_document()
@@ -92,9 +93,10 @@ def test_article_lists_related_articles_never_itself(client):
 
 
 def test_near_duplicates_are_folded_with_a_count(tmp_path):
-    from search.index import rebuild
-    from search.service import SearchService, parse_request
+    from search.engine import SearchEngine
+    from search.whoosh_store.build import rebuild
     from tests.test_index import write_page
+    from web.params import parse_request
 
     story = " ".join(
         ["চট্টগ্রাম বন্দরে আজ সকালে নতুন কনটেইনার জাহাজ ভিড়েছে বলে বন্দর কর্তৃপক্ষ জানিয়েছে।"] * 3
@@ -105,7 +107,7 @@ def test_near_duplicates_are_folded_with_a_count(tmp_path):
     write_page(src, "0002_bbbbbbbbbbbbbbbb", "চট্টগ্রাম বন্দরে জাহাজ ভিড়ল", story + " শেষ কথা।")  # a re-edit
     write_page(src, "0003_cccccccccccccccc", "বন্দরে অন্য খবর", "চট্টগ্রাম বন্দরে শ্রমিকদের কর্মবিরতি চলছে।")
     rebuild([src], tmp_path / "index", procs=1)
-    answer = SearchService(tmp_path / "index").search(parse_request({"q": "বন্দরে জাহাজ"}))
+    answer = SearchEngine(WhooshStore(tmp_path / "index")).search(parse_request({"q": "বন্দরে জাহাজ"}))
     assert answer["total"] == 3  # every matching article counts
     shown = {r["id"]: r for r in answer["results"]}
     assert len(shown) == 2  # the re-edit is folded into the copy ranked first
@@ -166,7 +168,7 @@ GIBBERISH = (
 
 def test_gibberish_is_searched_as_typed_and_loanwords_are_still_read(corpus_index):
     """Over the shared corpus, whose vocabulary a romanized word is snapped to."""
-    service = SearchService(corpus_index)
+    service = SearchEngine(WhooshStore(corpus_index))
     read = {q: service.search(SearchRequest(q=q, per_page=1))["interpreted_query"] for q in GIBBERISH}
     assert read == dict.fromkeys(GIBBERISH)  # no reading: each searched as typed
     assert service.search(SearchRequest(q="zzzzqqq"))["total"] == 0  # not 89 articles of যাক

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.service import highlight_terms, token_spans
+from search.plan import highlight_terms
 from search.snippets import highlight_html, sentences, snippet_html
+from search.text_terms import token_spans
 
 
 def test_stemmed_match_marks_the_whole_original_word():

@@ -19,11 +19,14 @@ from pathlib import Path
 import pytest
 
 from search.article import PageRejected
-from search.index import current_generation, open_generation, rebuild
+from search.engine import SearchEngine
 from search.pages import BECAME_A_LINK, LEADS_ELSEWHERE, read_page, scan_sources
-from search.service import SearchService, parse_request
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.build import rebuild
+from search.whoosh_store.generations import current_generation, open_generation
 from tests.conftest import REPO, SAMPLES, BuildPause
 from tests.test_index import PAGE, many_pages
+from web.params import parse_request
 
 # Odd but valid page names: each page holds a word of its own, to find it by.
 ODD_PAGES = {
@@ -79,7 +82,7 @@ def counts(report: str) -> dict[str, int]:
 
 
 def found_ids(root: Path, word: str) -> set[str]:
-    answer = SearchService(root).search(parse_request({"q": word}))
+    answer = SearchEngine(WhooshStore(root)).search(parse_request({"q": word}))
     return {r["id"] for r in answer["results"]}
 
 

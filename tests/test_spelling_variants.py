@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from search.index import rebuild
+from search.engine import SearchEngine, SearchRequest
+from search.plan import plan
 from search.query import parse_query
-from search.service import SearchRequest, SearchService, plan
+from search.whoosh_store import WhooshStore
+from search.whoosh_store.build import rebuild
 from tests.test_index import write_page
 
 BODY = "{title}। ঢাকার একটি {word} হাসপাতালে আজ রোগীদের ভিড় ছিল। চিকিৎসকেরা বলেন, শীতে রোগী বাড়ছে।"
@@ -24,15 +26,15 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory) -> SearchService:
+def service(tmp_path_factory) -> SearchEngine:
     root = tmp_path_factory.mktemp("variants")
     for name, (title, word) in PAGES.items():
         write_page(root / "pages", name, title, BODY.format(title=title, word=word))
     rebuild([root / "pages"], root / "index", procs=1)
-    return SearchService(Path(root / "index"))
+    return SearchEngine(WhooshStore(Path(root / "index")))
 
 
-def ids(service: SearchService, q: str) -> list[str]:
+def ids(service: SearchEngine, q: str) -> list[str]:
     return [r["id"] for r in service.search(SearchRequest(q=q))["results"]]
 
 
@@ -52,7 +54,7 @@ def test_respellings_are_highlighted(service):
 
 
 def test_a_word_not_searched_gets_no_respelling(service):
-    lexicon = service._held().lexicon()
+    lexicon = service.store.view().lexicon()
     planned = plan(parse_query("সরকারী -সরকারি"), None, lexicon.respellings)
     assert [t.unit.respellings for t in planned.terms] == [("সরকারি",)]
     assert [t.unit.respellings for t in planned.excluded] == [()]  # an exclusion stays as typed

@@ -8,8 +8,8 @@ import threading
 
 from whoosh import index as whoosh_index
 
-from search.index import current_generation
-from search.whoosh_files import PreadFile, SharedReadStorage
+from search.whoosh_store.generations import current_generation
+from search.whoosh_store.postings import PreadFile, SharedReadStorage
 
 
 def everything(reader) -> list:

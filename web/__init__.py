@@ -1,4 +1,4 @@
-"""Sandhan's Flask app: the web search page and the JSON API over one SearchService."""
+"""Sandhan's Flask app: the web search page and the JSON API over one SearchEngine."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from flask_compress import Compress
 from werkzeug.routing import BaseConverter
 
 from search.article import ARTICLE_PATH, article_id_of_segment, article_path_segment
-from search.service import SearchService
+from search.engine import SearchEngine
+from search.stores import open_store
 
 # An article's page, as `search.article.article_url` writes its address; "/api" in front of it,
 # the article as JSON.
@@ -36,9 +37,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Bangla stays readable in the JSON
     app.json.sort_keys = False
     app.url_map.converters["article_id"] = ArticleIdConverter
-    # A server fills each new generation's caches in the background as soon as it switches.
-    app.extensions["sandhan"] = SearchService(
-        app.config["INDEX_DIR"], warm_on_switch=app.config.get("WARM", False)
+    # A server fills each new generation's caches in the background as soon as it switches, and
+    # searches by the spelling typed until the lexicon is at hand (SearchEngine.lexicon_now).
+    server = app.config.get("WARM", False)
+    app.extensions["sandhan"] = SearchEngine(
+        open_store(app.config["INDEX_DIR"], server=server), lexicon_now=not server
     )
 
     from web import api, errors, pages
@@ -53,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def service() -> SearchService:
+def service() -> SearchEngine:
     from flask import current_app
 
     return current_app.extensions["sandhan"]

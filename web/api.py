@@ -7,14 +7,13 @@ from flask import Blueprint, abort, jsonify, request
 from web import ARTICLE_ROUTE, service
 from web.errors import echoed
 from web.openapi import openapi_document
+from web.params import parse_request
 
 bp = Blueprint("api", __name__)
 
 
 @bp.get("/api/search")
 def search():
-    from search.service import parse_request
-
     return jsonify(service().search(parse_request(request.args)))
 
 

@@ -7,8 +7,8 @@ from typing import NamedTuple
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from search.index import IndexDamaged, IndexError_, IndexMissing
-from search.service import BadRequest
+from search.store import StoreDamaged, StoreError, StoreMissing, StoreUnavailable
+from web.params import BadRequest
 
 
 class Unavailable(NamedTuple):
@@ -23,24 +23,25 @@ class Unavailable(NamedTuple):
 
 
 UNAVAILABLE = {
-    IndexDamaged: Unavailable(
+    StoreDamaged: Unavailable(
         "index_damaged",
         "damaged",
         "The search index is damaged: run `sandhan index verify` to list the damaged files, "
         "then `sandhan index rebuild` to build it again.",
         "আর্কাইভের সূচির (index) কিছু ফাইল নষ্ট হয়ে গেছে, তাই এখন খোঁজা যাচ্ছে না।",
     ),
-    IndexMissing: Unavailable(
+    StoreMissing: Unavailable(
         "index_unavailable",
         "unavailable",
         "No search index has been built yet: build one with `sandhan index rebuild --source DIR`.",
         "আর্কাইভের সূচি (index) এখনো তৈরি হয়নি।",
     ),
-    IndexError_: Unavailable(
+    StoreUnavailable: Unavailable(
         "index_unavailable",
         "unavailable",
-        "The search index cannot be used (it is incomplete, or another version of Sandhan built "
-        "it): rebuild it with `sandhan index rebuild`.",
+        "The search index cannot be used (it is incomplete, another version of Sandhan built it, "
+        "or its cluster cannot be reached): see `sandhan index stats`, and rebuild it with "
+        "`sandhan index rebuild`.",
         "আর্কাইভের সূচিটি (index) এখন ব্যবহার করা যাচ্ছে না।",
     ),
 }
@@ -54,9 +55,12 @@ def echoed(value: str) -> str:
     return value if len(value) <= ECHOED_CHARS else value[:ECHOED_CHARS] + "…"
 
 
-def unavailable(exc: IndexError_) -> Unavailable:
+def unavailable(exc: StoreError) -> Unavailable:
     """The answer for the most specific kind of `exc` in UNAVAILABLE."""
-    return next(UNAVAILABLE[kind] for kind in type(exc).__mro__ if kind in UNAVAILABLE)
+    return next(
+        (UNAVAILABLE[kind] for kind in type(exc).__mro__ if kind in UNAVAILABLE),
+        UNAVAILABLE[StoreUnavailable],
+    )
 
 
 def error_response(status: int, code: str, message: str, **extra):
@@ -75,8 +79,8 @@ def register(app: Flask) -> None:
             return error_response(400, exc.code, exc.message, parameter=exc.field)
         raise exc  # pages render their own form errors; reaching here is a bug
 
-    @app.errorhandler(IndexError_)
-    def index_unavailable(exc: IndexError_):
+    @app.errorhandler(StoreError)
+    def index_unavailable(exc: StoreError):
         app.logger.error("index unavailable: %s", exc)  # the operator's message, paths and all
         said = unavailable(exc)
         if request.path == "/healthz":  # the health answer's shape, with the error's

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from search.dates import DATE_PATTERN
+from search.engine import DATES, ROMANIZED
 from search.query import MAX_QUERY_CHARS, PARTIAL
-from search.service import DATES, MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE, ROMANIZED, SORTS
+from search.store import SORTS
+from web.params import MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE
 
 _ERROR = {
     "type": "object",

@@ -1,6 +1,6 @@
 """The HTML pages: the search page and the article page, in Bangla, without a line of script needed.
 
-The search page calls the same `SearchService.search` as /api/search, so the two always agree.
+The search page calls the same `SearchEngine.search` as /api/search, so the two always agree.
 """
 
 from __future__ import annotations
@@ -13,18 +13,11 @@ from flask import Blueprint, abort, g, render_template, request, url_for
 from markupsafe import Markup
 
 from search.query import MAX_CLAUSES, MAX_QUERY_CHARS, MAX_WORDS
-from search.service import (
-    MAX_DESK_CHARS,
-    MAX_PAGE,
-    MAX_PER_PAGE,
-    BadRequest,
-    highlight_terms,
-    parse_request,
-    token_spans,
-)
 from search.snippets import highlight_html
+from search.text_terms import token_spans
 from web import ARTICLE_ROUTE, months, service
 from web.errors import echoed
+from web.params import MAX_DESK_CHARS, MAX_PAGE, MAX_PER_PAGE, BadRequest, parse_request
 
 bp = Blueprint("pages", __name__)
 
@@ -250,7 +243,7 @@ def article(article_id: str):
         abort(404, description="এই খবরটি আর্কাইভে পাওয়া যায়নি। ঠিকানাটি আবার দেখুন, অথবা খুঁজে দেখুন।")
     args = request_link_args()
     q = args.get("q", "")
-    terms = highlight_terms(q) if q.strip() else set()
+    terms = highlighted(args) if q.strip() else set()
     # highlight_html escapes the text and adds only <mark>, so the result is safe to render as is.
     title_html = Markup(highlight_html(found["title"], terms, token_spans))
     paragraphs = [
@@ -268,6 +261,17 @@ def article(article_id: str):
         back_url=back_url,
         description=opening(found["body"], DESCRIPTION_CHARS),
     )
+
+
+def highlighted(args: dict[str, str]) -> set[str]:
+    """What the search that led to an article marks in it: its query planned as searching plans it
+    (romanized words read, a typed date left out); a query whose other parameters are refused is
+    still marked as typed."""
+    try:
+        req = parse_request(args)
+    except BadRequest:
+        req = parse_request({"q": args.get("q", "")})
+    return service().highlight_terms(req)
 
 
 def opening(text: str, limit: int) -> str:

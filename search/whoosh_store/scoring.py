@@ -7,32 +7,27 @@ makes a query a few vectorized sums. Whoosh still owns the postings, lengths and
 
 from __future__ import annotations
 
-import io
 import math
-import pickle
 import threading
-import zlib
 from bisect import bisect_left
 from collections import OrderedDict
-from itertools import accumulate, chain
+from itertools import chain
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 
-# BM25 parameters: K1 saturates term frequency, B normalizes for field length. Headlines are
-# short and near-uniform, so they get less length normalization.
-K1 = 1.2
-B = {"title": 0.5, "body": 0.75}
-# Field weights: a word in the headline says more than one in the body. (Words of the lead
-# paragraph weigh more within the body's postings: search/index.py, LEAD_WEIGHT.)
-FIELD_WEIGHT = {"title": 4.0, "body": 1.0}
+from search.policy import FIELD_WEIGHT, K1, B
+from search.whoosh_store.postings import PostingBlocks, read_block
+
 # Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
 CACHE_ENTRIES = 10_000_000
+
+
 # Postings of the most frequent words kept read (docnums and term frequencies, 8 bytes a posting),
 # filled by `TermScorer.keep` when a server warms up: 20M is about 160 MB. Their scores are then
 # a few array operations away, never a read of the index, however often the score cache drops them.
 KEPT_ENTRIES = 20_000_000
+
+
 # Positions cached, counting each document and each position as one (about 50 bytes each as Python
 # tuples in dicts: 2M is about 100 MB).
 CACHE_POSITIONS = 2_000_000
@@ -142,75 +137,6 @@ class SizedLRU:
             self._held -= weight
 
 
-class PostingBlocks:
-    """A term's postings in one segment, a block at a time (ids ascending, weights, encoded values).
-
-    Whoosh's per-posting calls cost several Python calls a posting, and a common word has tens of
-    thousands; its own codec's leaf matcher decodes a block (about a hundred postings) at once, and
-    this hands the block over whole, through the matcher's internals (whoosh-reloaded is pinned
-    to 2.7). A segment with deleted documents wraps that matcher in a filter: the blocks are read
-    from the matcher within, deleted documents included (`TermScorer` leaves them out). Any other
-    matcher (a term's inlined postings) is read posting by posting, as blocks of one.
-    """
-
-    def __init__(self, matcher):
-        if type(matcher) is FilterMatcher and matcher._exclude and type(matcher.child) is W3LeafMatcher:
-            matcher = matcher.child
-            matcher.reset()  # the filter may have moved it past deleted documents
-        self.m = matcher
-        self.whole = type(matcher) is W3LeafMatcher
-        # The file offset of the block at hand (the matcher starts at the first one).
-        self.position = matcher._baseoffset if self.whole else None
-
-    def active(self) -> bool:
-        return self.m.is_active()
-
-    def max_id(self) -> int:
-        return self.m.block_max_id() if self.whole else self.m.id()
-
-    def ids(self):
-        m = self.m
-        if not self.whole:
-            return (m.id(),)
-        if m._ids is None:
-            if m._data is None:
-                m._read_data()
-            # What Whoosh's _read_ids gives (its delta_decode is a generator, a Python step a
-            # posting), summed in C.
-            m._ids = m._data[0] if m._byteids else tuple(accumulate(m._data[0]))
-        return m._ids
-
-    def weights(self):
-        first = self.m.weight()
-        return self.m._weights if self.whole else (first,)
-
-    def values(self):
-        first = self.m.value()
-        return self.m._values if self.whole else (first,)
-
-    def next(self) -> None:
-        if self.whole:
-            self.position = self.m._nextoffset
-            self.m._next_block()
-        else:
-            self.m.next()
-
-
-def read_block(leaf, position: int) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
-    """(document numbers, values) of the posting block at `position` of a segment's postings
-    file, read as W3LeafMatcher._goto and _read_data read it (a length, a pickled info tuple, a
-    pickled data tuple), without opening a matcher: opening one looks the term up and reads
-    its first block, which was most of the time a cold query spent on phrase positions.
-    For formats with values of varying size (positions)."""
-    postfile = leaf._terms._postfile
-    length = abs(postfile.get_int(position))
-    stream = io.BytesIO(postfile.get(position + 4, length))
-    compressed = pickle.load(stream)[3]  # (count, last id, max weight, compression, lengths)
-    data = stream.read()
-    gaps, _, values = pickle.loads(zlib.decompress(data) if compressed else data)
-    return tuple(accumulate(gaps)), values
-
-
 def held_in(docs: np.ndarray, asked: np.ndarray) -> np.ndarray:
     """Which of `asked` are among `docs` (ascending), as a mask: a binary search for each of the
     few asked, where `np.isin` would sort the tens of thousands of a common word's documents."""
@@ -222,6 +148,8 @@ def held_in(docs: np.ndarray, asked: np.ndarray) -> np.ndarray:
 
 # Documents whose phrase positions are checked at once: the step at which a work budget may stop.
 PHRASE_BATCH = 256
+
+
 # Up to this many documents, phrase positions are checked with Python sets (see `_phrase_in`).
 FEW_DOCS = 64
 

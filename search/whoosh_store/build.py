@@ -1,0 +1,409 @@
+"""Rebuild and update: pages read by worker processes into segments, copies dropped, a new
+generation published (search/whoosh_store/generations.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import index
+
+from search.article import Article, PageRejected
+from search.pages import FileId, SourceScan, printable_path, read_page, scan_sources
+from search.store import BuildReport, NothingToIndex, Progress, StoreError
+from search.whoosh_store import integrity
+from search.whoosh_store.generations import (
+    FILES_FILE,
+    META_FILE,
+    NO_SPACE,
+    clean_leftovers,
+    current_generation,
+    generation_meta,
+    new_generation,
+    publish,
+    raise_if_damaged,
+    read_files,
+    said_when_out_of_space,
+    test_pause,
+    write_files,
+    write_lock,
+)
+from search.whoosh_store.schema import article_document, build_schema, safe_fingerprint
+from search.whoosh_store.segments import WRITER_OPTIONS, SegmentBuilder, commit_segments
+
+
+def _read_all(
+    paths: Iterable[Path], links: dict[Path, FileId], report: BuildReport, progress: Progress | None
+):
+    """The articles of `paths`, read as scan_sources found them (`links`: SourceScan.links)."""
+    for path in paths:
+        try:
+            yield read_page(path, links.get(path))
+        except PageRejected as exc:
+            report.rejected.append((str(path), exc.reason))
+        except Exception as exc:  # a reader bug must cost one page, not the rebuild
+            report.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
+        if progress:
+            progress(1)
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """What deduplication needs to know of a page a worker indexed, without its text."""
+
+    path: str
+    id: str
+    digest: str
+    fingerprint: str
+    rank: tuple  # (dated, freshest time, path): the greater copy is kept
+    where: tuple[int, int, int]  # (worker share, segment of the share, document number in it)
+
+
+@dataclass
+class _Share:
+    """One worker's part of a rebuild: its finished segments and what it read."""
+
+    segments: list  # Whoosh segments
+    indexed: list[_Indexed]
+    rejected: list[tuple[str, str]]  # (path, reason)
+
+
+def _deduplicate(pages: list[_Indexed]) -> list[tuple[_Indexed, str]]:
+    """The copies to drop so that one copy per article id and per body text stays: the most
+    recently updated one. Returns (dropped page, id of the copy kept)."""
+    dropped: list[tuple[_Indexed, str]] = []
+    for key in ("id", "digest"):
+        best: dict[str, _Indexed] = {}
+        for page in pages:
+            held = best.get(getattr(page, key))
+            if held is None or page.rank > held.rank:
+                best[getattr(page, key)] = page
+        kept = {p.path for p in best.values()}
+        dropped += [(p, best[getattr(p, key)].id) for p in pages if p.path not in kept]
+        pages = [p for p in pages if p.path in kept]
+    return dropped
+
+
+# Postings a worker holds in memory before it closes its segment and starts another: about
+# 70 bytes each at the peak, while the segment is written (measured: 336 MB at 4.7 M postings,
+# a 526 MiB process at 100k pages).
+SEGMENT_POSTINGS = 8_000_000
+
+
+def _index_share(
+    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], progress: Progress | None
+) -> _Share:
+    """Read `paths` (`links`: SourceScan.links) and index them into segments of their own in the
+    index at `building`."""
+    ix = index.open_dir(str(building))
+    builder = SegmentBuilder(ix)
+    result = _Share([], [], [])
+    read = BuildReport()  # collects the rejected pages
+    for article in _read_all(paths, links, read, progress):
+        doc = article_document(article)
+        fresh = article.freshest
+        rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+        docnum = builder.add(doc)
+        where = (share, len(result.segments), docnum)
+        result.indexed.append(
+            _Indexed(doc["path"], doc["id"], doc["body_hash"], doc["fingerprint"], rank, where)
+        )
+        if builder.held >= SEGMENT_POSTINGS:
+            result.segments.append(builder.finish())
+            builder = SegmentBuilder(ix)
+    result.rejected = read.rejected
+    if builder.docnum:
+        result.segments.append(builder.finish())
+    return result
+
+
+class BuildFailed(StoreError):
+    """A worker process of a rebuild died; the live generation was not touched."""
+
+
+PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
+
+
+def _index_shares(building: Path, scan: SourceScan, procs: int, progress: Progress | None) -> list[_Share]:
+    """Index the pages of `scan` in `procs` worker processes, each writing its own segment of
+    consecutive pages (so document numbers follow the page order whatever `procs` is)."""
+    paths, links = scan.pages, scan.links
+    if procs < 2:
+        return [_index_share(building, 0, paths, links, progress)]
+    shares = _split_by_size(paths, procs)
+    context = multiprocessing.get_context("fork")
+    events = context.SimpleQueue()
+    workers = [
+        context.Process(
+            target=_share_worker, args=(building, i, share, links, events, os.getpid()), daemon=True
+        )
+        for i, share in enumerate(shares)
+    ]
+    for w in workers:
+        w.start()
+    done: dict[int, _Share] = {}
+    try:
+        while len(done) < len(workers):
+            while events.empty():
+                dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode is not None]
+                if dead and events.empty():
+                    raise BuildFailed(f"An indexing process exited with status {dead[0].exitcode}")
+                time.sleep(0.05)
+            kind, *rest = events.get()
+            if kind == "read" and progress:
+                progress(rest[0])
+            elif kind == "done":
+                done[rest[0]] = rest[1]
+            elif kind == "failed":
+                message, code = rest
+                if code in NO_SPACE:  # said once, by the build (DiskFull)
+                    raise OSError(code, os.strerror(code))
+                raise BuildFailed(f"An indexing process failed: {message}")
+    finally:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+            w.join()
+    return [done[i] for i in range(len(workers))]
+
+
+def _split_by_size(paths: list[Path], parts: int) -> list[list[Path]]:
+    """`paths` cut into `parts` runs of consecutive paths holding about as many bytes each: a
+    worker's time goes with the text it reads."""
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append(p.stat().st_size)
+        except OSError:
+            sizes.append(0)  # gone: the worker reports it
+    total = sum(sizes) or 1
+    shares: list[list[Path]] = [[] for _ in range(parts)]
+    held = 0
+    for path, size in zip(paths, sizes, strict=True):
+        shares[min(parts - 1, held * parts // total)].append(path)
+        held += size
+    return shares
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal for this process when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this worker when the rebuild's main process dies, even by SIGKILL:
+    an orphan would go on writing into a generation nobody will publish. Linux only."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # elsewhere an orphan finishes its share, then exits
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _share_worker(
+    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], events, parent: int
+) -> None:
+    """The body of an indexing process: progress and the finished share go back on `events`."""
+    _die_with_parent(parent)
+    test_pause("worker")
+    # Indexing allocates millions of small objects and frees few: the cyclic collector would
+    # scan them again and again (3 % of a worker's time) for garbage it rarely finds.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    read = 0
+
+    def progress(k: int) -> None:
+        nonlocal read
+        read += k
+        if read >= PROGRESS_EVERY:
+            events.put(("read", read))
+            read = 0
+
+    try:
+        result = _index_share(building, share, paths, links, progress)
+    except BaseException as exc:
+        events.put(("failed", f"{exc.__class__.__name__}: {exc}", getattr(exc, "errno", None)))
+        if getattr(exc, "errno", None) in NO_SPACE:
+            raise SystemExit(1) from None  # the rebuild says it in one line: a traceback adds nothing
+        raise
+    events.put(("read", read))
+    events.put(("done", share, result))
+
+
+def rebuild(
+    sources: Iterable[str | Path],
+    root: str | Path,
+    *,
+    procs: int = 2,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Index every page under `sources` into a new generation of `root` and make it live.
+
+    Each of `procs` worker processes reads its share of the pages once and writes a segment.
+    Copies of one article (same id, or the same body text) are then marked deleted in their
+    segments, all but the most recently updated one, so a search never meets them.
+    """
+    root = Path(root)
+    sources = [Path(s).resolve() for s in sources]  # stored paths must not depend on the cwd
+    started = time.monotonic()
+    report = BuildReport()
+    with (
+        said_when_out_of_space(root, "rebuild") as space,
+        write_lock(root),
+        new_generation(root, space) as building,
+    ):
+        scan = scan_sources(sources)
+        paths = scan.pages
+        if not paths:
+            raise NothingToIndex(
+                f"No pages (*.txt) under {', '.join(str(s) for s in sources)}{_passed_over(scan)}: "
+                "nothing was changed"
+            )
+        if on_total:
+            on_total(len(paths))
+        ix = index.create_in(str(building), build_schema())
+        shares = _index_shares(building, scan, max(1, min(procs, len(paths))), progress)
+        read_rejected = [r for share in shares for r in share.rejected]
+        report.rejected = scan.rejected + read_rejected
+        indexed = [page for share in shares for page in share.indexed]
+        dropped = _deduplicate(indexed)
+        for page, _ in dropped:
+            share, segment, docnum = page.where
+            shares[share].segments[segment].delete_document(docnum)
+        report.duplicates = sorted((page.path, kept_id) for page, kept_id in dropped)
+        commit_segments(ix, [segment for share in shares for segment in share.segments])
+        ix.close()
+        report.indexed = len(indexed) - len(dropped)
+        files = {page.path: (page.fingerprint, page.id) for page in indexed}
+        for path, _ in read_rejected + report.duplicates:  # read, not indexed: the list has them
+            files[path] = (files.get(path, ("",))[0] or safe_fingerprint(path) or "", SKIPPED)
+        write_files(building, files)
+        report.seconds = time.monotonic() - started
+        meta = generation_meta(sources, report, ix_doc_count=report.indexed)
+        gen = publish(root, building, meta)
+        report.generation = gen.name
+        clean_leftovers(root)
+    return report
+
+
+def _passed_over(scan: SourceScan) -> str:
+    """For a source without pages: what was found instead, if anything."""
+    if not scan.rejected:
+        return ""
+    path, reason = scan.rejected[0]
+    return f" (passed over: {len(scan.rejected)}, e.g. {printable_path(path)}: {reason})"
+
+
+def update(
+    sources: Iterable[str | Path],
+    root: str | Path,
+    *,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring the live index in line with `sources`: add new pages, re-index changed ones and
+    remove those whose files are gone, in a new generation (same atomicity as a rebuild)."""
+    root = Path(root)
+    sources = [Path(s).resolve() for s in sources]
+    started = time.monotonic()
+    report = BuildReport()
+    with (
+        said_when_out_of_space(root, "update") as space,
+        write_lock(root),
+        new_generation(root, space) as building,
+    ):
+        live = current_generation(root)
+        # Every byte it builds on, checked first: an update of damaged files would publish the
+        # damage again, or fail in a traceback half-way (its file list is read, its index written).
+        raise_if_damaged(live, integrity.content_damage)
+        # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
+        # copy instant and leave the live generation untouched.
+        for f in live.path.iterdir():
+            if f.name not in (META_FILE, FILES_FILE) and not f.name.endswith(".lock"):
+                os.link(f, building / f.name)
+        ix = index.open_dir(str(building))
+        files = read_files(live.path)
+        scan = scan_sources(sources)
+        on_disk = {str(p): p for p in scan.pages}
+        # A page in a folder that cannot be listed now is not known to be gone: it stays.
+        gone = [
+            p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
+        ]
+        fresh = [p for p in on_disk if files.get(p, (None,))[0] != safe_fingerprint(p)]
+        # Which file holds each indexed article; SKIPPED marks files read but not indexed
+        # (rejected, or a stale copy of another file's article).
+        ids = {article_id: path for path, (_, article_id) in files.items() if article_id != SKIPPED}
+        writer = ix.writer(limitmb=256, **WRITER_OPTIONS)
+        try:
+            for p in gone:
+                article_id = files.pop(p)[1]
+                if article_id != SKIPPED:
+                    writer.delete_by_term("id", article_id)
+                    ids.pop(article_id, None)
+                report.removed += 1
+            changed = {p for p in fresh if p in files}
+            for p in changed:  # the old version goes, whether or not the new one reads
+                article_id = files.pop(p)[1]
+                if article_id != SKIPPED and ids.get(article_id) == p:
+                    writer.delete_by_term("id", article_id)
+                    del ids[article_id]
+            with ix.searcher() as held:
+                for article in _read_all((on_disk[p] for p in fresh), scan.links, report, progress):
+                    doc = article_document(article)
+                    held_path = ids.get(article.id)
+                    if held_path is not None and not _fresher(article, held.document(id=article.id)):
+                        files[doc["path"]] = (doc["fingerprint"], SKIPPED)  # the indexed copy stays
+                        continue
+                    if held_path is not None:  # this copy is fresher: it replaces the other file's
+                        writer.delete_by_term("id", article.id)
+                        files[held_path] = (files[held_path][0], SKIPPED)
+                    report.changed += article.path in changed
+                    report.added += article.path not in changed
+                    writer.add_document(**doc)
+                    files[doc["path"]] = (doc["fingerprint"], doc["id"])
+                    ids[doc["id"]] = doc["path"]
+            for path, _ in report.rejected:
+                files[path] = (safe_fingerprint(path) or "", SKIPPED)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        report.rejected[:0] = scan.rejected  # not read, so not in the list: found again next time
+        report.indexed = ix.doc_count()
+        ix.close()
+        write_files(building, files)
+        report.seconds = time.monotonic() - started
+        meta = generation_meta(live.meta.get("sources", sources), report, ix_doc_count=report.indexed)
+        meta["updated_from"] = live.name
+        gen = publish(root, building, meta)
+        report.generation = gen.name
+        clean_leftovers(root)
+    return report
+
+
+SKIPPED = None  # the id of a file read but not indexed (rejected, or a duplicate): no name is None
+
+
+def _fresher(article: Article, stored: dict | None) -> bool:
+    """Whether `article` is more recently updated than the indexed copy `stored`."""
+    if stored is None:
+        return True
+    held = stored.get("updated") or stored.get("published")
+    mine = article.freshest
+    if mine is None or held is None:
+        return held is None and mine is not None
+    return mine > datetime.fromisoformat(held)
+
+
+def _under(path: str, folders: Iterable[str | Path]) -> bool:
+    """Whether `path` is in one of `folders`, by its name: a link in a source folder is one of its
+    entries wherever it leads."""
+    return any(Path(path).is_relative_to(folder) for folder in folders)

@@ -1,0 +1,188 @@
+"""Reading Whoosh's files: the one module that reads Whoosh's private layout.
+
+Two doors: index files that many threads read at once without a lock (`SharedReadStorage`), and a
+term's posting blocks handed over whole (`PostingBlocks`, `read_block`) for search.whoosh_store.
+scoring to turn into numpy arrays.
+
+Index files that many threads read at once, without a lock.
+
+Whoosh reads a segment through `StructFile`s over ordinary file objects: every read is a seek and
+then a read on one shared file position, so two threads reading one generation at once read each
+other's bytes, and a server had to hold a lock for the length of each query. `PreadFile` keeps the
+position per thread and reads with `os.pread` (positioned reads, which need no shared position), so
+a slow query never makes another wait.
+
+Mirrors whoosh-reloaded 2.7's `whoosh.filedb.structfile.StructFile`: every read method there goes
+through `read`, `seek`, `get` or `read_pickle` (which reads the file object directly, bypassing
+`read`, and so is overridden here); `read_array` reads the file object directly when `is_real`,
+which is therefore False. Posting blocks are read as `W3LeafMatcher._goto` and `_read_data` read
+them. tests/whoosh_store/test_postings.py checks both against Whoosh's own reader.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import threading
+import zlib
+from itertools import accumulate
+
+import whoosh
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.matching.wrappers import FilterMatcher
+
+MIRRORS_WHOOSH = (2, 7)
+
+
+def require_mirrored_whoosh(module: str, version: tuple = tuple(whoosh.__version__[:2])) -> None:
+    """ImportError unless the installed Whoosh is the version whose private layout `module` mirrors:
+    with another, terms could become unfindable and queries come back empty without an error."""
+    if version != MIRRORS_WHOOSH:
+        raise ImportError(
+            f"{module} mirrors the private file layout of Whoosh {MIRRORS_WHOOSH[0]}.{MIRRORS_WHOOSH[1]}, "
+            f"found {'.'.join(map(str, version))}: install whoosh-reloaded>=2.7.5,<2.8 (pyproject.toml)"
+        )
+
+
+require_mirrored_whoosh(__name__)
+
+_LINE_CHUNK = 256
+
+
+class PreadFile(StructFile):
+    """A read-only `StructFile` whose file position belongs to the thread using it."""
+
+    def __init__(self, fileobj, name=None, onclose=None):
+        super().__init__(fileobj, name=name, onclose=onclose)
+        self._fd = fileobj.fileno()
+        self._size = os.fstat(self._fd).st_size
+        self._here = threading.local()
+        self.is_real = False  # StructFile would read arrays from the shared file object
+
+    def _position(self) -> int:
+        return getattr(self._here, "position", 0)
+
+    def tell(self) -> int:
+        return self._position()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position(), os.SEEK_END: self._size}[whence]
+        self._here.position = base + offset
+        return self._here.position
+
+    def read(self, size: int | None = -1) -> bytes:
+        position = self._position()
+        if size is None or size < 0:
+            size = max(self._size - position, 0)
+        data = os.pread(self._fd, size, position)
+        self._here.position = position + len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        start = position = self._position()
+        line = b""
+        while size < 0 or len(line) < size:
+            chunk = os.pread(self._fd, _LINE_CHUNK, position)
+            if not chunk:
+                break
+            end = chunk.find(b"\n")
+            if end >= 0:
+                line += chunk[: end + 1]
+                break
+            line += chunk
+            position += len(chunk)
+        if size >= 0:
+            line = line[:size]
+        self._here.position = start + len(line)
+        return line
+
+    def get(self, position: int, length: int) -> bytes:
+        return os.pread(self._fd, length, position)
+
+    def read_pickle(self):
+        return pickle.load(self)  # through self.read/readline: this thread's position
+
+    def write(self, *args, **kwargs):
+        raise OSError(f"{self._name} is open for reading only")
+
+
+class SharedReadStorage(FileStorage):
+    """A read-only folder of index files, each opened as a `PreadFile`."""
+
+    def __init__(self, path: str):
+        super().__init__(path, supports_mmap=False, readonly=True)
+
+    def open_file(self, name: str, **kwargs) -> PreadFile:
+        return PreadFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+
+
+class PostingBlocks:
+    """A term's postings in one segment, a block at a time (ids ascending, weights, encoded values).
+
+    Whoosh's per-posting calls cost several Python calls a posting, and a common word has tens of
+    thousands; its own codec's leaf matcher decodes a block (about a hundred postings) at once, and
+    this hands the block over whole, through the matcher's internals (whoosh-reloaded is pinned
+    to 2.7). A segment with deleted documents wraps that matcher in a filter: the blocks are read
+    from the matcher within, deleted documents included (`TermScorer` leaves them out). Any other
+    matcher (a term's inlined postings) is read posting by posting, as blocks of one.
+    """
+
+    def __init__(self, matcher):
+        if type(matcher) is FilterMatcher and matcher._exclude and type(matcher.child) is W3LeafMatcher:
+            matcher = matcher.child
+            matcher.reset()  # the filter may have moved it past deleted documents
+        self.m = matcher
+        self.whole = type(matcher) is W3LeafMatcher
+        # The file offset of the block at hand (the matcher starts at the first one).
+        self.position = matcher._baseoffset if self.whole else None
+
+    def active(self) -> bool:
+        return self.m.is_active()
+
+    def max_id(self) -> int:
+        return self.m.block_max_id() if self.whole else self.m.id()
+
+    def ids(self):
+        m = self.m
+        if not self.whole:
+            return (m.id(),)
+        if m._ids is None:
+            if m._data is None:
+                m._read_data()
+            # What Whoosh's _read_ids gives (its delta_decode is a generator, a Python step a
+            # posting), summed in C.
+            m._ids = m._data[0] if m._byteids else tuple(accumulate(m._data[0]))
+        return m._ids
+
+    def weights(self):
+        first = self.m.weight()
+        return self.m._weights if self.whole else (first,)
+
+    def values(self):
+        first = self.m.value()
+        return self.m._values if self.whole else (first,)
+
+    def next(self) -> None:
+        if self.whole:
+            self.position = self.m._nextoffset
+            self.m._next_block()
+        else:
+            self.m.next()
+
+
+def read_block(leaf, position: int) -> tuple[tuple[int, ...], tuple[bytes, ...]]:
+    """(document numbers, values) of the posting block at `position` of a segment's postings
+    file, read as W3LeafMatcher._goto and _read_data read it (a length, a pickled info tuple, a
+    pickled data tuple), without opening a matcher: opening one looks the term up and reads
+    its first block, which was most of the time a cold query spent on phrase positions.
+    For formats with values of varying size (positions)."""
+    postfile = leaf._terms._postfile
+    length = abs(postfile.get_int(position))
+    stream = io.BytesIO(postfile.get(position + 4, length))
+    compressed = pickle.load(stream)[3]  # (count, last id, max weight, compression, lengths)
+    data = stream.read()
+    gaps, _, values = pickle.loads(zlib.decompress(data) if compressed else data)
+    return tuple(accumulate(gaps)), values

@@ -1,0 +1,160 @@
+"""One generation of the Whoosh store held open for searching: its searcher, term scores, the
+columns filters, facets and sorting read, and what is built once per generation (the lexicon, the
+near-duplicate table)."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import numpy as np
+
+from search import duplicates
+from search.analysis.tokenizer import word_spans
+from search.lexicon import Lexicon
+from search.plan import TEXT_FIELDS, surface_key
+from search.whoosh_store.generations import Generation
+from search.whoosh_store.scoring import CACHE_ENTRIES, SizedLRU, TermScorer
+
+# Stored fields of this many documents are kept: the articles that top one query top others, and
+# reading one decompresses and unpickles its whole text (a few KB each).
+STORED_DOCS = 4096
+
+
+# How many of the most frequent words a server scores before its first reader asks.
+WARM_TERMS = 3000
+
+
+class GenerationView:
+    """One generation's searcher, term caches and the per-document columns that filters, facets
+    and sorting read, shared by all server threads without a lock: the index files are read with
+    positioned reads (search.whoosh_store.postings), and the caches lock only while they change. The
+    lexicon and the near-duplicate table are built once, under a lock of their own."""
+
+    def __init__(self, generation: Generation, ix):
+        self.generation = generation.name
+        self.built_at = generation.built_at
+        self.index = ix
+        self.searcher = ix.searcher()
+        self._build_lock = threading.Lock()
+        reader = self.searcher.reader()
+        self.scorer = TermScorer(reader, list(reader.leaf_readers()))
+        self._lexicon: Lexicon | None = None
+        self._near: dict[int, set[int]] | None = None
+        self.warmed = False  # caches filled by `warm`: what /healthz reports as "warm"
+        self.columns = _Columns(reader)
+        self._stored = SizedLRU(STORED_DOCS, lambda fields: 1)
+        self._title_forms = SizedLRU(STORED_DOCS, lambda forms: 1)
+
+    def title_forms(self, doc: int) -> frozenset[str]:
+        """The `surface_key` of each word of a document's headline, recently used ones kept."""
+
+        def forms() -> frozenset[str]:
+            title = self.stored_fields(doc)["title"]
+            return frozenset(surface_key(title[a:b]) for a, b in word_spans(title))
+
+        return self._title_forms.get_or_compute(doc, forms)
+
+    def docnum(self, article_id: str) -> int | None:
+        """The document of an article id, or None."""
+        return next(iter(self.scorer.postings_docs("id", article_id)), None)
+
+    def stored_fields(self, doc: int) -> dict:
+        """A document's stored fields (shared: not to be changed), recently read ones kept."""
+        return self._stored.get_or_compute(doc, lambda: self.searcher.stored_fields(doc))
+
+    @property
+    def has_lexicon(self) -> bool:
+        return self._lexicon is not None
+
+    def lexicon(self) -> Lexicon:
+        """The analyzed vocabulary of title and body with document frequencies, built on first use
+        (a few seconds at 5,000 articles): romanized queries and did-you-mean snap to it."""
+        if self._lexicon is None:
+            with self._build_lock, self.index.searcher() as own:
+                if self._lexicon is None:
+                    df: dict[str, int] = {}
+                    for fieldname in ("title", "body"):
+                        for raw, info in own.reader().iter_field(fieldname):
+                            term = raw.decode("utf-8")
+                            df[term] = max(df.get(term, 0), info.doc_frequency())
+                    lexicon = Lexicon.from_terms(df.items())
+                    # Tens of thousands of long-lived objects: keep the collector from walking
+                    # them during queries (measured: one query took 100 ms without this).
+                    gc.collect()
+                    gc.freeze()
+                    self._lexicon = lexicon
+        return self._lexicon
+
+    def near_duplicates(self) -> dict[int, set[int]]:
+        """Document → its near-duplicates, found once per generation from the documents that
+        share a signature band (most bands belong to one document and are skipped unread)."""
+        if self._near is None:
+            with self._build_lock, self.index.searcher() as own:
+                if self._near is None:
+                    self._near = _near_duplicate_table(own)
+        return self._near
+
+    def warm(self) -> None:
+        """Build the lexicon and near-duplicate table now rather than on the first queries, and
+        read the postings of the most frequent words ahead of the first readers (they appear in
+        most queries) and keep them (scoring.KEPT_ENTRIES), and score the most frequent of them:
+        half of the score cache at most, so query-time terms still fit."""
+        self.near_duplicates()
+        lexicon = self.lexicon()
+        budget = CACHE_ENTRIES // 2
+        for term in sorted(lexicon, key=lexicon.df, reverse=True)[:WARM_TERMS]:
+            for fieldname in TEXT_FIELDS:
+                self.scorer.keep(fieldname, term)
+                if budget > 0:
+                    budget -= len(self.scorer.scores(fieldname, term))
+        self.warmed = True
+
+
+class _Columns:
+    """The per-document columns that filters, facets and sorting read, as numpy arrays indexed by
+    docnum (read once per generation); text columns as integer codes into a list of their values."""
+
+    def __init__(self, reader):
+        if reader.doc_count_all():
+            self.published = np.array(list(reader.column_reader("published_min")), dtype=np.int64)
+            self.oldest = np.array(list(reader.column_reader("oldest_key")), dtype=np.int64)
+            desks = list(reader.column_reader("desk"))
+            months = [m.decode() for m in reader.column_reader("month")]
+        else:  # every page was rejected: an index with no documents (Whoosh has no columns then)
+            self.published = self.oldest = np.zeros(0, dtype=np.int64)
+            desks, months = [], []
+        self.desk, self.desk_values = _encode(desks)
+        self.month, self.month_values = _encode(months)
+        self.desk_code = {value: code for code, value in enumerate(self.desk_values)}
+        # The documents not deleted: what a query without words lists.
+        self.live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+
+
+def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each value's code (its place among the distinct values, in order of first appearance)."""
+    codes: dict[str, int] = {}
+    encoded = [codes.setdefault(v, len(codes)) for v in values]
+    return np.array(encoded, dtype=np.int32), list(codes)
+
+
+def _near_duplicate_table(searcher) -> dict[int, set[int]]:
+    """Group documents by signature band, then confirm each candidate pair on the whole signature."""
+    reader = searcher.reader()
+    if not reader.doc_count_all():
+        return {}
+    signatures = [duplicates.decode(v) for v in reader.column_reader("signature")]
+    buckets: dict[str, list[int]] = {}
+    for doc, sig in enumerate(signatures):
+        if reader.is_deleted(doc):  # replaced or removed by `index update`
+            continue
+        for key in duplicates.band_keys(sig):
+            buckets.setdefault(key, []).append(doc)
+    near: dict[int, set[int]] = {}
+    for docs in buckets.values():
+        for i, a in enumerate(docs):
+            for b in docs[i + 1 :]:
+                if b not in near.get(a, ()) and duplicates.near_duplicates(signatures[a], signatures[b]):
+                    near.setdefault(a, set()).add(b)
+                    near.setdefault(b, set()).add(a)
+    return near
