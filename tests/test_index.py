@@ -371,7 +371,7 @@ def test_segment_builder_writes_what_whoosh_writes(tmp_path, source, request):
 def test_segment_builder_across_blocks_and_windows(tmp_path, monkeypatch):
     """Terms with more postings than a block holds (128), texts without terms, and postings
     turned into lists a few at a time (`_WINDOW`), each term's crossing window edges."""
-    from search import index as index_module
+    from search.whoosh_store import segments as index_module
 
     monkeypatch.setattr(index_module, "_WINDOW", 7)
     docs = [
@@ -452,7 +452,7 @@ def test_packed_positions_read_back():
 
 
 def test_a_worker_that_dies_fails_the_rebuild_and_keeps_the_live_generation(tmp_path, monkeypatch):
-    from search import index as index_module
+    from search.whoosh_store import build as index_module
 
     root = tmp_path / "index"
     rebuild([SAMPLES], root, procs=1)
