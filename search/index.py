@@ -28,7 +28,7 @@ import time
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1160,9 +1160,12 @@ def update(
     root: str | Path,
     *,
     progress: Progress | None = None,
+    hold: Collection[str] = (),
 ) -> BuildReport:
     """Bring the live index in line with `sources`: add new pages, re-index changed ones and
-    remove those whose files are gone, in a new generation (same atomicity as a rebuild)."""
+    remove those whose files are gone, in a new generation (same atomicity as a rebuild).
+    `hold`: paths of pages still being written (search/watch.py), not read this time; the version
+    indexed before, if any, stays."""
     root = Path(root)
     sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
@@ -1189,7 +1192,7 @@ def update(
         gone = [
             p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
         ]
-        fresh = [p for p in on_disk if files.get(p, (None,))[0] != _safe_fp(p)]
+        fresh = [p for p in on_disk if p not in hold and files.get(p, (None,))[0] != _safe_fp(p)]
         # Which file holds each indexed article; SKIPPED marks files read but not indexed
         # (rejected, or a stale copy of another file's article).
         ids = {article_id: path for path, (_, article_id) in files.items() if article_id != SKIPPED}

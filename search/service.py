@@ -600,6 +600,14 @@ class SearchService:
             "verified": self._files.verified,  # every file's checksum checked and as written
         }
 
+    def cache_counts(self) -> dict[str, tuple[int, int]]:
+        """Hits and misses of each cache of the generation open now (none open: none), for /metrics."""
+        held = self._current
+        if held is None:
+            return {}
+        caches = {**held.scorer.caches(), "stored": held._stored, "title_forms": held._title_forms}
+        return {name: (cache.hits, cache.misses) for name, cache in caches.items()}
+
     # --- searching -------------------------------------------------------------------------
 
     @_answers_damage
