@@ -226,12 +226,13 @@ def _access_logger() -> logging.Logger:
 
 
 def _cache_control(response: Response) -> None:
-    if "Cache-Control" in response.headers:
-        return
     status = response.status_code
     if request.endpoint == "static" and status < 400:  # 200, or 304 to a conditional request
+        # In place of Flask's own "no-cache" for files it sends.
         versioned = request.args.get("v") == static_hash((request.view_args or {}).get("filename", ""))
         response.headers["Cache-Control"] = STATIC_IMMUTABLE if versioned else STATIC_UNVERSIONED
+    elif "Cache-Control" in response.headers:
+        return
     elif request.path in NO_STORE or status != 200:  # the state of now; errors are not kept
         response.headers["Cache-Control"] = "no-store"
     elif (kind := CACHED_TYPES.get(response.mimetype)) is not None:
