@@ -272,8 +272,13 @@ def _watcher(
         with lock:
             click.echo(f"watch: {message}", err=True)
 
+    def on_ready() -> None:
+        with lock:
+            click.echo(f"watch: caught up; following {', '.join(str(Path(s).resolve()) for s in sources)}")
+            sys.stdout.flush()
+
     settings = WatchSettings(quiet=quiet, stable=stable, rescan=rescan, polling=polling)
-    return Watcher(sources, index_dir, settings, on_batch=on_batch, on_error=on_error)
+    return Watcher(sources, index_dir, settings, on_batch=on_batch, on_error=on_error, on_ready=on_ready)
 
 
 @index_group.command()

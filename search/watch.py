@@ -112,12 +112,14 @@ class Watcher:
         settings: WatchSettings | None = None,
         on_batch: Callable[[WatchReport], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        on_ready: Callable[[], None] | None = None,
     ):
         self.sources = [Path(s).resolve() for s in sources]
         self.root = Path(root)
         self.settings = settings or WatchSettings()
         self.on_batch = on_batch or (lambda report: None)
         self.on_error = on_error or (lambda message: None)
+        self.on_ready = on_ready or (lambda: None)
         self._pending: dict[str, _Pending] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -234,6 +236,7 @@ class Watcher:
         if self._batch_due(catching_up=True):
             self._apply()
         self.ready.set()
+        self.on_ready()
         return True
 
     def _rescan(self) -> None:
