@@ -627,7 +627,10 @@ class SearchService:
         answer["query"] = clean(req.q)  # as typed, the date words too
         answer["date_reading"] = date_reading
         answer["interpreted_query"] = interpreted
-        if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted:
+        # A server whose new generation's lexicon is still being built (after every update of a
+        # watched folder) answers without a suggestion rather than make the reader wait seconds.
+        lexicon_ready = held.has_lexicon or not self.warm_on_switch
+        if answer["total"] < SUGGEST_BELOW and parsed.positive and not interpreted and lexicon_ready:
             # From the query as searched (cleaned, within the limits), never the raw text.
             answer["suggestion"] = did_you_mean(str(parsed), held.lexicon(), analyze)
         # Whether the answer may be missing results, and why: the query went past the documented
