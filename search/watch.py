@@ -161,15 +161,26 @@ class Watcher:
         if kind == "moved":  # renamed: both names changed; a name moved in is written whole
             self._changed(src, writing=False, folder=folder)
             self._changed(os.fsdecode(event.dest_path), writing=False, folder=folder)
+            if folder:
+                self._pages_in(os.fsdecode(event.dest_path))
         elif kind in ("created", "modified") and not folder:
             self._changed(src, writing=True if self._sees_closes else None)
         elif kind == "closed":
             self._changed(src, writing=False)
         elif kind in ("created", "deleted", "attrib"):  # a folder made or removed: its pages with it
             self._changed(src, folder=folder)
+            if folder and kind == "created":
+                self._pages_in(src)
         elif kind == "events_lost":  # the kernel's queue overflowed: compare everything
             self._rescan_due = 0.0
             self._wake.set()
+
+    def _pages_in(self, folder: str) -> None:
+        """The pages of a folder just made or moved in: inotify watches a new folder only once
+        it has heard of it, so a page written into it at once may send no event."""
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                self._changed(os.path.join(parent, name))
 
     # --- the loop ------------------------------------------------------------------------------
 
