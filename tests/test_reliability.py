@@ -194,7 +194,7 @@ def test_missing_index_answers_503_and_a_later_build_is_picked_up(tmp_path):
         assert server.get("/healthz").status_code == 200
     finally:
         server.stop()
-        out = server.proc.stdout.read().decode()
+        out = server.output
     assert "No index at" in out  # `serve` said so at start
 
 
