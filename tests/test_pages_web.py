@@ -125,7 +125,9 @@ def test_no_inline_script_or_style_and_nothing_from_another_host(client, path):
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert not re.search(r"<style|\sstyle=|\son\w+=", html)
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html)
-    assert 'src="/static/search.js"' in html and 'href="/static/style.css"' in html
+    # Our own files, named by their content's hash so that a browser may keep them for good.
+    assert re.search(r'src="/static/search\.js\?v=[0-9a-f]{12}"', html)
+    assert re.search(r'href="/static/style\.css\?v=[0-9a-f]{12}"', html)
 
 
 def test_static_files_are_served(client):
