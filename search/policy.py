@@ -16,7 +16,10 @@ import os
 # so they get less length normalization.
 K1 = 1.2
 B = {"title": 0.5, "body": 0.75}
-# A word in the headline says more than one in the body.
+# A word in the headline says more than one in the body. For a query of several words, a headline's
+# part of the score counts for the share of the query words it holds: a headline sums its article
+# up, and one naming a single word of several is about something else (BENCHMARKS.md: headline
+# share; search/whoosh_store/searching.py `_headline_shortfall`).
 FIELD_WEIGHT = {"title": 4.0, "body": 1.0}
 # Each occurrence in a headline counts this much as a term frequency (an index-time weight, under
 # BM25's saturation: a headline word's score grows faster than a body word's).

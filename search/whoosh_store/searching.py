@@ -253,6 +253,8 @@ def _match(
         unit = _unit_scores(term, view)
         score[unit.docs] += unit.values
         coord[unit.docs] += 1
+    if len(planned.terms) > 1:
+        score -= _headline_shortfall(planned.terms, view)
     if planned.stop_terms:
         # Stopwords add to the documents the other words found, and find none themselves.
         found = coord > 0
@@ -281,6 +283,24 @@ def _match(
     found = coord > 0 if required is None else required
     docs = np.flatnonzero(found if allowed is None else found & allowed)
     return _Matches(docs, coord[docs], score[docs])
+
+
+def _headline_shortfall(terms: list[Term], view: GenerationView) -> np.ndarray:
+    """What each document's headline score loses for the query words its headline lacks.
+
+    A headline sums its article up: one holding every query word says the article is about
+    them, one holding a single word of several says it is about something else that names
+    it. So the title part of a document's score counts for the share of the query words
+    (stopwords aside) its headline holds: a headline holding one word of two weighs half."""
+    n = view.scorer.doc_count_all
+    title = np.zeros(n)
+    words = np.zeros(n)
+    for term in terms:
+        if "title" in term.fields:
+            part = _unit_scores(Term(term.unit, ("title",)), view)
+            title[part.docs] += part.values
+            words[part.docs] += 1
+    return title * (1 - words / len(terms))
 
 
 def _proximity_bonus(

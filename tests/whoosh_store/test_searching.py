@@ -145,6 +145,16 @@ class Reference:
             for d, sc in self.unit(term).items():
                 coord[d] = coord.get(d, 0) + 1
                 score[d] = score.get(d, 0.0) + sc
+        if len(planned.terms) > 1:  # a headline's score counts for the share of the words it holds
+            title: dict[int, float] = {}
+            words: Counter = Counter()
+            for term in planned.terms:
+                if "title" in term.fields:
+                    for d, sc in self.unit(Term(term.unit, ("title",))).items():
+                        title[d] = title.get(d, 0.0) + sc
+                        words[d] += 1
+            for d, sc in title.items():
+                score[d] -= sc * (1 - words[d] / len(planned.terms))
         found_by_words = list(coord)
         for term in planned.stop_terms:
             stop = self.unit(term)
