@@ -32,6 +32,29 @@ def _index_option(f):
     )(f)
 
 
+def _cluster_options(f):
+    """--opensearch URL and --name: the OpenSearch store instead of the index folder."""
+    f = click.option(
+        "--name",
+        default=lambda: os.environ.get("SANDHAN_OPENSEARCH_NAME", "sandhan"),
+        show_default="sandhan or $SANDHAN_OPENSEARCH_NAME",
+        help="With --opensearch: the alias the articles are served under.",
+    )(f)
+    return click.option(
+        "--opensearch",
+        default=lambda: os.environ.get("SANDHAN_OPENSEARCH") or None,
+        metavar="URL",
+        help="Use the OpenSearch cluster at URL (http(s)://user:password@host:9200) instead of the "
+        "index folder; $SANDHAN_OPENSEARCH.",
+    )(f)
+
+
+def _store(index_dir: str, opensearch: str | None, name: str, **options):
+    from search.stores import open_store
+
+    return open_store(index_dir, opensearch=opensearch, name=name, **options)
+
+
 def _source_option(f):
     return click.option(
         "--source",
@@ -175,7 +198,20 @@ def _print_report(report, verb: str) -> None:
 @click.option(
     "--procs", default=2, show_default=True, help="Worker processes that read and index pages in parallel."
 )
-def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
+@_cluster_options
+@click.option(
+    "--shards", default=1, show_default=True, help="With --opensearch: primary shards of the new index."
+)
+@click.option("--replicas", default=0, show_default=True, help="With --opensearch: replicas of each shard.")
+def rebuild(
+    sources: tuple[str, ...],
+    index_dir: str,
+    procs: int,
+    opensearch: str | None,
+    name: str,
+    shards: int,
+    replicas: int,
+) -> None:
     """Index every page under --source into a new generation, then switch to it.
 
     The live index keeps serving until the new one is complete; an interrupted rebuild
@@ -186,11 +222,11 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
       sandhan index rebuild --source ../shared/corpus/pages --index index
     """
     from search.store import StoreError
-    from search.stores import open_store
 
     progress, on_total, close = _progress_hooks()
     try:
-        report = open_store(index_dir).rebuild(sources, procs=procs, progress=progress, on_total=on_total)
+        store = _store(index_dir, opensearch, name, shards=shards, replicas=replicas)
+        report = store.rebuild(sources, procs=procs, progress=progress, on_total=on_total)
     except StoreError as exc:  # another build running, or no pages to index
         raise click.ClickException(str(exc)) from None
     finally:
@@ -201,7 +237,14 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
 @index_group.command()
 @_source_option
 @_index_option
-def update(sources: tuple[str, ...], index_dir: str) -> None:
+@_cluster_options
+@click.option(
+    "--shards", default=1, show_default=True, help="With --opensearch: primary shards of the new index."
+)
+@click.option("--replicas", default=0, show_default=True, help="With --opensearch: replicas of each shard.")
+def update(
+    sources: tuple[str, ...], index_dir: str, opensearch: str | None, name: str, shards: int, replicas: int
+) -> None:
     """Add new pages, re-index changed ones, drop those whose files are gone.
 
     \b
@@ -209,11 +252,11 @@ def update(sources: tuple[str, ...], index_dir: str) -> None:
       sandhan index update --source ../shared/corpus/pages
     """
     from search.store import StoreError
-    from search.stores import open_store
 
     progress, _, close = _progress_hooks()
     try:
-        report = open_store(index_dir).update(sources, progress=progress)
+        store = _store(index_dir, opensearch, name, shards=shards, replicas=replicas)
+        report = store.update(sources, progress=progress)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -223,14 +266,14 @@ def update(sources: tuple[str, ...], index_dir: str) -> None:
 
 @index_group.command()
 @_index_option
+@_cluster_options
 @click.option("--json", "as_json", is_flag=True)
-def stats(index_dir: str, as_json: bool) -> None:
+def stats(index_dir: str, opensearch: str | None, name: str, as_json: bool) -> None:
     """Documents, date range, desks, size, generation and build time of the live index."""
     from search.store import StoreError
-    from search.stores import open_store
 
     try:
-        info = open_store(index_dir).stats()
+        info = _store(index_dir, opensearch, name).stats()
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -303,7 +346,10 @@ def verify(index_dir: str) -> None:
 @click.option("--per-page", default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
 @_index_option
-def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json, index_dir) -> None:
+@_cluster_options
+def search(
+    query, date_from, date_to, sort, desk, dates, page, per_page, as_json, index_dir, opensearch, name
+) -> None:
     """Search the index from a terminal.
 
     \b
@@ -314,7 +360,6 @@ def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json
     from search.engine import SearchEngine
     from search.query import PARTIAL
     from search.store import StoreError
-    from search.stores import open_store
     from web.params import BadRequest, parse_request
 
     args = {
@@ -328,7 +373,7 @@ def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json
         "per_page": str(per_page),
     }
     try:
-        answer = SearchEngine(open_store(index_dir)).search(parse_request(args))
+        answer = SearchEngine(_store(index_dir, opensearch, name)).search(parse_request(args))
     except (BadRequest, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -363,11 +408,14 @@ def _plain(html: str) -> str:
 
 @main.command()
 @_index_option
+@_cluster_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--workers", default=2, show_default=True, help="Processes (one per core).")
 @click.option("--threads", default=4, show_default=True, help="Threads per process.")
-def serve(index_dir: str, host: str, port: int, workers: int, threads: int) -> None:
+def serve(
+    index_dir: str, opensearch: str | None, name: str, host: str, port: int, workers: int, threads: int
+) -> None:
     """Serve the web page and JSON API with waitress (a production WSGI server).
 
     Searching is CPU-bound Python, so each core gets its own process, all accepting on one
@@ -378,12 +426,15 @@ def serve(index_dir: str, host: str, port: int, workers: int, threads: int) -> N
       sandhan serve --index index --port 5000
     """
     from search.store import StoreError
-    from search.stores import open_store
 
+    cluster = {"OPENSEARCH": opensearch, "OPENSEARCH_NAME": name} if opensearch else {}
     try:
-        health = open_store(index_dir).health()
+        store = _store(index_dir, opensearch, name)
+        health = store.health()
         built = f"{health['generation']}, built {health['built_at']}"
-        click.echo(f"Serving {Path(index_dir).resolve()} ({built})")
+        click.echo(
+            f"Serving {store!r} ({built})" if opensearch else f"Serving {Path(index_dir).resolve()} ({built})"
+        )
     except StoreError as exc:
         click.echo(f"warning: {exc}", err=True)
         click.echo("The API answers 503 until an index is built.", err=True)
@@ -395,14 +446,14 @@ def serve(index_dir: str, host: str, port: int, workers: int, threads: int) -> N
     click.echo(f"Listening on http://{host}:{port}/ ({workers} × {threads} threads)")
     sys.stdout.flush()
     if workers <= 1:
-        _serve_worker(index_dir, sock, threads)
+        _serve_worker(index_dir, sock, threads, cluster=cluster)
         return
     children = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # the worker: its own app, searcher and caches, nothing shared but the socket
             try:
-                _serve_worker(index_dir, sock, threads, parent=os.getppid())
+                _serve_worker(index_dir, sock, threads, parent=os.getppid(), cluster=cluster)
             finally:
                 os._exit(0)
         children.append(pid)
@@ -418,12 +469,14 @@ def serve(index_dir: str, host: str, port: int, workers: int, threads: int) -> N
         os.waitpid(pid, 0)
 
 
-def _serve_worker(index_dir: str, sock: socket.socket, threads: int, parent: int | None = None) -> None:
+def _serve_worker(
+    index_dir: str, sock: socket.socket, threads: int, parent: int | None = None, cluster: dict | None = None
+) -> None:
     from waitress import serve as waitress_serve
 
     from web import create_app
 
-    app = create_app({"INDEX_DIR": index_dir, "WARM": True})
+    app = create_app({"INDEX_DIR": index_dir, "WARM": True, **(cluster or {})})
     # Open the index now: the switch to it starts filling its caches (vocabulary for romanized
     # queries and suggestions, frequent words) before the first reader needs them.
     threading.Thread(target=_open_index, args=(app,), daemon=True).start()
