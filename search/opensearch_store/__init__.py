@@ -25,6 +25,14 @@ from search.store import BuildReport, Progress, StoreAnswer, StoreMissing, Store
 GENERATION_SECONDS = 1.0
 
 
+def _possible_id(article_id: str) -> bool:
+    """Whether a document could have this id: OpenSearch refuses ids over 512 bytes (400)."""
+    try:
+        return 0 < len(article_id.encode("utf-8")) <= 512
+    except UnicodeEncodeError:  # a lone surrogate: no file name read as UTF-8 makes one
+        return False
+
+
 class OpenSearchStore:
     """The articles of the cluster at `url` under the alias `name`. `shards` and `replicas` are
     what a rebuild gives a new generation."""
@@ -73,6 +81,8 @@ class OpenSearchStore:
 
     @unavailable_on_errors
     def article(self, article_id: str) -> dict | None:
+        if not _possible_id(article_id):
+            return None
         found = call(
             "read an article",
             self.client.get,
@@ -87,7 +97,7 @@ class OpenSearchStore:
 
     @unavailable_on_errors
     def related(self, article_id: str, limit: int) -> list[dict]:
-        if limit <= 0:
+        if limit <= 0 or not _possible_id(article_id):
             return []
         found = call(
             "read an article",
