@@ -26,7 +26,7 @@ def open_store(
     if opensearch:
         from search.opensearch_store import OpenSearchStore
 
-        return OpenSearchStore(opensearch, name, shards=shards, replicas=replicas)
+        return OpenSearchStore(opensearch, name, shards=shards, replicas=replicas, warm_on_switch=server)
     from search.whoosh_store import WhooshStore
 
     return WhooshStore(index_dir, warm_on_switch=server)

@@ -18,7 +18,7 @@ from pathlib import Path
 from search.lexicon import Lexicon
 from search.opensearch_store import build, searching
 from search.opensearch_store.cluster import call, check_health, connect, shown_url, unavailable_on_errors
-from search.store import BuildReport, Progress, StoreAnswer, StoreMissing, StoreQuery
+from search.store import BuildReport, Progress, StoreAnswer, StoreError, StoreMissing, StoreQuery
 
 # How long the generation behind the alias is taken as known: a rebuild's switch is seen this
 # much later at most by a server (searches go to the alias itself, and see it at once).
@@ -45,6 +45,7 @@ class OpenSearchStore:
         shards: int = 1,
         replicas: int = 0,
         verify_certs: bool = True,
+        warm_on_switch: bool = False,
     ):
         self.url = url
         self.name = name
@@ -54,6 +55,7 @@ class OpenSearchStore:
         self._lock = threading.Lock()
         self._generation: tuple[float, str] | None = None  # (when read, index name)
         self._lexicon: tuple[str, Lexicon] | None = None
+        self.warm_on_switch = warm_on_switch  # a server: read each new generation's lexicon at once
 
     def __repr__(self) -> str:
         return f"OpenSearchStore({shown_url(self.url)!r}, {self.name!r})"
@@ -69,8 +71,17 @@ class OpenSearchStore:
                     f"No index {self.name} in the cluster {shown_url(self.url)} yet: "
                     f"run `sandhan index rebuild --opensearch URL --source DIR`"
                 )
+            switched = self._generation is None or self._generation[1] != live
             known = self._generation = (time.monotonic(), live)
+            if switched and self.warm_on_switch:
+                threading.Thread(target=self._warm_in_background, daemon=True).start()
         return known[1]
+
+    def _warm_in_background(self) -> None:
+        try:
+            self.warm()
+        except StoreError:
+            pass  # requests say what is wrong
 
     # --- the Store protocol ----------------------------------------------------------------
 

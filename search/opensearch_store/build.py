@@ -31,10 +31,12 @@ from opensearchpy import exceptions as os_errors
 
 from search import duplicates
 from search.analysis import term_ids, vocabulary
+from search.analysis.tokenizer import word_spans
 from search.article import DHAKA, Article, PageRejected
 from search.opensearch_store import mapping
 from search.opensearch_store.cluster import call
 from search.pages import scan_sources
+from search.plan import surface_key
 from search.store import BuildInProgress, BuildReport, NothingToIndex, Progress, StoreError
 from search.whoosh_store.generations import test_pause
 from search.whoosh_store.schema import body_hash, safe_fingerprint
@@ -199,6 +201,7 @@ def article_source(article: Article, seq: int) -> tuple[dict, int, int]:
         "path": path_key(article.path),
         "fingerprint": safe_fingerprint(article.path) or "",
         "body_hash": body_hash(article),
+        "title_forms": sorted({surface_key(article.title[a:b]) for a, b in word_spans(article.title)}),
         "title_terms": title_terms,
         "body_terms": body_terms,
     }

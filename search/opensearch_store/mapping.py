@@ -93,7 +93,9 @@ def index_body(
                 "path": {"type": "keyword", "index": False, "doc_values": False},
                 "fingerprint": {"type": "keyword", "index": False, "doc_values": False},
                 "body_hash": {"type": "keyword"},
-                "similar_ids": {"type": "keyword", "index": False, "doc_values": False},
+                # Read for every candidate of a query: doc values, not the (large) source.
+                "similar_ids": {"type": "keyword", "index": False},
+                "title_forms": {"type": "keyword", "index": False},  # the exact-form bonus
                 "title_terms": {"type": "text", "analyzer": "sandhan_terms", "similarity": "title_bm25"},
                 "body_terms": {"type": "text", "analyzer": "sandhan_terms", "similarity": "body_bm25"},
             },

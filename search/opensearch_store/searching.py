@@ -16,8 +16,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 
-from search.analysis.tokenizer import word_spans
-from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term, surface_key
+from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term
 from search.policy import (
     EXACT_FORM_DEPTH,
     EXACT_FORM_WEIGHT,
@@ -139,17 +138,17 @@ def _aggregations() -> dict:
 
 
 class _Candidate:
-    __slots__ = ("id", "seq", "coord", "score", "title", "similar")
+    __slots__ = ("id", "seq", "coord", "score", "title_forms", "similar")
 
     def __init__(self, hit: dict):
-        source = hit["_source"]
-        self.id = source["id"]
+        values = hit.get("fields", {})
+        self.id = values["id"][0]
         self.seq = hit["sort"][-1]
         self.coord = len(hit.get("matched_queries", ()))
         raw = hit.get("_score")
         self.score = max(0.0, float(raw) - COORD * self.coord) if raw is not None else 0.0
-        self.title = source.get("title", "")
-        self.similar = source.get("similar_ids") or []
+        self.title_forms = set(values.get("title_forms", ()))
+        self.similar = values.get("similar_ids", [])
 
     def key(self) -> tuple:
         """The ranking's order: words matched, score, then the earlier page."""
@@ -174,7 +173,8 @@ def search(client, index: str, query: StoreQuery) -> StoreAnswer:
         "size": size,
         "track_total_hits": True,
         "track_scores": not planned.empty,
-        "_source": ["id", "title", "similar_ids"],
+        "_source": False,  # doc values only: a candidate's source is large (its text and terms)
+        "docvalue_fields": ["id", "similar_ids", "title_forms"],
         "aggs": _aggregations(),
     }
     found = client.search(index=index, body=body)
@@ -264,8 +264,7 @@ def _bonuses(client, index: str, candidates: list[_Candidate], planned: PlannedQ
     forms = planned.surface_forms
     if forms:
         for c in heapq.nsmallest(EXACT_FORM_DEPTH, top, key=_Candidate.key):
-            held = {surface_key(c.title[a:b]) for a, b in word_spans(c.title)}
-            found = len(forms & held)
+            found = len(forms & c.title_forms)
             if found:
                 c.score *= 1 + EXACT_FORM_WEIGHT * found / len(forms)
 
