@@ -59,7 +59,7 @@ def main() -> None:
             f" {n / seconds:,.0f} tokens/s, {len(texts) / seconds:,.0f} articles/s;"
             f" 100k articles on 2 cores ≈ {100_000 * per_article / 2 / 60:.1f} min of analysis"
         )
-    # What a rebuild runs instead of the chain (search/index.py): same terms and positions.
+    # What a rebuild runs instead of the chain (search/whoosh_store/schema.py): same terms and positions.
     for i in range(args.repeat):
         if i == 0:
             normalize_word.cache_clear()

@@ -1,5 +1,5 @@
 """How sure romanized readings are (`search.romanize.reading_confidence`), on real words and on
-Latin gibberish: what `MIN_READING_CONFIDENCE` in search/service.py is chosen from.
+Latin gibberish: what `MIN_READING_CONFIDENCE` in search/engine.py is chosen from.
 
     .venv/bin/python bench/reading_confidence.py --index bench/out/eval-index
 

@@ -19,7 +19,7 @@ import time
 from search.engine import SearchEngine, SearchRequest
 from search.whoosh_store import WhooshStore
 
-# The limits of search/query.py and search/service.py (fixed here so older code runs this too).
+# The limits of search/query.py and web/params.py (fixed here so older code runs this too).
 MAX_QUERY_CHARS, MAX_CLAUSES, MAX_WORDS = 1000, 32, 64
 WORK_BUDGET = 2_000_000
 

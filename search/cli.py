@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -264,6 +267,97 @@ def update(
     _print_report(report, "Updated to")
 
 
+def _watch_options(f):
+    """How the watcher waits (search/watch.py WatchSettings), in seconds."""
+    from search.watch import WatchSettings
+
+    d = WatchSettings()
+    options = [
+        click.option(
+            "--quiet", default=d.quiet, show_default=True, help="Seconds without events before a batch goes."
+        ),
+        click.option(
+            "--stable", default=d.stable, show_default=True, help="Seconds a page's size must stay the same."
+        ),
+        click.option(
+            "--rescan", default=d.rescan, show_default=True, help="Seconds between full comparisons."
+        ),
+        click.option(
+            "--polling", is_flag=True, help="Poll the folder instead of inotify (network file systems)."
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _watcher(
+    sources, index_dir: str, quiet: float, stable: float, rescan: float, polling: bool, observe=None
+):
+    """A Watcher that prints each batch as `sandhan index update` prints its report (`observe`:
+    told the kind and seconds of each build, for /metrics)."""
+    from dataclasses import replace
+
+    from search.watch import Watcher, WatchSettings
+
+    lock = threading.Lock()
+
+    def on_batch(batch) -> None:
+        report = batch.report
+        if observe is not None:
+            observe("update" if batch.batch else "rebuild", report.seconds)
+        with lock:
+            shown = replace(report, rejected=batch.new_rejections)
+            _print_report(shown, "Updated to" if batch.batch else "Built")
+            if batch.batch:
+                held = f", {batch.held} still being written" if batch.held else ""
+                click.echo(f"  batch:      {batch.batch} changed files{held}")
+            sys.stdout.flush()
+
+    def on_error(message: str) -> None:
+        with lock:
+            click.echo(f"watch: {message}", err=True)
+
+    def on_ready() -> None:
+        with lock:
+            click.echo(f"watch: caught up; following {', '.join(str(Path(s).resolve()) for s in sources)}")
+            sys.stdout.flush()
+
+    settings = WatchSettings(quiet=quiet, stable=stable, rescan=rescan, polling=polling)
+    return Watcher(sources, index_dir, settings, on_batch=on_batch, on_error=on_error, on_ready=on_ready)
+
+
+@index_group.command()
+@_source_option
+@_index_option
+@_watch_options
+def watch(
+    sources: tuple[str, ...], index_dir: str, quiet: float, stable: float, rescan: float, polling: bool
+) -> None:
+    """Keep the index in line with --source while pages land, change and go (Ctrl-C stops).
+
+    New, changed and removed pages are applied in small batches through the same atomic update
+    as `sandhan index update`. A page still being written is read once it is closed and its size
+    has stayed the same for --stable seconds; writing it under another name (x.txt.part) and
+    renaming it to x.txt when complete is safest. On start, what changed while the watcher was
+    stopped is applied; with no index yet, one is built.
+
+    \b
+    Example:
+      sandhan index watch --source ../shared/corpus/pages --index index
+    """
+    watcher = _watcher(sources, index_dir, quiet, stable, rescan, polling)
+    signal.signal(signal.SIGTERM, lambda signum, frame: watcher.stop())
+    click.echo(
+        f"Watching {', '.join(str(Path(s).resolve()) for s in sources)} for {Path(index_dir).resolve()}"
+    )
+    sys.stdout.flush()
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        watcher.stop()
+
+
 @index_group.command()
 @_index_option
 @_cluster_options
@@ -413,21 +507,55 @@ def _plain(html: str) -> str:
 @click.option("--port", default=5000, show_default=True)
 @click.option("--workers", default=2, show_default=True, help="Processes (one per core).")
 @click.option("--threads", default=4, show_default=True, help="Threads per process.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json", "none"]),
+    default="text",
+    show_default=True,
+    help="The access log on stderr: a line per request, as text or JSON, or none.",
+)
+@click.option(
+    "--watch",
+    "watch_sources",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Also watch this folder of pages and apply its changes (as `sandhan index watch`).",
+)
+@_watch_options
 def serve(
-    index_dir: str, opensearch: str | None, name: str, host: str, port: int, workers: int, threads: int
+    index_dir: str,
+    opensearch: str | None,
+    name: str,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    log_format: str,
+    watch_sources: tuple[str, ...],
+    quiet: float,
+    stable: float,
+    rescan: float,
+    polling: bool,
 ) -> None:
     """Serve the web page and JSON API with waitress (a production WSGI server).
 
     Searching is CPU-bound Python, so each core gets its own process, all accepting on one
-    socket. A rebuilt index is picked up without restart.
+    socket. A rebuilt index is picked up without restart. With --watch, the pages of a folder
+    are indexed as they land, change and go (one command for a small site).
 
     \b
     Example:
       sandhan serve --index index --port 5000
+      sandhan serve --index index --watch pages
     """
     from search.store import StoreError
 
     cluster = {"OPENSEARCH": opensearch, "OPENSEARCH_NAME": name} if opensearch else {}
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # /metrics sums the requests of all workers (web/operations.py); set before any import.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sandhan-metrics-")
+        atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
+    access_log = None if log_format == "none" else log_format
     try:
         store = _store(index_dir, opensearch, name)
         health = store.health()
@@ -436,8 +564,9 @@ def serve(
             f"Serving {store!r} ({built})" if opensearch else f"Serving {Path(index_dir).resolve()} ({built})"
         )
     except StoreError as exc:
-        click.echo(f"warning: {exc}", err=True)
-        click.echo("The API answers 503 until an index is built.", err=True)
+        if not watch_sources:
+            click.echo(f"warning: {exc}", err=True)
+            click.echo("The API answers 503 until an index is built.", err=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -445,18 +574,31 @@ def serve(
     sock.listen(1024)
     click.echo(f"Listening on http://{host}:{port}/ ({workers} × {threads} threads)")
     sys.stdout.flush()
+
+    def start_watching() -> None:
+        if watch_sources:
+            from web.operations import build_seconds
+
+            def observe(kind: str, seconds: float) -> None:
+                build_seconds().labels(kind).observe(seconds)
+
+            watcher = _watcher(watch_sources, index_dir, quiet, stable, rescan, polling, observe=observe)
+            threading.Thread(target=watcher.run, name="sandhan-watch", daemon=True).start()
+
     if workers <= 1:
-        _serve_worker(index_dir, sock, threads, cluster=cluster)
+        start_watching()
+        _serve_worker(index_dir, sock, threads, access_log, cluster=cluster)
         return
     children = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # the worker: its own app, searcher and caches, nothing shared but the socket
             try:
-                _serve_worker(index_dir, sock, threads, parent=os.getppid(), cluster=cluster)
+                _serve_worker(index_dir, sock, threads, access_log, parent=os.getppid(), cluster=cluster)
             finally:
                 os._exit(0)
         children.append(pid)
+    start_watching()  # after the forks: a thread does not survive one
 
     def stop(signum, frame) -> None:
         for pid in children:
@@ -470,13 +612,18 @@ def serve(
 
 
 def _serve_worker(
-    index_dir: str, sock: socket.socket, threads: int, parent: int | None = None, cluster: dict | None = None
+    index_dir: str,
+    sock: socket.socket,
+    threads: int,
+    access_log: str | None,
+    parent: int | None = None,
+    cluster: dict | None = None,
 ) -> None:
     from waitress import serve as waitress_serve
 
     from web import create_app
 
-    app = create_app({"INDEX_DIR": index_dir, "WARM": True, **(cluster or {})})
+    app = create_app({"INDEX_DIR": index_dir, "WARM": True, "ACCESS_LOG": access_log, **(cluster or {})})
     # Open the index now: the switch to it starts filling its caches (vocabulary for romanized
     # queries and suggestions, frequent words) before the first reader needs them.
     threading.Thread(target=_open_index, args=(app,), daemon=True).start()

@@ -92,7 +92,10 @@ class SearchEngine:
         answer = self._answer(req, planned, found)
         answer["date_reading"] = date_reading
         answer["interpreted_query"] = interpreted
-        if found.total < SUGGEST_BELOW and parsed.positive and not interpreted:
+        # A server whose new generation's lexicon is still being built (after every update of a
+        # watched folder) answers without a suggestion rather than make the reader wait seconds.
+        lexicon_ready = self.lexicon_now or self.store.has_lexicon()
+        if found.total < SUGGEST_BELOW and parsed.positive and not interpreted and lexicon_ready:
             # From the query as searched (cleaned, within the limits), never the raw text.
             answer["suggestion"] = did_you_mean(str(parsed), self.store.lexicon(), analyze)
         # Whether the answer may be missing results, and why: the query went past the documented

@@ -129,7 +129,7 @@ def _within_limits(clauses: list[Clause]) -> tuple[tuple[Clause, ...], bool]:
     return tuple(kept), kept != clauses
 
 
-# What `partial` in a search answer means (search/service.py sets it): the one table that the
+# What `partial` in a search answer means (search/engine.py sets it): the one table that the
 # API's document, `sandhan search` and the page read.
 PARTIAL = {
     "query_cut": (

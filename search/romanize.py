@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
+from search.bangla import TO_BANGLA_DIGITS
 from search.lexicon import HASANTA, Lexicon, distance, fold, loose_key
 
 
@@ -248,7 +249,6 @@ ONSETS = frozenset(
     "tw ty vr hr hy jy my ny ly ry sr ph bh ch dh gh jh kh rh sh th wh".split()
 )
 
-BANGLA_DIGITS = str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")
 
 # Join costs between two consonants typed with no vowel between them: a conjunct (nirbachon
 # নির্বাচন) or the unwritten inherent vowel, silent in speech (dorpoton দরপতন).
@@ -343,7 +343,7 @@ def transliterations(word: str) -> tuple[tuple[str, float], ...]:
         if not matched:
             # A digit or a stray character: digits become Bangla digits, anything else is dropped.
             ch = word[i]
-            add = ch.translate(BANGLA_DIGITS) if ch.isdigit() else ""
+            add = ch.translate(TO_BANGLA_DIGITS) if ch.isdigit() else ""
             target = states[i + 1]
             for (text, last), cost in beam:
                 key = (text + add, last)
@@ -544,7 +544,7 @@ def _read_romanized(word: str, lexicon: Lexicon, analyze: Callable[[str], list[s
 
 def _read_number(word: str, lexicon: Lexicon, analyze: Callable[[str], list[str]]) -> Reading:
     # The archive writes Bangla digits; ASCII digits typed on a phone mean the same number.
-    for surface in (word.translate(BANGLA_DIGITS), word):
+    for surface in (word.translate(TO_BANGLA_DIGITS), word):
         terms = analyze(surface)
         if terms and all(t in lexicon for t in terms):
             return Reading(word, surface, tuple(terms), False)

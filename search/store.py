@@ -11,7 +11,7 @@ the Whoosh store (search/whoosh_store/, an index folder on this machine) and the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -148,5 +148,12 @@ class Store(Protocol):
     ) -> BuildReport:
         """Index every page under `sources` into a new generation and switch to it atomically."""
 
-    def update(self, sources: Iterable[str | Path], *, progress: Progress | None = None) -> BuildReport:
-        """Apply added, changed and removed pages into a new generation, switched atomically."""
+    def update(
+        self, sources: Iterable[str | Path], *, progress: Progress | None = None, hold: Collection[str] = ()
+    ) -> BuildReport:
+        """Apply added, changed and removed pages into a new generation, switched atomically;
+        the pages in `hold` (still being written) are left as they were indexed."""
+
+    def operations(self) -> dict:
+        """Figures for /metrics: {"build_kind", "build_seconds", "cache_counts": {name: (hits,
+        misses)}}, any of them absent when the store has none."""

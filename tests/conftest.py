@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,15 +83,25 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`sandhan serve` in a child process, as a user would run it (`store_args`: other options,
-    e.g. --opensearch URL --name NAME)."""
+    """`sandhan serve` in a child process, as a user would run it (`args`: more options, e.g.
+    --opensearch URL --name NAME)."""
 
-    def __init__(self, index_dir: Path, port: int | None = None, store_args: tuple[str, ...] = ()):
+    def __init__(self, index_dir: Path, port: int | None = None, args: tuple[str, ...] = ()):
         self.index_dir = index_dir
-        self.store_args = store_args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.args = tuple(args)  # more options of `sandhan serve`
         self.proc: subprocess.Popen | None = None
+        # What the server printed (its access log too), read as it comes: a full pipe would stop it.
+        self.lines: list[str] = []
+
+    def _read_output(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.decode("utf-8", "replace"))
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
 
     def start(self, wait_healthy: bool = True) -> LiveServer:
         cmd = [
@@ -102,7 +113,7 @@ class LiveServer:
             str(self.index_dir),
             "--port",
             str(self.port),
-            *self.store_args,
+            *self.args,
         ]
         self.proc = subprocess.Popen(
             cmd,
@@ -111,10 +122,13 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + 60  # a bound for a server that never comes up, not a wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stdout.read().decode()}")
+                self._reader.join(10)  # the last lines it printed
+                raise RuntimeError(f"server exited: {self.output}")
             try:
                 r = requests.get(self.url + "/healthz", timeout=10)
                 if r.status_code == 200 or not wait_healthy:
@@ -132,6 +146,8 @@ class LiveServer:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        if self.proc:
+            self._reader.join(10)  # the last lines it printed
 
     def get(self, path: str, **params):
         return requests.get(self.url + path, params=params, timeout=10)
@@ -208,7 +224,7 @@ def store_client(request):
 @pytest.fixture(scope="session")
 def cluster_server(sample_cluster):
     url, name = sample_cluster
-    server = LiveServer(Path("unused"), store_args=("--opensearch", url, "--name", name)).start()
+    server = LiveServer(Path("unused"), args=("--opensearch", url, "--name", name)).start()
     yield server
     server.stop()
 

@@ -13,7 +13,7 @@ import requests
 from search.article import article_id_of_segment, article_path_segment, article_url
 from search.whoosh_store.build import rebuild
 from tests.conftest import LiveServer
-from tests.test_index import write_page
+from tests.whoosh_store.test_build import write_page
 
 ODD_IDS = [
     "..",

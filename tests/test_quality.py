@@ -46,7 +46,7 @@ def test_known_item_queries(corpus_index, shared_corpus, groups):
 @pytest.mark.parametrize(
     ("queries", "floor"),
     [
-        ("queries_banglish_dev.tsv", 0.80),  # Bangla typed in Latin letters
+        ("queries_banglish_dev.tsv", 0.95),  # Bangla typed in Latin letters (0.967 measured)
         ("queries_variants_dev.tsv", 0.92),  # a word respelled the way other writers spell it
     ],
 )

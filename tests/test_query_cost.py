@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 from waitress.server import create_server
 
-from search import ranking
 from search.engine import SearchEngine, SearchRequest
 from search.query import MAX_CLAUSES, MAX_QUERY_CHARS, MAX_WORDS, parse_query
 from search.text_terms import token_spans
-from search.whoosh_store import WhooshStore
+from search.whoosh_store import WhooshStore, scoring
 from search.whoosh_store.scoring import SizedLRU
 from tests.conftest import LiveServer
 from web import create_app
@@ -72,7 +71,7 @@ def test_the_answer_says_a_query_was_cut(sample_index):
 
 
 def test_a_spent_budget_answers_with_what_it_verified_and_says_so(sample_index, monkeypatch):
-    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)  # the sample's few articles: a batch each
+    monkeypatch.setattr(scoring, "PHRASE_BATCH", 1)  # the sample's few articles: a batch each
     service = SearchEngine(WhooshStore(sample_index))
     phrase = '"' + " ".join(common_pair(service)) + '"'
     full = service.search(SearchRequest(q=phrase, per_page=100))
@@ -85,7 +84,7 @@ def test_a_spent_budget_answers_with_what_it_verified_and_says_so(sample_index, 
 
 
 def test_an_excluded_phrase_past_the_budget_keeps_the_unchecked_matches(sample_index, monkeypatch):
-    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
+    monkeypatch.setattr(scoring, "PHRASE_BATCH", 1)
     service = SearchEngine(WhooshStore(sample_index))
     words = common_pair(service)
     q = f'{words[0]} -"{" ".join(words)}"'
@@ -137,14 +136,14 @@ def test_an_ordinary_query_is_answered_while_four_costly_ones_are_held_midway(
     words = common_pair(SearchEngine(WhooshStore(sample_index)))
     inside = threading.Semaphore(0)
     release = threading.Event()
-    positions_in = ranking.TermScorer.positions_in
+    positions_in = scoring.TermScorer.positions_in
 
     def held_positions_in(self, field, term, docs):
         inside.release()
         assert release.wait(60), "the costly query was never released"
         return positions_in(self, field, term, docs)
 
-    monkeypatch.setattr(ranking.TermScorer, "positions_in", held_positions_in)
+    monkeypatch.setattr(scoring.TermScorer, "positions_in", held_positions_in)
     costly_answers: list[int] = []
 
     def costly() -> None:
@@ -188,7 +187,7 @@ def test_an_exclusion_past_the_word_limit_is_left_out_not_shortened():
 
 def test_date_and_desk_filters_come_before_phrase_work(sample_index, monkeypatch):
     """A window that holds no article leaves a phrase nothing to check: no budget is spent."""
-    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
+    monkeypatch.setattr(scoring, "PHRASE_BATCH", 1)
     service = SearchEngine(WhooshStore(sample_index))
     phrase = '"' + " ".join(common_pair(service)) + '"'
     assert service.search(SearchRequest(q=phrase), work_budget=1)["partial"] == "work_budget"

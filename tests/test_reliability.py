@@ -20,7 +20,7 @@ from search.query import MAX_QUERY_CHARS
 from search.whoosh_store.build import rebuild
 from search.whoosh_store.generations import current_generation
 from tests.conftest import REPO, SAMPLES, BuildPause, LiveServer
-from tests.test_index import many_pages, write_page
+from tests.whoosh_store.test_build import many_pages, write_page
 
 QUERIES = ["ঢাকা", "বৃষ্টি", "ক্রিকেট", '"ঢাকা শহরে"', "অনুচ্ছেদ নম্বর", ""]
 
@@ -194,7 +194,7 @@ def test_missing_index_answers_503_and_a_later_build_is_picked_up(tmp_path):
         assert server.get("/healthz").status_code == 200
     finally:
         server.stop()
-        out = server.proc.stdout.read().decode()
+        out = server.output
     assert "No index at" in out  # `serve` said so at start
 
 

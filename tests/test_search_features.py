@@ -75,7 +75,9 @@ def test_suggest_at_a_vowel_sign_and_with_a_head(client):
 
 def test_suggest_of_nothing_is_empty(client):
     for q in ("", "   ", "\u09cd", "abc"):
-        assert client.get("/api/suggest", query_string={"q": q}).status_code == 200
+        answer = client.get("/api/suggest", query_string={"q": q})
+        assert answer.status_code == 200
+        assert answer.get_json()["suggestions"] == [], q
 
 
 def test_romanized_query_shows_what_was_searched_on_the_page(client):
@@ -95,7 +97,7 @@ def test_article_lists_related_articles_never_itself(client):
 def test_near_duplicates_are_folded_with_a_count(tmp_path):
     from search.engine import SearchEngine
     from search.whoosh_store.build import rebuild
-    from tests.test_index import write_page
+    from tests.whoosh_store.test_build import write_page
     from web.params import parse_request
 
     story = " ".join(

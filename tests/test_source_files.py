@@ -25,7 +25,7 @@ from search.whoosh_store import WhooshStore
 from search.whoosh_store.build import rebuild
 from search.whoosh_store.generations import current_generation, open_generation
 from tests.conftest import REPO, SAMPLES, BuildPause
-from tests.test_index import PAGE, many_pages
+from tests.whoosh_store.test_build import PAGE, many_pages
 from web.params import parse_request
 
 # Odd but valid page names: each page holds a word of its own, to find it by.

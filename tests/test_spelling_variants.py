@@ -12,7 +12,7 @@ from search.plan import plan
 from search.query import parse_query
 from search.whoosh_store import WhooshStore
 from search.whoosh_store.build import rebuild
-from tests.test_index import write_page
+from tests.whoosh_store.test_build import write_page
 
 BODY = "{title}। ঢাকার একটি {word} হাসপাতালে আজ রোগীদের ভিড় ছিল। চিকিৎসকেরা বলেন, শীতে রোগী বাড়ছে।"
 PAGES = {

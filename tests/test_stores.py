@@ -231,7 +231,7 @@ def test_one_rebuild_at_a_time_and_a_killed_rebuild_leaves_the_alias_serving(ope
     cluster = ("--opensearch", opensearch_url, "--name", name)
     assert _cli("index", "rebuild", "--source", str(SAMPLES), *cluster).wait(300) == 0
     before = _alias_target(opensearch_url, name)
-    server = LiveServer(tmp_path, store_args=cluster).start()
+    server = LiveServer(tmp_path, args=cluster).start()
     try:
         total = server.get("/api/search", q="বৃষ্টি").json()["total"]
         pause = BuildPause(tmp_path, "publish")

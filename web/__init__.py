@@ -53,11 +53,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.extensions["sandhan"] = SearchEngine(store, lexicon_now=not server)
 
-    from web import api, errors, pages
+    from web import api, errors, feeds, operations, pages
 
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(feeds.bp)
+    operations.install(app)  # /metrics, the access log (config ACCESS_LOG), Cache-Control
     app.after_request(_security_headers)
     # Pages, JSON and static files go out compressed for clients that say they accept it (zstd,
     # brotli, gzip): a results page shrinks by about four fifths (BENCHMARKS.md: the page).

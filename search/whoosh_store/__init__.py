@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from search.lexicon import Lexicon
@@ -99,7 +99,7 @@ class WhooshStore:
         elif self._files.damage:  # found when it was last opened: not read again
             raise IndexDamaged(gen.path, self._files.damage)
         try:
-            view = GenerationView(gen, open_generation(gen, self._files.check))
+            view = GenerationView(gen, open_generation(gen, self._files.check), serving=self.warm_on_switch)
         except IndexDamaged:
             self._files.check()  # all of it, once (and logged; remembered): later calls answer from it
             raise
@@ -195,5 +195,21 @@ class WhooshStore:
     ) -> BuildReport:
         return build.rebuild(sources, self.root, procs=procs, progress=progress, on_total=on_total)
 
-    def update(self, sources: Iterable[str | Path], *, progress: Progress | None = None) -> BuildReport:
-        return build.update(sources, self.root, progress=progress)
+    def update(
+        self, sources: Iterable[str | Path], *, progress: Progress | None = None, hold: Collection[str] = ()
+    ) -> BuildReport:
+        return build.update(sources, self.root, progress=progress, hold=hold)
+
+    def operations(self) -> dict:
+        """Figures for /metrics: the live generation's build (kind and seconds) and the hits and
+        misses of its caches (none open yet: none)."""
+        view = self._current
+        if view is None:
+            return {}
+        meta = view.meta
+        caches = {**view.scorer.caches(), "stored": view._stored, "title_forms": view._title_forms}
+        return {
+            "build_kind": "update" if meta.get("updated_from") else "rebuild",
+            "build_seconds": meta.get("seconds"),
+            "cache_counts": {name: (cache.hits, cache.misses) for name, cache in caches.items()},
+        }

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -308,9 +308,12 @@ def update(
     root: str | Path,
     *,
     progress: Progress | None = None,
+    hold: Collection[str] = (),
 ) -> BuildReport:
     """Bring the live index in line with `sources`: add new pages, re-index changed ones and
-    remove those whose files are gone, in a new generation (same atomicity as a rebuild)."""
+    remove those whose files are gone, in a new generation (same atomicity as a rebuild).
+    `hold`: paths of pages still being written (search/watch.py), not read this time; the version
+    indexed before, if any, stays."""
     root = Path(root)
     sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
@@ -337,7 +340,7 @@ def update(
         gone = [
             p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
         ]
-        fresh = [p for p in on_disk if files.get(p, (None,))[0] != safe_fingerprint(p)]
+        fresh = [p for p in on_disk if p not in hold and files.get(p, (None,))[0] != safe_fingerprint(p)]
         # Which file holds each indexed article; SKIPPED marks files read but not indexed
         # (rejected, or a stale copy of another file's article).
         ids = {article_id: path for path, (_, article_id) in files.items() if article_id != SKIPPED}

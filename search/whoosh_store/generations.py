@@ -126,7 +126,7 @@ def current_generation(root: str | Path) -> Generation:
     return Generation(gen_path, meta)
 
 
-# The fields of META_FILE read here besides the records of its files (search/integrity.py checks
+# The fields of META_FILE read here besides the records of its files (search/whoosh_store/integrity.py checks
 # those), and what each must be: a sealed file of another shape must not fail later, in a traceback.
 _META_FIELDS: dict[str, Callable[[object], bool]] = {
     "built_at": lambda value: isinstance(value, str),
@@ -138,7 +138,7 @@ def open_generation(
     gen: Generation, content_damage: Callable[[], list[integrity.Damage]] | None = None
 ) -> index.Index:
     """The generation's Whoosh index, its files readable by many threads at once
-    (search.whoosh_files), once they are there with the sizes recorded (else IndexDamaged): a
+    (search.whoosh_store.postings), once they are there with the sizes recorded (else IndexDamaged): a
     stat each. Their checksums read every byte, left to `integrity.GenerationCheck` and
     `sandhan index verify`, and to `content_damage` (a server passes its GenerationCheck's, which
     remembers the answer) when Whoosh cannot open the files."""

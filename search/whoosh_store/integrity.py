@@ -200,7 +200,7 @@ def _checksum_problem(path: Path, record: dict) -> str | None:
 
 class GenerationCheck:
     """What a server knows of the files of the generation it serves (their sizes were checked
-    when it opened it, `search.index.open_generation`).
+    when it opened it, `search.whoosh_store.generations.open_generation`).
 
     `start` checks their checksums in a background thread while the server answers; `check` does
     it now, after a read of the index failed, unless it was done since the files last changed

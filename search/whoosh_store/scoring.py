@@ -100,6 +100,7 @@ class SizedLRU:
         self._items: OrderedDict = OrderedDict()  # key -> (value, the weight counted for it)
         self._held = 0
         self._lock = threading.Lock()
+        self.hits = self.misses = 0  # lookups so far, for /metrics (web/operations.py)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -109,7 +110,9 @@ class SizedLRU:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
+                self.hits += 1
                 return hit[0]
+            self.misses += 1
         value = compute()  # outside the lock: other keys need not wait
         with self._lock:
             if key in self._items:  # another thread put it first: share that one
@@ -204,6 +207,10 @@ class TermScorer:
         self._positions = SizedLRU(CACHE_POSITIONS, lambda known: known.size)
         self._positions_lock = threading.Lock()
         self._doc_frequency: dict[tuple[str, str], int] = {}  # terms the index holds only: bounded
+
+    def caches(self) -> dict[str, SizedLRU]:
+        """The caches, by name, for their hit and miss counts."""
+        return {"scores": self._scores, "positions": self._positions}
 
     def scores(self, field: str, term: str) -> TermScores:
         """Per-document BM25F contributions of `term` in `field`, computed once and cached."""

@@ -125,7 +125,7 @@ class SegmentBuilder:
     Here a text field's postings are columns of numbers in document order (`_TextField`), put in
     term order by one stable sort at the end; the few other indexed fields (id, desk) keep theirs
     per term. `_write_field` then writes each term's blocks in Whoosh's W3 layout. Whoosh reads
-    from them what it reads from its own (tests/test_index.py compares every posting).
+    from them what it reads from its own (tests/whoosh_store/test_segments.py compares every posting).
     """
 
     def __init__(self, ix: index.Index):
@@ -217,7 +217,7 @@ def _write_field(writer, terms: Iterable[tuple], lengths: array | None, fixed_si
     posting blocks, then its term info.
 
     Whoosh's W3FieldWriter does this in several calls per posting; here it is one pass per term,
-    and the files read back the same through Whoosh (tests/test_index.py compares every term's
+    and the files read back the same through Whoosh (tests/whoosh_store/test_segments.py compares every term's
     info and postings). The layout, from whoosh/codec/whoosh3.py: a magic header, then per block
     its length (negative for the last block), a pickled info tuple (count, last id, greatest
     weight, 0, shortest and longest document as length bytes) and a pickled (delta-coded ids,

@@ -31,12 +31,19 @@ class GenerationView:
     positioned reads (search.whoosh_store.postings), and the caches lock only while they change. The
     lexicon and the near-duplicate table are built once, under a lock of their own."""
 
-    def __init__(self, generation: Generation, ix):
+    def __init__(self, generation: Generation, ix, serving: bool = False):
         self.generation = generation.name
         self.built_at = generation.built_at
+        self.meta = generation.meta
         self.index = ix
         self.searcher = ix.searcher()
-        self._build_lock = threading.Lock()
+        # Each table built once per generation has a lock of its own: a search that needs the
+        # near-duplicates never waits behind the lexicon (seconds at 100k articles).
+        self._lexicon_lock = threading.Lock()
+        self._near_lock = threading.Lock()
+        # A server's view (its tables are built in the background after a switch): searches fold
+        # near-duplicates only once the table is there, rather than wait for it.
+        self.serving = serving
         reader = self.searcher.reader()
         self.scorer = TermScorer(reader, list(reader.leaf_readers()))
         self._lexicon: Lexicon | None = None
@@ -71,7 +78,7 @@ class GenerationView:
         """The analyzed vocabulary of title and body with document frequencies, built on first use
         (a few seconds at 5,000 articles): romanized queries and did-you-mean snap to it."""
         if self._lexicon is None:
-            with self._build_lock, self.index.searcher() as own:
+            with self._lexicon_lock, self.index.searcher() as own:
                 if self._lexicon is None:
                     df: dict[str, int] = {}
                     for fieldname in ("title", "body"):
@@ -88,9 +95,12 @@ class GenerationView:
 
     def near_duplicates(self) -> dict[int, set[int]]:
         """Document → its near-duplicates, found once per generation from the documents that
-        share a signature band (most bands belong to one document and are skipped unread)."""
+        share a signature band (most bands belong to one document and are skipped unread). A
+        serving view whose table another thread is building answers {} meanwhile."""
         if self._near is None:
-            with self._build_lock, self.index.searcher() as own:
+            if self.serving and self._near_lock.locked():
+                return {}
+            with self._near_lock, self.index.searcher() as own:
                 if self._near is None:
                     self._near = _near_duplicate_table(own)
         return self._near

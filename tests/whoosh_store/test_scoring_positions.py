@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from test_ranking_vectorized import Reference
+from test_searching import Reference
 
 from search.whoosh_store import WhooshStore
 from search.whoosh_store.scoring import TermScorer, held_in

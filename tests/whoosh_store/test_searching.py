@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search import ranking
 from search.engine import SearchEngine
 from search.plan import Term, plan, surface_key
 from search.policy import (
@@ -31,7 +30,7 @@ from search.policy import (
 )
 from search.query import parse_query
 from search.text_terms import token_spans
-from search.whoosh_store import WhooshStore
+from search.whoosh_store import WhooshStore, postings, scoring, searching
 from search.whoosh_store.schema import UNDATED_NEWEST
 from search.whoosh_store.scoring import TermScorer, WorkBudget
 from search.whoosh_store.searching import _dhaka_minutes, _smallest
@@ -294,21 +293,21 @@ def assert_same_as_reference(index, seed: int, count: int) -> None:
         req = parse_request(params)
         planned = plan(parse_query(req.q), None, held.lexicon().respellings)
         if not planned.empty:
-            matched = service._match(planned, held, WorkBudget(WORK_BUDGET))
+            matched = searching._match(planned, held, WorkBudget(WORK_BUDGET))
             pairs = zip(matched.coord.tolist(), matched.score.tolist(), strict=True)
             got = dict(zip(matched.docs.tolist(), pairs, strict=True))
             assert got == reference.match(planned), params
         ranked, filtered, facets = reference.search(req, planned)
-        answer = service._search(req, planned, held, WorkBudget(WORK_BUDGET))
-        assert answer["total"] == len(filtered), params
-        assert answer["facets"] == facets, params
+        answer = searching.search(held, SearchEngine._store_query(req, planned, WORK_BUDGET))
+        assert answer.total == len(filtered), params
+        assert {"desk": answer.desks, "month": answer.months} == facets, params
         start, end = (req.page - 1) * req.per_page, req.page * req.per_page
-        shown = service._fold_near_duplicates(ranked, held, end)[start:end]
-        assert [r["id"] for r in answer["results"]] == [
+        shown = searching._fold_near_duplicates(ranked, held, end)[start:end]
+        assert [h.fields["id"] for h in answer.hits] == [
             held.searcher.stored_fields(d)["id"] for d, _ in shown
         ]
         if not planned.empty:
-            assert [r["score"] for r in answer["results"]] == [round(filtered[d][1], 4) for d, _ in shown]
+            assert [h.score for h in answer.hits] == [filtered[d][1] for d, _ in shown]
 
 
 def test_term_scores_are_the_scalar_formula(sample_index):
@@ -334,7 +333,7 @@ def test_postings_read_by_blocks_or_one_by_one_agree(sample_index, monkeypatch):
         return [(scorer._compute(f, t).items(), scorer._decode_positions(f, t, docs[::2])) for f, t in terms]
 
     by_blocks = read_all(TermScorer(reader, held.scorer.leaves))
-    monkeypatch.setattr(ranking, "W3LeafMatcher", type("NoMatcher", (), {}))
+    monkeypatch.setattr(postings, "W3LeafMatcher", type("NoMatcher", (), {}))
     one_by_one = read_all(TermScorer(reader, held.scorer.leaves))
     assert [(list(s), p) for s, p in by_blocks] == [(list(s), p) for s, p in one_by_one]
 
@@ -344,8 +343,8 @@ def test_phrase_docs_match_the_reference(sample_index, monkeypatch, few_docs):
     """Phrases cut from the articles' own text (so most are found), some with a word repeated,
     among random candidates or all documents, checked a batch of two documents at a time, by
     either way of checking them."""
-    monkeypatch.setattr(ranking, "PHRASE_BATCH", 2)
-    monkeypatch.setattr(ranking, "FEW_DOCS", few_docs)
+    monkeypatch.setattr(scoring, "PHRASE_BATCH", 2)
+    monkeypatch.setattr(scoring, "FEW_DOCS", few_docs)
     held = WhooshStore(sample_index).view()
     reference = Reference(held)
     rng = random.Random(3)
@@ -366,7 +365,7 @@ def test_phrase_docs_match_the_reference(sample_index, monkeypatch, few_docs):
 
 
 def test_a_spent_budget_returns_only_true_matches(sample_index, monkeypatch):
-    monkeypatch.setattr(ranking, "PHRASE_BATCH", 1)
+    monkeypatch.setattr(scoring, "PHRASE_BATCH", 1)
     held = WhooshStore(sample_index).view()
     everything = Reference(held).everything()
     terms = [t for t, _, _ in token_spans(held.stored_fields(everything[0])["body"])]

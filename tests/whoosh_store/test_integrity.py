@@ -271,7 +271,7 @@ def test_damage_found_in_the_background_turns_healthz_503(sample_index, tmp_path
         assert_says_damaged_without_paths(server, root)
     finally:
         server.stop()
-    assert "files.jsonl: checksum differs" in server.proc.stdout.read().decode()  # the log says which
+    assert "files.jsonl: checksum differs" in server.output  # the log says which
 
 
 def test_a_good_index_is_verified_in_the_background(live_server):
@@ -407,4 +407,4 @@ def test_no_shape_of_the_metadata_answers_500(sample_index, tmp_path):
             assert server.get("/", q="ঢাকা").status_code == 503, name
     finally:
         server.stop()
-    assert "Traceback" not in server.proc.stdout.read().decode()
+    assert "Traceback" not in server.output

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import ranking
-from search.engine import SearchEngine
-from search.whoosh_store import WhooshStore
+from search.whoosh_store import WhooshStore, scoring
 from search.whoosh_store.scoring import TermScorer
 
 
@@ -44,7 +42,7 @@ def test_keeping_stops_at_its_budget(sample_index, monkeypatch):
     held = WhooshStore(sample_index).view()
     reader = held.searcher.reader()
     terms = [raw.decode("utf-8") for f, raw in reader.all_terms() if f == "body"][:50]
-    monkeypatch.setattr(ranking, "KEPT_ENTRIES", 20)
+    monkeypatch.setattr(scoring, "KEPT_ENTRIES", 20)
     scorer = TermScorer(reader, held.scorer.leaves)
     for term in terms:
         scorer.keep("body", term)
@@ -53,9 +51,9 @@ def test_keeping_stops_at_its_budget(sample_index, monkeypatch):
 
 
 def test_warm_keeps_the_most_frequent_words(sample_index):
-    service = SearchEngine(WhooshStore(sample_index))
-    service.warm()
-    held = service.store.view()
+    store = WhooshStore(sample_index)
+    store.warm()
+    held = store.view()
     lexicon = held.lexicon()
     top = max(lexicon, key=lexicon.df)
     assert ("body", top) in held.scorer._kept and held.warmed
