@@ -141,9 +141,8 @@ def store_config_of(which: str, request) -> dict:
 
 
 def test_near_duplicates_are_folded_with_a_count(opensearch_url, tmp_path):
-    from test_index import write_page
-
     from search.opensearch_store import OpenSearchStore
+    from tests.whoosh_store.test_build import write_page
 
     story = " ".join(
         ["চট্টগ্রাম বন্দরে আজ সকালে নতুন কনটেইনার জাহাজ ভিড়েছে বলে বন্দর কর্তৃপক্ষ জানিয়েছে।"] * 3
