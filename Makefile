@@ -8,7 +8,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test venv lint format index clean
+.PHONY: run test venv lint format index clean opensearch
 
 $(BIN)/sandhan: pyproject.toml
 	bash scripts/system-deps.sh build
@@ -29,8 +29,14 @@ index: venv
 
 test: venv
 	bash scripts/system-deps.sh browser
+	bash scripts/system-deps.sh opensearch
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# A local single OpenSearch node (in .opensearch/) to try the cluster store: see README.
+opensearch: venv
+	bash scripts/system-deps.sh opensearch
+	$(BIN)/python tests/opensearch_node.py --data .opensearch
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

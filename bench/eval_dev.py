@@ -5,6 +5,8 @@
     .venv/bin/python bench/eval_dev.py                    # all the dev sets; builds bench/out/eval-index once
     .venv/bin/python bench/eval_dev.py --rebuild          # after changing analysis or the schema
     .venv/bin/python bench/eval_dev.py --queries ../shared/eval/queries_banglish_dev.tsv   # one set
+    .venv/bin/python bench/eval_dev.py --opensearch http://127.0.0.1:9200   # the OpenSearch store
+                                                      # (alias eval, built once; --rebuild again)
 """
 
 from __future__ import annotations
@@ -30,13 +32,29 @@ def main() -> None:
     ap.add_argument("--queries", type=Path, action="append", help="a query set (repeatable); default: all")
     ap.add_argument("--index", type=Path, default=REPO / "bench" / "out" / "eval-index")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--opensearch", metavar="URL", help="evaluate the OpenSearch store of this cluster")
+    ap.add_argument("--name", default="eval", help="with --opensearch: the alias (default eval)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the queries not at rank 1")
     a = ap.parse_args()
-    if a.rebuild or not (a.index / "CURRENT").exists():
-        report = rebuild([SHARED / "corpus" / "pages"], a.index)
-        print(f"indexed {report.indexed} pages in {report.seconds:.1f} s", file=sys.stderr)
+    if a.opensearch:
+        from search.opensearch_store import OpenSearchStore
+        from search.store import StoreMissing
+
+        store = OpenSearchStore(a.opensearch, a.name)
+        try:
+            built = not a.rebuild and store.health()
+        except StoreMissing:
+            built = False
+        if not built:
+            report = store.rebuild([SHARED / "corpus" / "pages"])
+            print(f"indexed {report.indexed} pages in {report.seconds:.1f} s", file=sys.stderr)
+    else:
+        if a.rebuild or not (a.index / "CURRENT").exists():
+            report = rebuild([SHARED / "corpus" / "pages"], a.index)
+            print(f"indexed {report.indexed} pages in {report.seconds:.1f} s", file=sys.stderr)
+        store = WhooshStore(a.index)
     groups = syndicated_groups(SHARED / "corpus" / "manifest.jsonl")
-    service = SearchEngine(WhooshStore(a.index))
+    service = SearchEngine(store)
     for queries in a.queries or [SHARED / "eval" / name for name in DEV_SETS]:
         per_type, lat = evaluate(service, queries, groups, a.verbose)
         scores = summary(per_type)

@@ -5,6 +5,7 @@ once to warm up, then measures each query's latency one at a time (p50/p95/p99),
 with 4 concurrent clients for a fixed time.
 
     .venv/bin/python bench/http_latency.py --index bench/out/eval-index
+    .venv/bin/python bench/http_latency.py --opensearch http://127.0.0.1:9201 --name eval
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def main() -> None:
     ap.add_argument("--queries", type=Path, default=SHARED / "eval" / "queries_dev.tsv")
     ap.add_argument("--seconds", type=float, default=15.0, help="duration of the concurrent run")
     ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--opensearch", metavar="URL", help="serve the OpenSearch store of this cluster")
+    ap.add_argument("--name", default="eval", help="with --opensearch: the alias")
     a = ap.parse_args()
 
     rows = list(csv.DictReader(a.queries.open(encoding="utf-8"), delimiter="\t"))
@@ -72,7 +75,8 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--index", str(a.index), "--port", str(port)],
+        [sys.executable, "-m", "search.cli", "serve", "--index", str(a.index), "--port", str(port)]
+        + (["--opensearch", a.opensearch, "--name", a.name] if a.opensearch else []),
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -2,11 +2,13 @@
 # Installs the Debian packages Sandhan needs when they are missing; does nothing when all are there.
 #   system-deps.sh build   - what `pip install` needs to compile PyICU against the system ICU
 #   system-deps.sh browser - headless Chromium and a Bangla font, for the browser tests
+#   system-deps.sh opensearch - Java and Maven, for a local OpenSearch node (tests, `make opensearch`)
 set -euo pipefail
 case "${1:-build}" in
   build) wanted=(libicu-dev pkg-config g++ python3-venv) ;;
   browser) wanted=(chromium fonts-noto-core) ;;
-  *) echo "usage: $0 build|browser" >&2; exit 2 ;;
+  opensearch) wanted=(openjdk-17-jdk-headless maven) ;;
+  *) echo "usage: $0 build|browser|opensearch" >&2; exit 2 ;;
 esac
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -35,6 +35,29 @@ def _index_option(f):
     )(f)
 
 
+def _cluster_options(f):
+    """--opensearch URL and --name: the OpenSearch store instead of the index folder."""
+    f = click.option(
+        "--name",
+        default=lambda: os.environ.get("SANDHAN_OPENSEARCH_NAME", "sandhan"),
+        show_default="sandhan or $SANDHAN_OPENSEARCH_NAME",
+        help="With --opensearch: the alias the articles are served under.",
+    )(f)
+    return click.option(
+        "--opensearch",
+        default=lambda: os.environ.get("SANDHAN_OPENSEARCH") or None,
+        metavar="URL",
+        help="Use the OpenSearch cluster at URL (http(s)://user:password@host:9200) instead of the "
+        "index folder; $SANDHAN_OPENSEARCH.",
+    )(f)
+
+
+def _store(index_dir: str, opensearch: str | None, name: str, **options):
+    from search.stores import open_store
+
+    return open_store(index_dir, opensearch=opensearch, name=name, **options)
+
+
 def _source_option(f):
     return click.option(
         "--source",
@@ -178,7 +201,20 @@ def _print_report(report, verb: str) -> None:
 @click.option(
     "--procs", default=2, show_default=True, help="Worker processes that read and index pages in parallel."
 )
-def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
+@_cluster_options
+@click.option(
+    "--shards", default=1, show_default=True, help="With --opensearch: primary shards of the new index."
+)
+@click.option("--replicas", default=0, show_default=True, help="With --opensearch: replicas of each shard.")
+def rebuild(
+    sources: tuple[str, ...],
+    index_dir: str,
+    procs: int,
+    opensearch: str | None,
+    name: str,
+    shards: int,
+    replicas: int,
+) -> None:
     """Index every page under --source into a new generation, then switch to it.
 
     The live index keeps serving until the new one is complete; an interrupted rebuild
@@ -189,11 +225,11 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
       sandhan index rebuild --source ../shared/corpus/pages --index index
     """
     from search.store import StoreError
-    from search.stores import open_store
 
     progress, on_total, close = _progress_hooks()
     try:
-        report = open_store(index_dir).rebuild(sources, procs=procs, progress=progress, on_total=on_total)
+        store = _store(index_dir, opensearch, name, shards=shards, replicas=replicas)
+        report = store.rebuild(sources, procs=procs, progress=progress, on_total=on_total)
     except StoreError as exc:  # another build running, or no pages to index
         raise click.ClickException(str(exc)) from None
     finally:
@@ -204,7 +240,14 @@ def rebuild(sources: tuple[str, ...], index_dir: str, procs: int) -> None:
 @index_group.command()
 @_source_option
 @_index_option
-def update(sources: tuple[str, ...], index_dir: str) -> None:
+@_cluster_options
+@click.option(
+    "--shards", default=1, show_default=True, help="With --opensearch: primary shards of the new index."
+)
+@click.option("--replicas", default=0, show_default=True, help="With --opensearch: replicas of each shard.")
+def update(
+    sources: tuple[str, ...], index_dir: str, opensearch: str | None, name: str, shards: int, replicas: int
+) -> None:
     """Add new pages, re-index changed ones, drop those whose files are gone.
 
     \b
@@ -212,11 +255,11 @@ def update(sources: tuple[str, ...], index_dir: str) -> None:
       sandhan index update --source ../shared/corpus/pages
     """
     from search.store import StoreError
-    from search.stores import open_store
 
     progress, _, close = _progress_hooks()
     try:
-        report = open_store(index_dir).update(sources, progress=progress)
+        store = _store(index_dir, opensearch, name, shards=shards, replicas=replicas)
+        report = store.update(sources, progress=progress)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -317,14 +360,14 @@ def watch(
 
 @index_group.command()
 @_index_option
+@_cluster_options
 @click.option("--json", "as_json", is_flag=True)
-def stats(index_dir: str, as_json: bool) -> None:
+def stats(index_dir: str, opensearch: str | None, name: str, as_json: bool) -> None:
     """Documents, date range, desks, size, generation and build time of the live index."""
     from search.store import StoreError
-    from search.stores import open_store
 
     try:
-        info = open_store(index_dir).stats()
+        info = _store(index_dir, opensearch, name).stats()
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -397,7 +440,10 @@ def verify(index_dir: str) -> None:
 @click.option("--per-page", default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The same JSON as GET /api/search.")
 @_index_option
-def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json, index_dir) -> None:
+@_cluster_options
+def search(
+    query, date_from, date_to, sort, desk, dates, page, per_page, as_json, index_dir, opensearch, name
+) -> None:
     """Search the index from a terminal.
 
     \b
@@ -408,7 +454,6 @@ def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json
     from search.engine import SearchEngine
     from search.query import PARTIAL
     from search.store import StoreError
-    from search.stores import open_store
     from web.params import BadRequest, parse_request
 
     args = {
@@ -422,7 +467,7 @@ def search(query, date_from, date_to, sort, desk, dates, page, per_page, as_json
         "per_page": str(per_page),
     }
     try:
-        answer = SearchEngine(open_store(index_dir)).search(parse_request(args))
+        answer = SearchEngine(_store(index_dir, opensearch, name)).search(parse_request(args))
     except (BadRequest, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -457,6 +502,7 @@ def _plain(html: str) -> str:
 
 @main.command()
 @_index_option
+@_cluster_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--workers", default=2, show_default=True, help="Processes (one per core).")
@@ -478,6 +524,8 @@ def _plain(html: str) -> str:
 @_watch_options
 def serve(
     index_dir: str,
+    opensearch: str | None,
+    name: str,
     host: str,
     port: int,
     workers: int,
@@ -501,17 +549,20 @@ def serve(
       sandhan serve --index index --watch pages
     """
     from search.store import StoreError
-    from search.stores import open_store
 
+    cluster = {"OPENSEARCH": opensearch, "OPENSEARCH_NAME": name} if opensearch else {}
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # /metrics sums the requests of all workers (web/operations.py); set before any import.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sandhan-metrics-")
         atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
     access_log = None if log_format == "none" else log_format
     try:
-        health = open_store(index_dir).health()
+        store = _store(index_dir, opensearch, name)
+        health = store.health()
         built = f"{health['generation']}, built {health['built_at']}"
-        click.echo(f"Serving {Path(index_dir).resolve()} ({built})")
+        click.echo(
+            f"Serving {store!r} ({built})" if opensearch else f"Serving {Path(index_dir).resolve()} ({built})"
+        )
     except StoreError as exc:
         if not watch_sources:
             click.echo(f"warning: {exc}", err=True)
@@ -536,14 +587,14 @@ def serve(
 
     if workers <= 1:
         start_watching()
-        _serve_worker(index_dir, sock, threads, access_log)
+        _serve_worker(index_dir, sock, threads, access_log, cluster=cluster)
         return
     children = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # the worker: its own app, searcher and caches, nothing shared but the socket
             try:
-                _serve_worker(index_dir, sock, threads, access_log, parent=os.getppid())
+                _serve_worker(index_dir, sock, threads, access_log, parent=os.getppid(), cluster=cluster)
             finally:
                 os._exit(0)
         children.append(pid)
@@ -561,13 +612,18 @@ def serve(
 
 
 def _serve_worker(
-    index_dir: str, sock: socket.socket, threads: int, access_log: str | None, parent: int | None = None
+    index_dir: str,
+    sock: socket.socket,
+    threads: int,
+    access_log: str | None,
+    parent: int | None = None,
+    cluster: dict | None = None,
 ) -> None:
     from waitress import serve as waitress_serve
 
     from web import create_app
 
-    app = create_app({"INDEX_DIR": index_dir, "WARM": True, "ACCESS_LOG": access_log})
+    app = create_app({"INDEX_DIR": index_dir, "WARM": True, "ACCESS_LOG": access_log, **(cluster or {})})
     # Open the index now: the switch to it starts filling its caches (vocabulary for romanized
     # queries and suggestions, frequent words) before the first reader needs them.
     threading.Thread(target=_open_index, args=(app,), daemon=True).start()

@@ -83,7 +83,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`sandhan serve` in a child process, as a user would run it."""
+    """`sandhan serve` in a child process, as a user would run it (`args`: more options, e.g.
+    --opensearch URL --name NAME)."""
 
     def __init__(self, index_dir: Path, port: int | None = None, args: tuple[str, ...] = ()):
         self.index_dir = index_dir
@@ -178,3 +179,57 @@ def live_server(sample_index):
     server = LiveServer(sample_index).start()
     yield server
     server.stop()
+
+
+# --- the OpenSearch store: one real node per session ------------------------------------------
+
+STORES = ["whoosh", "opensearch"]
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(tmp_path_factory):
+    """The URL of a real OpenSearch node started for this session (tests/opensearch_node.py),
+    stopped by its pid at the end."""
+    from opensearch_node import OpenSearchNode
+
+    node = OpenSearchNode(tmp_path_factory.mktemp("opensearch"))
+    node.start()
+    yield node.url
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_cluster(opensearch_url) -> tuple[str, str]:
+    """The sample pages rebuilt into the node under the alias `samples`: (url, name)."""
+    from search.opensearch_store import OpenSearchStore
+
+    OpenSearchStore(opensearch_url, "samples").rebuild([SAMPLES])
+    return opensearch_url, "samples"
+
+
+def store_config(which: str, request) -> dict:
+    """create_app's config for the sample pages in the store `which`."""
+    if which == "whoosh":
+        return {"INDEX_DIR": str(request.getfixturevalue("sample_index"))}
+    url, name = request.getfixturevalue("sample_cluster")
+    return {"OPENSEARCH": url, "OPENSEARCH_NAME": name}
+
+
+@pytest.fixture(params=STORES)
+def store_client(request):
+    """A Flask test client over the sample pages, in each store in turn."""
+    return create_app({**store_config(request.param, request), "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="session")
+def cluster_server(sample_cluster):
+    url, name = sample_cluster
+    server = LiveServer(Path("unused"), args=("--opensearch", url, "--name", name)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=STORES)
+def store_server(request):
+    """A real `sandhan serve` over the sample pages, in each store in turn."""
+    return request.getfixturevalue("live_server" if request.param == "whoosh" else "cluster_server")

@@ -29,9 +29,14 @@ class ArticleIdConverter(BaseConverter):
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """App factory: defaults, then $SANDHAN_INDEX, then the test config."""
+    """App factory: defaults, then $SANDHAN_INDEX ($SANDHAN_OPENSEARCH: a cluster instead), then
+    the test config (INDEX_DIR, or OPENSEARCH and OPENSEARCH_NAME)."""
     app = Flask(__name__)
-    app.config.from_mapping(INDEX_DIR=os.environ.get("SANDHAN_INDEX", "index"))
+    app.config.from_mapping(
+        INDEX_DIR=os.environ.get("SANDHAN_INDEX", "index"),
+        OPENSEARCH=os.environ.get("SANDHAN_OPENSEARCH") or None,
+        OPENSEARCH_NAME=os.environ.get("SANDHAN_OPENSEARCH_NAME", "sandhan"),
+    )
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # Bangla stays readable in the JSON
@@ -40,9 +45,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     # A server fills each new generation's caches in the background as soon as it switches, and
     # searches by the spelling typed until the lexicon is at hand (SearchEngine.lexicon_now).
     server = app.config.get("WARM", False)
-    app.extensions["sandhan"] = SearchEngine(
-        open_store(app.config["INDEX_DIR"], server=server), lexicon_now=not server
+    store = open_store(
+        app.config["INDEX_DIR"],
+        opensearch=app.config["OPENSEARCH"],
+        name=app.config["OPENSEARCH_NAME"],
+        server=server,
     )
+    app.extensions["sandhan"] = SearchEngine(store, lexicon_now=not server)
 
     from web import api, errors, feeds, operations, pages
 

