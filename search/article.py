@@ -31,6 +31,13 @@ class Article:
         """When this copy was last touched: the update time, else the publication time."""
         return self.updated or self.published
 
+    @property
+    def copy_rank(self) -> tuple:
+        """Which of two copies of an article to keep: the greater, dated over undated, then the
+        most recently updated, then the later path (so that the choice never depends on order)."""
+        fresh = self.freshest
+        return (fresh is not None, fresh.timestamp() if fresh else 0.0, self.path)
+
 
 class PageRejected(Exception):
     """A page that cannot be read as an article; `reason` says why in words a person understands."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable, Hashable, Sequence
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -120,3 +122,32 @@ def near_duplicates(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     if len(a) != SLOTS or len(b) != SLOTS:
         return False
     return sum(x == y and x != _EMPTY for x, y in zip(a, b, strict=True)) >= AGREE
+
+
+class Copy(Protocol):
+    """A page as deduplication sees it: its article id, the digest of its body text, and a rank
+    (higher: more recently updated, the copy to keep)."""
+
+    id: str
+    digest: str
+    rank: tuple
+
+
+PageT = TypeVar("PageT", bound=Copy)
+
+
+def copies_to_drop(pages: Sequence[PageT], place: Callable[[PageT], Hashable]) -> list[tuple[PageT, str]]:
+    """The copies to drop so that one page per article id and per body text stays: the most
+    recently updated one. `place` tells pages apart (a path, a line of a spool file). Returns
+    (dropped page, id of the copy kept); both stores build with it."""
+    dropped: list[tuple[PageT, str]] = []
+    for key in ("id", "digest"):
+        best: dict[str, PageT] = {}
+        for page in pages:
+            held = best.get(getattr(page, key))
+            if held is None or page.rank > held.rank:
+                best[getattr(page, key)] = page
+        kept = {place(p) for p in best.values()}
+        dropped += [(p, best[getattr(p, key)].id) for p in pages if place(p) not in kept]
+        pages = [p for p in pages if place(p) in kept]
+    return dropped

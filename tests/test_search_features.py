@@ -177,3 +177,12 @@ def test_gibberish_is_searched_as_typed_and_loanwords_are_still_read(corpus_inde
     loanwords = {"football": "ফুটবল", "cricket": "ক্রিকেট", "hospital": "হসপিটাল", "mobile": "মোবাইল"}
     for typed, bangla in loanwords.items():
         assert service.search(SearchRequest(q=typed, per_page=1))["interpreted_query"] == bangla
+
+
+def test_an_article_reached_from_a_romanized_search_marks_what_it_matched(client):
+    # The article page plans the query as the search did: `brishti` is read as বৃষ্টি there too.
+    first = client.get("/api/search?q=brishti").get_json()["results"][0]
+    assert "<mark>" in first["title_html"] + first["snippet_html"]
+    page = client.get(first["url"], query_string={"q": "brishti"}).get_data(as_text=True)
+    bangla = client.get(first["url"], query_string={"q": "বৃষ্টি"}).get_data(as_text=True)
+    assert page.count("<mark>") == bangla.count("<mark>") > 0

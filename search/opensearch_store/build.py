@@ -223,8 +223,7 @@ def _spool(
             report.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
         else:
             doc, title_length, body_length = article_source(article, seq)
-            fresh = article.freshest
-            rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+            rank = article.copy_rank
             signature = duplicates.signature(article.body)
             read.append(
                 _Read(len(read), doc["id"], doc["body_hash"], rank, signature, title_length, body_length)
@@ -233,22 +232,6 @@ def _spool(
         if progress:
             progress(1)
     return read
-
-
-def _deduplicate(pages: list[_Read]) -> list[tuple[_Read, str]]:
-    """The copies to drop so that one copy per id and per body text stays: the most recently
-    updated one (as the Whoosh store's build). Returns (dropped page, id of the copy kept)."""
-    dropped: list[tuple[_Read, str]] = []
-    for key in ("id", "digest"):
-        best: dict[str, _Read] = {}
-        for page in pages:
-            held = best.get(getattr(page, key))
-            if held is None or page.rank > held.rank:
-                best[getattr(page, key)] = page
-        kept = {p.line for p in best.values()}
-        dropped += [(p, best[getattr(p, key)].id) for p in pages if p.line not in kept]
-        pages = [p for p in pages if p.line in kept]
-    return dropped
 
 
 def _near_duplicates(pages: list[_Read]) -> dict[int, list[str]]:
@@ -303,7 +286,7 @@ def rebuild(
         with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
             read = _spool(paths, scan.links, spool, report, progress)
             report.rejected = scan.rejected + report.rejected
-            dropped = _deduplicate(read)
+            dropped = duplicates.copies_to_drop(read, lambda p: p.line)
             dropped_lines = {page.line for page, _ in dropped}
             spool.seek(0)
             kept = [page for page in read if page.line not in dropped_lines]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index
 
+from search import duplicates
 from search.article import Article, PageRejected
 from search.pages import FileId, SourceScan, printable_path, read_page, scan_sources
 from search.store import BuildReport, NothingToIndex, Progress, StoreError
@@ -77,22 +78,6 @@ class _Share:
     rejected: list[tuple[str, str]]  # (path, reason)
 
 
-def _deduplicate(pages: list[_Indexed]) -> list[tuple[_Indexed, str]]:
-    """The copies to drop so that one copy per article id and per body text stays: the most
-    recently updated one. Returns (dropped page, id of the copy kept)."""
-    dropped: list[tuple[_Indexed, str]] = []
-    for key in ("id", "digest"):
-        best: dict[str, _Indexed] = {}
-        for page in pages:
-            held = best.get(getattr(page, key))
-            if held is None or page.rank > held.rank:
-                best[getattr(page, key)] = page
-        kept = {p.path for p in best.values()}
-        dropped += [(p, best[getattr(p, key)].id) for p in pages if p.path not in kept]
-        pages = [p for p in pages if p.path in kept]
-    return dropped
-
-
 # Postings a worker holds in memory before it closes its segment and starts another: about
 # 70 bytes each at the peak, while the segment is written (measured: 336 MB at 4.7 M postings,
 # a 526 MiB process at 100k pages).
@@ -110,8 +95,7 @@ def _index_share(
     read = BuildReport()  # collects the rejected pages
     for article in _read_all(paths, links, read, progress):
         doc = article_document(article)
-        fresh = article.freshest
-        rank = (fresh is not None, fresh.timestamp() if fresh else 0.0, article.path)
+        rank = article.copy_rank
         docnum = builder.add(doc)
         where = (share, len(result.segments), docnum)
         result.indexed.append(
@@ -275,7 +259,7 @@ def rebuild(
         read_rejected = [r for share in shares for r in share.rejected]
         report.rejected = scan.rejected + read_rejected
         indexed = [page for share in shares for page in share.indexed]
-        dropped = _deduplicate(indexed)
+        dropped = duplicates.copies_to_drop(indexed, lambda p: p.path)
         for page, _ in dropped:
             share, segment, docnum = page.where
             shares[share].segments[segment].delete_document(docnum)
