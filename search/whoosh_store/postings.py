@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import struct
 import threading
 import zlib
 from itertools import accumulate
@@ -186,3 +187,30 @@ def read_block(leaf, position: int) -> tuple[tuple[int, ...], tuple[bytes, ...]]
     data = stream.read()
     gaps, _, values = pickle.loads(zlib.decompress(data) if compressed else data)
     return tuple(accumulate(gaps)), values
+
+
+# A term's info in the W3 terms file (whoosh/codec/whoosh3.py, W3TermInfo._struct "!BfIBBfII"):
+# flags, weight, then the document frequency as a big-endian unsigned int at byte 5.
+_TERM_DF = struct.Struct("!I")
+_TERM_DF_OFFSET = 5
+_FIELD_NUMBER = struct.Struct("!H")  # the key's first two bytes (W3TermsReader._keycoder)
+
+
+def document_frequencies(leaves: list, fieldname: str) -> dict[str, int]:
+    """Term → document frequency in `fieldname`, summed over the segments (`leaves`: segment
+    readers), as Whoosh's own `doc_frequency` counts them, read straight from each segment's terms
+    file: Whoosh's `iter_field` decodes a whole TermInfo per term and merges the segments' term
+    lists in Python (14 s for the 47,000 terms of 5,000 articles, against a fraction of a second)."""
+    found: dict[str, int] = {}
+    for leaf in leaves:
+        terms = leaf._terms
+        number = terms._fieldmap.get(fieldname)
+        if number is None:
+            continue
+        prefix = _FIELD_NUMBER.pack(number)
+        for key, value in terms._tindex.items_from(prefix):  # in key order: this field's terms run together
+            if key[:2] != prefix:
+                break
+            term = key[2:].decode("utf-8")
+            found[term] = found.get(term, 0) + _TERM_DF.unpack_from(value, _TERM_DF_OFFSET)[0]
+    return found

@@ -14,6 +14,7 @@ from search.analysis.tokenizer import word_spans
 from search.lexicon import Lexicon
 from search.plan import TEXT_FIELDS, surface_key
 from search.whoosh_store.generations import Generation
+from search.whoosh_store.postings import document_frequencies
 from search.whoosh_store.scoring import CACHE_ENTRIES, SizedLRU, TermScorer
 
 # Stored fields of this many documents are kept: the articles that top one query top others, and
@@ -75,16 +76,16 @@ class GenerationView:
         return self._lexicon is not None
 
     def lexicon(self) -> Lexicon:
-        """The analyzed vocabulary of title and body with document frequencies, built on first use
-        (a few seconds at 5,000 articles): romanized queries and did-you-mean snap to it."""
+        """The analyzed vocabulary of title and body with document frequencies (a term's larger
+        one), built on first use: romanized queries and did-you-mean snap to it."""
         if self._lexicon is None:
-            with self._lexicon_lock, self.index.searcher() as own:
+            with self._lexicon_lock:
                 if self._lexicon is None:
                     df: dict[str, int] = {}
-                    for fieldname in ("title", "body"):
-                        for raw, info in own.reader().iter_field(fieldname):
-                            term = raw.decode("utf-8")
-                            df[term] = max(df.get(term, 0), info.doc_frequency())
+                    segments = [leaf for leaf, _ in self.scorer.leaves]
+                    for fieldname in TEXT_FIELDS:
+                        for term, n in document_frequencies(segments, fieldname).items():
+                            df[term] = max(df.get(term, 0), n)
                     lexicon = Lexicon.from_terms(df.items())
                     # Tens of thousands of long-lived objects: keep the collector from walking
                     # them during queries (measured: one query took 100 ms without this).

@@ -10,6 +10,7 @@ from whoosh import index as whoosh_index
 
 from search.whoosh_store.generations import current_generation
 from search.whoosh_store.postings import PreadFile, SharedReadStorage
+from tests.conftest import SAMPLES
 
 
 def everything(reader) -> list:
@@ -75,3 +76,23 @@ def test_pickles_are_read_from_the_thread_position(tmp_path):
     f = PreadFile(open(path, "rb"), name="f")
     f.seek(2)
     assert f.read_pickle() == (1, "দুই") and f.read(5) == b"after"
+
+
+def test_document_frequencies_are_whooshs_own(tmp_path):
+    """The terms file read straight gives every term Whoosh's own reader lists, with the document
+    frequency it reports, over several segments (a rebuild with two workers, then an update)."""
+    from search.whoosh_store.build import rebuild, update
+    from search.whoosh_store.generations import open_generation
+    from search.whoosh_store.postings import document_frequencies
+    from tests.whoosh_store.test_build import write_page
+
+    rebuild([SAMPLES], tmp_path / "index", procs=2)
+    write_page(tmp_path / "more", "extra", "নদীর পাড়ে মেলা", "নদীর পাড়ে মেলা বসেছে। নতুনশব্দ।")
+    update([SAMPLES, tmp_path / "more"], tmp_path / "index")
+    with open_generation(current_generation(tmp_path / "index")).reader() as reader:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        assert len(leaves) >= 2
+        for fieldname in ("title", "body"):
+            expected = {raw.decode(): info.doc_frequency() for raw, info in reader.iter_field(fieldname)}
+            assert document_frequencies(leaves, fieldname) == expected
+            assert "নতুনশব্দ" in expected or fieldname == "title"
