@@ -1,4 +1,8 @@
-"""`sandhan`: one command line for everything — parse pages, build the index, search, serve."""
+"""`sandhan`: one command line for everything — parse pages, build the index, search, serve.
+
+One concern, the command line, in one module as Datasette keeps its CLI: each command is a few
+lines that read options and call the engine, a store or the web app, and print what they answer;
+its length is the commands' help texts and examples, which `sandhan --help` shows."""
 
 from __future__ import annotations
 

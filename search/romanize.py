@@ -1,5 +1,8 @@
 """Romanized (Banglish) queries: Avro-like transliteration to candidate Bangla spellings, snapped
 to the index's own vocabulary so `nirbachon` runs as নির্বাচন and `bank` as ব্যাংক.
+
+One concern in one module: most of its length is the transliteration tables (letter groups, joins,
+onsets), each commented, which the reader and its tests read together.
 """
 
 from __future__ import annotations

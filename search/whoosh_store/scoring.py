@@ -3,6 +3,9 @@
 Whoosh's matcher tree scores every matching document in pure Python on every query; news queries
 are short lists of common words, so caching each term's per-document scores once, as numpy arrays,
 makes a query a few vectorized sums. Whoosh still owns the postings, lengths and phrase positions.
+
+One concern, a term's numbers for one generation (its scores, postings and positions, cached), in
+one module: phrase checks read the positions cache that the scores' block layout fills.
 """
 
 from __future__ import annotations
