@@ -23,7 +23,7 @@ QUERIES = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "quer
 def main() -> None:
     rows = list(csv.DictReader(QUERIES.open(encoding="utf-8"), delimiter="\t"))
     service = SearchEngine(WhooshStore(sys.argv[1]))
-    service.warm()
+    service.store.warm()
     out = []
     for name in ("first pass", "second pass"):
         times = []

@@ -73,7 +73,7 @@ def main() -> None:
     args = ap.parse_args()
     service = SearchEngine(WhooshStore(args.index))
     started = time.perf_counter()
-    service.warm()
+    service.store.warm()
     print(f"warmed in {time.perf_counter() - started:.1f} s; work budget {args.budget:,}")
     budgeted = "work_budget" in inspect.signature(service.search).parameters
     options = {"work_budget": args.budget} if budgeted else {}

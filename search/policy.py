@@ -3,7 +3,7 @@
 Stores carry it out (search/whoosh_store/searching.py; the OpenSearch store writes it as a
 function_score). Results are ordered by words matched (all query words first), then by a score:
 BM25F over title and body (K1, B, FIELD_WEIGHT), raised among the best candidates by the phrase,
-proximity and exact-form bonuses. BENCHMARKS.md (ranking choices) has what each value was measured
+proximity, exact-form and paragraph bonuses. BENCHMARKS.md (ranking choices) has what each value was measured
 against; the SANDHAN_* variables exist for those benchmarks (bench/eval_dev.py).
 """
 
@@ -45,6 +45,12 @@ PROXIMITY_WEIGHT = float(os.environ.get("SANDHAN_PROXIMITY_WEIGHT", 1.0))
 # 20, 30 and 50 and weights 0.5 and 1.0 measured the same on the dev sets; 0.2 less on variants.
 EXACT_FORM_DEPTH = int(os.environ.get("SANDHAN_EXACT_FORM_DEPTH", 20))
 EXACT_FORM_WEIGHT = float(os.environ.get("SANDHAN_EXACT_FORM_WEIGHT", 0.5))
+# Among the best PARAGRAPH_DEPTH candidates, a body paragraph holding every query word (two or
+# more, stopwords aside) multiplies the score by (1 + PARAGRAPH_WEIGHT): a paragraph develops one
+# point, so words that share one are said of one thing. Weights 0.25, 0.5 and 1.0 and depths
+# 20 and 50 measured the same on the dev sets; depth 10 a query less (BENCHMARKS.md: paragraph).
+PARAGRAPH_DEPTH = int(os.environ.get("SANDHAN_PARAGRAPH_DEPTH", 20))
+PARAGRAPH_WEIGHT = float(os.environ.get("SANDHAN_PARAGRAPH_WEIGHT", 0.5))
 
 # --- Work ------------------------------------------------------------------------------------
 # Position work one search may do (positions read plus phrase starts checked): ordinary queries

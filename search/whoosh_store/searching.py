@@ -16,13 +16,15 @@ from datetime import time as dtime
 
 import numpy as np
 
-from search.analysis import is_stopword
+from search.analysis import is_stopword, vocabulary
 from search.article import DHAKA
 from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term
 from search.policy import (
     EXACT_FORM_DEPTH,
     EXACT_FORM_WEIGHT,
     FULL_PHRASE_WEIGHT,
+    PARAGRAPH_DEPTH,
+    PARAGRAPH_WEIGHT,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
@@ -113,6 +115,7 @@ def search(view: GenerationView, query: StoreQuery) -> StoreAnswer:
         matched = _without_excluded(matched, planned, view, budget)
         _proximity_bonus(matched, planned, view, WorkBudget(RANKING_WORK))
         _exact_form_bonus(matched, planned, view)
+        _paragraph_bonus(matched, planned, view)
 
     end = query.start + query.limit
     sort = query.sort if not planned.empty else ("newest" if query.sort == "relevance" else query.sort)
@@ -355,6 +358,36 @@ def _exact_form_bonus(matched: _Matches, planned: PlannedQuery, view: Generation
         found = len(forms & view.title_forms(doc))
         if found:
             matched.score[row] *= 1 + EXACT_FORM_WEIGHT * found / len(forms)
+
+
+def _paragraph_bonus(matched: _Matches, planned: PlannedQuery, view: GenerationView) -> None:
+    """Raise the score of top candidates with a body paragraph that holds every query word.
+
+    A paragraph develops one point: query words that share one are said of one thing, where
+    words scattered over a long body may each be named in passing, in another story. Only the
+    best candidates are checked, against their (cached) bodies' terms.
+    """
+    terms = planned.terms
+    if len(terms) < 2 or not len(matched):
+        return
+    best = _smallest([-matched.coord, -matched.score, matched.docs], PARAGRAPH_DEPTH)
+    bodies = [view.body_terms(d) for d in matched.docs[best].tolist()]
+    # Numbers read after the bodies are analyzed, which numbers the terms they hold; a word no
+    # text has met has none (and no paragraph holds it).
+    known = vocabulary.ids
+    wanted = [[known[v] for v in t.unit.variants + t.unit.respellings if v in known] for t in terms]
+    for row, body in zip(best.tolist(), bodies, strict=True):
+        shared: set[int] | None = None
+        for numbers in wanted:
+            at = np.zeros(len(body.terms), dtype=bool)
+            for number in numbers:  # a word's spellings are few: faster than np.isin
+                at |= body.terms == number
+            holding = set(body.paragraph[at].tolist())
+            shared = holding if shared is None else shared & holding
+            if not shared:
+                break
+        if shared:
+            matched.score[row] *= 1 + PARAGRAPH_WEIGHT
 
 
 def related(view: GenerationView, docnum: int, limit: int) -> list[dict]:

@@ -21,6 +21,8 @@ from search.policy import (
     FIELD_WEIGHT,
     FULL_PHRASE_WEIGHT,
     K1,
+    PARAGRAPH_DEPTH,
+    PARAGRAPH_WEIGHT,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
@@ -208,6 +210,18 @@ class Reference:
                 c, sc = matched[d]
                 matched[d] = (c, sc * (1 + EXACT_FORM_WEIGHT * found / len(forms)))
 
+    def paragraphs(self, matched: dict, planned) -> None:
+        if len(planned.terms) < 2 or not matched:
+            return
+        words = [set(t.unit.variants + t.unit.respellings) for t in planned.terms]
+        top = sorted(matched, key=lambda d: (-matched[d][0], -matched[d][1], d))[:PARAGRAPH_DEPTH]
+        for d in top:
+            body = self.held.searcher.stored_fields(d)["body"]
+            held = [{t for t, _, _ in token_spans(p)} for p in body.split("\n\n")]
+            if any(all(w & p for w in words) for p in held):
+                c, sc = matched[d]
+                matched[d] = (c, sc * (1 + PARAGRAPH_WEIGHT))
+
     def search(self, req, planned) -> tuple[list[int], dict[int, tuple[int, float]], dict]:
         """Ranked documents, the matches after filters, and the facets."""
         col = self.held.columns
@@ -231,6 +245,7 @@ class Reference:
         if not planned.empty:  # ranking bonuses, among the matches as filtered
             self.proximity(matched, planned)
             self.exact_forms(matched, planned)
+            self.paragraphs(matched, planned)
         sort = req.sort if not planned.empty else ("newest" if req.sort == "relevance" else req.sort)
         if sort == "relevance":
             ranked = sorted(matched, key=lambda d: (-matched[d][0], -matched[d][1], d))
