@@ -588,3 +588,27 @@ def test_vocabulary_numbers_stay_true_under_threads() -> None:
         sys.setswitchinterval(interval)
     assert len(vocabulary.texts) == len(terms) + 1
     assert all(vocabulary.texts[vocabulary.id(term)] == term for term in terms)
+
+
+@pytest.mark.parametrize("text", ["", "এক", "এক দুই\n\nতিন", "এক\n\n\n\nদুই।\n\n১০টি চার", "।\n\nনদী"])
+def test_paragraph_starts_number_positions_as_term_ids_does(text: str) -> None:
+    from search.analysis import paragraph_starts, term_ids
+
+    starts = paragraph_starts(text)
+    assert len(starts) == text.count("\n\n")
+    # Each paragraph's positions, counted over the whole text, begin where paragraph_starts says.
+    positions = [0]
+    for paragraph in text.split("\n\n"):
+        positions.append(positions[-1] + len(term_ids(paragraph)))
+    assert starts == positions[1:-1]
+    assert positions[-1] == len(term_ids(text))
+
+
+@pytest.mark.corpus
+def test_paragraph_starts_on_the_corpus(corpus_articles) -> None:
+    from search.analysis import paragraph_starts, term_ids
+
+    for article in corpus_articles[:500]:
+        starts = paragraph_starts(article.body)
+        assert starts == sorted(starts) and all(0 <= s <= len(term_ids(article.body)) for s in starts)
+        assert len(starts) == article.body.count("\n\n")

@@ -116,6 +116,19 @@ def term_ids(text: str) -> list[int]:
     return list(chain.from_iterable(map(_chunk_term_ids.__getitem__, text.split())))
 
 
+def paragraph_starts(text: str) -> list[int]:
+    """The position at which each paragraph after the first begins, positions counted as
+    `term_ids` counts them (a blank line ends a paragraph; a word never spans one, so the
+    paragraphs' positions run on from one to the next)."""
+    starts: list[int] = []
+    position = 0
+    for number, paragraph in enumerate(text.split("\n\n")):
+        if number:
+            starts.append(position)
+        position += len(term_ids(paragraph))
+    return starts
+
+
 def index_terms(text: str) -> dict[str, list[int]]:
     """Each term the default analyzer makes of `text`, with its positions: what the index stores.
     The readable form of `term_ids`, which tests compare with the analyzer chain."""

@@ -20,15 +20,16 @@ import numpy as np
 from whoosh import columns, fields, formats
 
 from search import duplicates
-from search.analysis import bangla_analyzer, term_ids, vocabulary
+from search.analysis import bangla_analyzer, paragraph_starts, term_ids, vocabulary
 from search.article import DHAKA, Article
 from search.policy import LEAD_WEIGHT, TITLE_OCCURRENCE_WEIGHT
 
 # 3: no lead field, lead words weigh more; 4: new signatures, packed positions; 5: the size and
 # checksum of every file recorded in META_FILE (search/whoosh_store/integrity.py); 6: stemmer rules added
 # (-য়ের after ই/উ, -বৃন্দ, a numeral's classifier), so an older index's terms differ from a query's;
-# 7: the field classes moved to search.whoosh_store.schema (an older index pickles the old names)
-SCHEMA_VERSION = 7
+# 7: the field classes moved to search.whoosh_store.schema (an older index pickles the old names);
+# 8: where each body paragraph begins, a column (the paragraph bonus)
+SCHEMA_VERSION = 8
 
 
 # Sort keys for undated articles: they come last both newest-first and oldest-first.
@@ -147,6 +148,8 @@ def build_schema() -> fields.Schema:
         published_min=fields.COLUMN(columns.NumericColumn("q", default=UNDATED_NEWEST)),  # filter, sort
         oldest_key=fields.COLUMN(columns.NumericColumn("q", default=UNDATED_OLDEST)),
         signature=fields.COLUMN(columns.VarBytesColumn()),  # near-duplicates (search/duplicates.py)
+        # Where the body's paragraphs after the first begin (positions, uint32): the paragraph bonus.
+        paragraphs=fields.COLUMN(columns.VarBytesColumn()),
         published=fields.STORED,  # ISO 8601 with +06:00, as shown
         updated=fields.STORED,
         path=fields.STORED,
@@ -184,6 +187,7 @@ def article_document(article: Article) -> dict:
         "published_min": minutes(published) if published else UNDATED_NEWEST,
         "oldest_key": minutes(published) if published else UNDATED_OLDEST,
         "signature": duplicates.encode(duplicates.signature(article.body)),
+        "paragraphs": np.array(paragraph_starts(article.body), dtype="<u4").tobytes(),
     }
     if article.desk:
         doc["desk"] = article.desk

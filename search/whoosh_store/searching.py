@@ -16,7 +16,7 @@ from datetime import time as dtime
 
 import numpy as np
 
-from search.analysis import is_stopword, vocabulary
+from search.analysis import is_stopword
 from search.article import DHAKA
 from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term
 from search.policy import (
@@ -365,28 +365,30 @@ def _paragraph_bonus(matched: _Matches, planned: PlannedQuery, view: GenerationV
 
     A paragraph develops one point: query words that share one are said of one thing, where
     words scattered over a long body may each be named in passing, in another story. Only the
-    best candidates are checked, against their (cached) bodies' terms.
+    best candidates are checked: where each word stands in their bodies (positions, cached) and
+    where their paragraphs begin (a column written at indexing).
     """
     terms = planned.terms
     if len(terms) < 2 or not len(matched):
         return
     best = _smallest([-matched.coord, -matched.score, matched.docs], PARAGRAPH_DEPTH)
-    bodies = [view.body_terms(d) for d in matched.docs[best].tolist()]
-    # Numbers read after the bodies are analyzed, which numbers the terms they hold; a word no
-    # text has met has none (and no paragraph holds it).
-    known = vocabulary.ids
-    wanted = [[known[v] for v in t.unit.variants + t.unit.respellings if v in known] for t in terms]
-    for row, body in zip(best.tolist(), bodies, strict=True):
-        shared: set[int] | None = None
-        for numbers in wanted:
-            at = np.zeros(len(body.terms), dtype=bool)
-            for number in numbers:  # a word's spellings are few: faster than np.isin
-                at |= body.terms == number
-            holding = set(body.paragraph[at].tolist())
-            shared = holding if shared is None else shared & holding
-            if not shared:
-                break
-        if shared:
+    docs = matched.docs[best].tolist()
+    ascending = sorted(docs)
+    shared: dict[int, set[int]] | None = None  # doc -> paragraphs holding every word so far
+    for term in terms:
+        holding: dict[int, set[int]] = {}
+        for spelling in term.unit.variants + term.unit.respellings:
+            for doc, where in view.scorer.positions_in("body", spelling, ascending).items():
+                paragraphs = np.searchsorted(view.paragraph_starts(doc), where, side="right")
+                holding.setdefault(doc, set()).update(paragraphs.tolist())
+        if shared is None:
+            shared = holding
+        else:
+            shared = {d: p & holding[d] for d, p in shared.items() if d in holding and p & holding[d]}
+        if not shared:
+            return
+    for row, doc in zip(best.tolist(), docs, strict=True):
+        if shared.get(doc):
             matched.score[row] *= 1 + PARAGRAPH_WEIGHT
 
 

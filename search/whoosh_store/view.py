@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import NamedTuple
 
 import numpy as np
 
 from search import duplicates
-from search.analysis import term_ids
 from search.analysis.tokenizer import word_spans
 from search.lexicon import Lexicon
 from search.plan import TEXT_FIELDS, surface_key
@@ -22,19 +20,6 @@ from search.whoosh_store.scoring import CACHE_ENTRIES, SizedLRU, TermScorer
 # Stored fields of this many documents are kept: the articles that top one query top others, and
 # reading one decompresses and unpickles its whole text (a few KB each).
 STORED_DOCS = 4096
-
-# The body words kept as terms (8 bytes each), summed over documents: some 10 MB, the bodies
-# of about as many articles as STORED_DOCS (an article has a few hundred words).
-BODY_TERMS = 1_200_000
-
-
-class BodyTerms(NamedTuple):
-    """A body's index terms (`search.analysis.vocabulary` numbers, 0 for a position holding
-    none) in order, and the paragraph (counted from 0) each stands in."""
-
-    terms: np.ndarray
-    paragraph: np.ndarray
-
 
 # How many of the most frequent words a server scores before its first reader asks.
 WARM_TERMS = 3000
@@ -67,7 +52,7 @@ class GenerationView:
         self.columns = _Columns(reader)
         self._stored = SizedLRU(STORED_DOCS, lambda fields: 1)
         self._title_forms = SizedLRU(STORED_DOCS, lambda forms: 1)
-        self._body_terms = SizedLRU(BODY_TERMS, lambda body: len(body.terms))
+        self._paragraphs = reader.column_reader("paragraphs") if reader.doc_count_all() else None
 
     def title_forms(self, doc: int) -> frozenset[str]:
         """The `surface_key` of each word of a document's headline, recently used ones kept."""
@@ -78,20 +63,9 @@ class GenerationView:
 
         return self._title_forms.get_or_compute(doc, forms)
 
-    def body_terms(self, doc: int) -> BodyTerms:
-        """A document's body as index terms with the paragraph each stands in, recently used
-        ones kept."""
-
-        def read() -> BodyTerms:
-            terms: list[int] = []
-            paragraph: list[int] = []
-            for number, text in enumerate(self.stored_fields(doc)["body"].split("\n\n")):
-                held = term_ids(text)
-                terms += held
-                paragraph += [number] * len(held)
-            return BodyTerms(np.array(terms, dtype=np.int32), np.array(paragraph, dtype=np.int32))
-
-        return self._body_terms.get_or_compute(doc, read)
+    def paragraph_starts(self, doc: int) -> np.ndarray:
+        """Where the paragraphs of a document's body after the first begin (positions, ascending)."""
+        return np.frombuffer(self._paragraphs[doc], dtype="<u4")
 
     def docnum(self, article_id: str) -> int | None:
         """The document of an article id, or None."""
