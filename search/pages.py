@@ -14,6 +14,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 
 from search.article import Article, PageRejected
@@ -241,7 +242,9 @@ def scan_sources(paths: Iterable[Path | str]) -> SourceScan:
             found.add(given)
         else:
             scan.reject(given, _not_a_file(st.st_mode))
-    scan.pages = sorted(found)
+    # Ordered as Path orders (by parts), but compared as tuples in C: Path's own comparison runs
+    # in Python, 2.7 s of an update's 10 s at 100,000 pages.
+    scan.pages = sorted(found, key=attrgetter("parts"))
     scan.links = {path: scan.links[path] for path in scan.pages if path in scan.links}
     scan.rejected.sort()
     return scan
