@@ -70,10 +70,34 @@ def _holds(term: Term, respellings: bool = True) -> dict:
     return {"bool": {"should": [{"terms": {_field(f): spellings}} for f in term.fields]}}
 
 
-def _word(term: Term, name: str) -> dict:
-    """A query word: COORD when any spelling matches in any field, plus its BM25F."""
+def _word(term: Term, name: str, fields: tuple[str, ...] | None = None) -> dict:
+    """A query word: COORD when any spelling matches in any field, plus its BM25F (in `fields`
+    only, when given)."""
     matched = {"constant_score": {"filter": _holds(term), "boost": COORD}}
-    return {"bool": {"should": [matched] + _scoring(term), "_name": name}}
+    if fields is None:
+        scoring = _scoring(term)
+    else:
+        scoring = _scoring(term, fields) if fields else []
+    return {"bool": {"should": [matched] + scoring, "_name": name}}
+
+
+def _headline_share(terms: list[Term]) -> dict | None:
+    """The headline part of the words' BM25F, counted for the share of the query words the
+    headline holds (the Whoosh store's `_headline_shortfall`): the title scores summed, times
+    the number of query words in the headline over the number of query words. Every document
+    the title scores match holds at least one of them, so the factor is never the default."""
+    in_title = [t for t in terms if "title" in t.fields]
+    if not in_title:
+        return None
+    share = 1.0 / len(terms)
+    return {
+        "function_score": {
+            "query": {"bool": {"should": [c for t in in_title for c in _scoring(t, ("title",))]}},
+            "functions": [{"filter": _holds(Term(t.unit, ("title",))), "weight": share} for t in in_title],
+            "score_mode": "sum",
+            "boost_mode": "multiply",
+        }
+    }
 
 
 def _phrase_in(words: list[str] | tuple[str, ...], fields, name: str | None = None) -> dict:
@@ -103,7 +127,14 @@ def query_dsl(planned: PlannedQuery, filters: Filters) -> dict:
         filter_clauses.append({"term": {"desk": filters.desk}})
     if planned.empty:  # every article (exclusions alone select nothing to leave out of)
         return {"bool": {"filter": filter_clauses}} if filter_clauses else {"match_all": {}}
-    words = [_word(t, f"w{i}") for i, t in enumerate(planned.terms)]
+    if len(planned.terms) > 1:
+        # The headline part of the words' scores is one clause of its own: counted by share.
+        body_only = [tuple(f for f in t.fields if f != "title") for t in planned.terms]
+        words = [_word(t, f"w{i}", body_only[i]) for i, t in enumerate(planned.terms)]
+        share = _headline_share(planned.terms)
+    else:
+        words = [_word(t, f"w{i}") for i, t in enumerate(planned.terms)]
+        share = None
     # Stopwords add to the score and the words matched of what the other words found.
     stops = [_word(t, f"s{i}") for i, t in enumerate(planned.stop_terms)]
     if planned.phrases:
@@ -112,6 +143,8 @@ def query_dsl(planned: PlannedQuery, filters: Filters) -> dict:
     else:
         must = [{"bool": {"should": words, "minimum_should_match": 1}}]
         should = stops
+    if share:
+        should = should + [share]
     return {
         "bool": {
             "must": must,
