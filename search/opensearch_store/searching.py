@@ -22,6 +22,7 @@ from search.policy import (
     EXACT_FORM_WEIGHT,
     FIELD_WEIGHT,
     FULL_PHRASE_WEIGHT,
+    K1,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
@@ -33,6 +34,8 @@ from search.store import Filters, Hit, StoreAnswer, StoreQuery
 # limits of search/query.py, so the words matched order first. Scores are float32 in Lucene: at
 # 10,000 · 8 words a score is still exact to 0.01.
 COORD = 10_000.0
+# Lucene's BM25 leaves out the policy's constant factor (K1 + 1): multiplied back into the scores.
+LUCENE_SCALE = K1 + 1
 SHOWN = ["id", "title", "body", "desk", "published", "updated"]
 DESKS = 1000  # desk facet values counted (an archive has tens)
 
@@ -170,8 +173,19 @@ def _aggregations() -> dict:
     }
 
 
+# What `search` reads of the cluster's answer.
+_ANSWER = [
+    "hits.total",
+    "hits.hits._score",
+    "hits.hits.sort",
+    "hits.hits.fields",
+    "hits.hits.matched_queries",
+    "aggregations",
+]
+
+
 class _Candidate:
-    __slots__ = ("id", "seq", "coord", "score", "title_forms", "similar")
+    __slots__ = ("id", "seq", "coord", "score", "similar")
 
     def __init__(self, hit: dict):
         values = hit.get("fields", {})
@@ -179,8 +193,7 @@ class _Candidate:
         self.seq = hit["sort"][-1]
         self.coord = len(hit.get("matched_queries", ()))
         raw = hit.get("_score")
-        self.score = max(0.0, float(raw) - COORD * self.coord) if raw is not None else 0.0
-        self.title_forms = set(values.get("title_forms", ()))
+        self.score = max(0.0, float(raw) - COORD * self.coord) * LUCENE_SCALE if raw is not None else 0.0
         self.similar = values.get("similar_ids", [])
 
     def key(self) -> tuple:
@@ -206,12 +219,14 @@ def search(client, index: str, query: StoreQuery) -> StoreAnswer:
         "size": size,
         "track_total_hits": True,
         "track_scores": not planned.empty,
-        "_source": False,  # doc values only: a candidate's source is large (its text and terms)
-        "docvalue_fields": ["id", "similar_ids", "title_forms"],
+        # Doc values only: reading any stored field (even _id) of a candidate unpacks the block of
+        # stored sources it is in, which cost 30 of the 40 ms of 300 candidates (BENCHMARKS.md).
+        "stored_fields": "_none_",
+        "docvalue_fields": ["id", "similar_ids"],
         "aggs": _aggregations(),
     }
-    found = client.search(index=index, body=body)
-    candidates = [_Candidate(h) for h in found["hits"]["hits"]]
+    found = client.search(index=index, body=body, filter_path=_ANSWER)
+    candidates = [_Candidate(h) for h in found["hits"].get("hits", [])]  # filter_path drops []
     if sort == "relevance":
         _bonuses(client, index, candidates, planned)
         candidates.sort(key=_Candidate.key)
@@ -247,7 +262,9 @@ def _fold(ranked: list[_Candidate], limit: int) -> list[tuple[_Candidate, set[st
 def _fetch(client, index: str, ids: list[str]) -> dict[str, dict]:
     if not ids:
         return {}
-    found = client.mget(index=index, body={"ids": ids}, _source_includes=SHOWN)
+    # The whole source, picked here: the cluster copies it as stored, where picking fields there
+    # parses it first (5 against 8 ms for 10 articles, BENCHMARKS.md).
+    found = client.mget(index=index, body={"ids": ids})
     out = {}
     for doc in found["docs"]:
         if doc.get("found"):
@@ -258,18 +275,21 @@ def _fetch(client, index: str, ids: list[str]) -> dict[str, dict]:
 
 def _bonuses(client, index: str, candidates: list[_Candidate], planned: PlannedQuery) -> None:
     """The phrase, proximity and exact-form bonuses of search/whoosh_store/searching.py, on the
-    best candidates: which hold the query or its adjacent word pairs together is asked of the
-    cluster in one request over those candidates alone."""
+    best candidates: which hold the query or its adjacent word pairs together, and which
+    headlines hold which query words in the form typed, is asked of the cluster in one request
+    over those candidates alone (named queries)."""
     if not candidates or planned.empty:
         return
     top = sorted(candidates, key=_Candidate.key)[:PHRASE_DEPTH]
     words = [u.variants[0] for u in planned.sequence]
     pairs = list(zip(words, words[1:], strict=False))
+    forms = sorted(planned.surface_forms)
     named = []
     if len(words) >= 3:
         named += [_phrase_in(words, (f,), f"all_{f}") for f in TEXT_FIELDS]
     for i, pair in enumerate(pairs):
         named += [_phrase_in(pair, (f,), f"pair{i}_{f}") for f in TEXT_FIELDS]
+    named += [{"term": {"title_forms": {"value": form, "_name": f"form{i}"}}} for i, form in enumerate(forms)]
     together: dict[str, list[str]] = {}
     if named:
         body = {
@@ -281,25 +301,32 @@ def _bonuses(client, index: str, candidates: list[_Candidate], planned: PlannedQ
                 }
             },
             "size": len(top),
-            "_source": False,
+            "stored_fields": "_none_",  # as in `search`: doc values only
+            "docvalue_fields": ["id"],
         }
-        for hit in client.search(index=index, body=body)["hits"]["hits"]:
-            together[hit["_id"]] = hit.get("matched_queries", [])
+        found = client.search(
+            index=index, body=body, filter_path=["hits.hits.fields", "hits.hits.matched_queries"]
+        )
+        for hit in found.get("hits", {}).get("hits", []):
+            together[hit["fields"]["id"][0]] = hit.get("matched_queries", [])
+
+    def held(c: _Candidate, prefix: str) -> int:
+        return sum(1 for name in together.get(c.id, ()) if name.startswith(prefix))
+
     if len(words) >= 3:
         for c in top:
-            if any(n.startswith("all_") for n in together.get(c.id, ())):
+            if held(c, "all_"):
                 c.score *= 1 + FULL_PHRASE_WEIGHT
     if pairs:
         for c in heapq.nsmallest(PROXIMITY_DEPTH, top, key=_Candidate.key):
-            n = sum(1 for name in together.get(c.id, ()) if name.startswith("pair"))
+            n = held(c, "pair")
             if n:
                 c.score *= 1 + PROXIMITY_WEIGHT * n / len(pairs)
-    forms = planned.surface_forms
     if forms:
         for c in heapq.nsmallest(EXACT_FORM_DEPTH, top, key=_Candidate.key):
-            found = len(forms & c.title_forms)
-            if found:
-                c.score *= 1 + EXACT_FORM_WEIGHT * found / len(forms)
+            n = held(c, "form")
+            if n:
+                c.score *= 1 + EXACT_FORM_WEIGHT * n / len(forms)
 
 
 def related(client, index: str, source: dict, frequencies, limit: int) -> list[dict]:
