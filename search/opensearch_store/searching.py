@@ -3,12 +3,14 @@ ranking policy (search/policy.py) as the Whoosh store does (search/whoosh_store/
 
     score = COORD · words matched + BM25F(title^FIELD_WEIGHT, body)
 
-The cluster ranks the whole match set by it and returns the best PHRASE_DEPTH candidates, the
-words each matched (named queries) and counts the desk and month facets over every match; one more
-request, over those candidates only, says which hold the whole query or adjacent query words
-together (match_phrase). The phrase, proximity and exact-form bonuses, the order, and the folding
-of near-duplicates (each document stores its near-duplicates' ids, found at build time) are then
-done here, on the candidates, as the Whoosh store does them.
+where a headline's part of BM25F counts for the share of the query words it holds. The cluster
+ranks the whole match set by it and returns the best PHRASE_DEPTH candidates with the words each
+matched and what the bonuses ask of it: whether it holds the whole query or adjacent query words
+together (match_phrase), and which query words its headline holds in the form typed (named
+queries, matched for the candidates returned only); it counts the desk and month facets over every
+match. The phrase, proximity and exact-form bonuses, the order, and the folding of near-duplicates
+(each document stores its near-duplicates' ids, found at build time) are then done here, on the
+candidates, as the Whoosh store does them; a second request reads the page's articles.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ COORD = 10_000.0
 # Lucene's BM25 leaves out the policy's constant factor (K1 + 1): multiplied back into the scores.
 LUCENE_SCALE = K1 + 1
 SHOWN = ["id", "title", "body", "desk", "published", "updated"]
+CHECK = "~"  # the names of the bonuses' named queries begin with it
 DESKS = 1000  # desk facet values counted (an archive has tens)
 
 
@@ -185,13 +188,15 @@ _ANSWER = [
 
 
 class _Candidate:
-    __slots__ = ("id", "seq", "coord", "score", "similar")
+    __slots__ = ("id", "seq", "coord", "score", "similar", "checks")
 
     def __init__(self, hit: dict):
         values = hit.get("fields", {})
         self.id = values["id"][0]
         self.seq = hit["sort"][-1]
-        self.coord = len(hit.get("matched_queries", ()))
+        names = hit.get("matched_queries", ())
+        self.checks = [n for n in names if n.startswith(CHECK)]
+        self.coord = len(names) - len(self.checks)
         raw = hit.get("_score")
         self.score = max(0.0, float(raw) - COORD * self.coord) * LUCENE_SCALE if raw is not None else 0.0
         self.similar = values.get("similar_ids", [])
@@ -225,10 +230,15 @@ def search(client, index: str, query: StoreQuery) -> StoreAnswer:
         "docvalue_fields": ["id", "similar_ids"],
         "aggs": _aggregations(),
     }
+    checks = _checks(planned) if sort == "relevance" and not planned.empty else []
+    if checks:
+        # Asked of the candidates returned only (named queries are matched in the fetch phase),
+        # in a filter that keeps every match: so one request, not one more over the candidates.
+        body["post_filter"] = {"bool": {"should": [{"match_all": {}}, *checks]}}
     found = client.search(index=index, body=body, filter_path=_ANSWER)
     candidates = [_Candidate(h) for h in found["hits"].get("hits", [])]  # filter_path drops []
     if sort == "relevance":
-        _bonuses(client, index, candidates, planned)
+        _bonuses(candidates, planned)
         candidates.sort(key=_Candidate.key)
     shown = _fold(candidates, end)[query.start : end]
     fields = _fetch(client, index, [c.id for c, _ in shown])
@@ -273,60 +283,47 @@ def _fetch(client, index: str, ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _bonuses(client, index: str, candidates: list[_Candidate], planned: PlannedQuery) -> None:
+def _checks(planned: PlannedQuery) -> list[dict]:
+    """Named queries saying of each candidate what the bonuses ask (the whole query together,
+    each adjacent word pair together, each query word in the headline in the form typed); their
+    names begin with CHECK, so that they are not counted as words matched."""
+    words = [u.variants[0] for u in planned.sequence]
+    checks = []
+    if len(words) >= 3:
+        checks += [_phrase_in(words, (f,), f"{CHECK}all_{f}") for f in TEXT_FIELDS]
+    for i, pair in enumerate(zip(words, words[1:], strict=False)):
+        checks += [_phrase_in(pair, (f,), f"{CHECK}pair{i}_{f}") for f in TEXT_FIELDS]
+    for i, form in enumerate(sorted(planned.surface_forms)):
+        checks.append({"term": {"title_forms": {"value": form, "_name": f"{CHECK}form{i}"}}})
+    return checks
+
+
+def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
     """The phrase, proximity and exact-form bonuses of search/whoosh_store/searching.py, on the
-    best candidates: which hold the query or its adjacent word pairs together, and which
-    headlines hold which query words in the form typed, is asked of the cluster in one request
-    over those candidates alone (named queries)."""
+    best candidates, from what `_checks` found in each."""
     if not candidates or planned.empty:
         return
     top = sorted(candidates, key=_Candidate.key)[:PHRASE_DEPTH]
-    words = [u.variants[0] for u in planned.sequence]
-    pairs = list(zip(words, words[1:], strict=False))
-    forms = sorted(planned.surface_forms)
-    named = []
-    if len(words) >= 3:
-        named += [_phrase_in(words, (f,), f"all_{f}") for f in TEXT_FIELDS]
-    for i, pair in enumerate(pairs):
-        named += [_phrase_in(pair, (f,), f"pair{i}_{f}") for f in TEXT_FIELDS]
-    named += [{"term": {"title_forms": {"value": form, "_name": f"form{i}"}}} for i, form in enumerate(forms)]
-    together: dict[str, list[str]] = {}
-    if named:
-        body = {
-            "query": {
-                "bool": {
-                    "filter": [{"ids": {"values": [c.id for c in top]}}],
-                    "should": named,
-                    "minimum_should_match": 1,
-                }
-            },
-            "size": len(top),
-            "stored_fields": "_none_",  # as in `search`: doc values only
-            "docvalue_fields": ["id"],
-        }
-        found = client.search(
-            index=index, body=body, filter_path=["hits.hits.fields", "hits.hits.matched_queries"]
-        )
-        for hit in found.get("hits", {}).get("hits", []):
-            together[hit["fields"]["id"][0]] = hit.get("matched_queries", [])
+    pairs = len(planned.sequence) - 1
+    forms = len(planned.surface_forms)
 
-    def held(c: _Candidate, prefix: str) -> int:
-        return sum(1 for name in together.get(c.id, ()) if name.startswith(prefix))
+    def held(c: _Candidate, kind: str) -> int:
+        return sum(1 for name in c.checks if name.startswith(CHECK + kind))
 
-    if len(words) >= 3:
+    if pairs >= 2:  # three words or more
         for c in top:
-            if held(c, "all_"):
+            if held(c, "all"):
                 c.score *= 1 + FULL_PHRASE_WEIGHT
-    if pairs:
+    if pairs >= 1:
         for c in heapq.nsmallest(PROXIMITY_DEPTH, top, key=_Candidate.key):
             n = held(c, "pair")
             if n:
-                c.score *= 1 + PROXIMITY_WEIGHT * n / len(pairs)
+                c.score *= 1 + PROXIMITY_WEIGHT * n / pairs
     if forms:
         for c in heapq.nsmallest(EXACT_FORM_DEPTH, top, key=_Candidate.key):
             n = held(c, "form")
             if n:
-                c.score *= 1 + EXACT_FORM_WEIGHT * n / len(forms)
+                c.score *= 1 + EXACT_FORM_WEIGHT * n / forms
 
 
 def related(client, index: str, source: dict, frequencies, limit: int) -> list[dict]:
