@@ -213,7 +213,7 @@ def search(client, index: str, query: StoreQuery) -> StoreAnswer:
     sort = query.sort if not planned.empty else ("newest" if query.sort == "relevance" else query.sort)
     if sort == "relevance":
         order = [{"_score": "desc"}, {"seq": "asc"}]
-        size = max(depth, PHRASE_DEPTH)
+        size = max(depth, _bonus_depth(planned))
     else:
         direction = "desc" if sort == "newest" else "asc"
         order = [{"published": {"order": direction, "missing": "_last"}}, {"seq": "asc"}]
@@ -296,6 +296,17 @@ def _checks(planned: PlannedQuery) -> list[dict]:
     for i, form in enumerate(sorted(planned.surface_forms)):
         checks.append({"term": {"title_forms": {"value": form, "_name": f"{CHECK}form{i}"}}})
     return checks
+
+
+def _bonus_depth(planned: PlannedQuery) -> int:
+    """How many of the best candidates the bonuses may reorder: a bonus only raises candidates
+    among the best so many, so none beyond them can come before them."""
+    words = len(planned.sequence)
+    if words >= 3:
+        return PHRASE_DEPTH
+    if words == 2:
+        return max(PROXIMITY_DEPTH, EXACT_FORM_DEPTH)
+    return EXACT_FORM_DEPTH if planned.surface_forms else 0
 
 
 def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
