@@ -1,7 +1,7 @@
 """The OpenSearch store: the articles in a cluster, under an alias (search/store.py).
 
     cluster.py    the client, retries with backoff, the cluster's errors as the store's (503)
-    mapping.py    settings and mappings: our analyzer's terms, the policy's BM25F as a similarity
+    mapping.py    settings and mappings: our analyzer's terms, the policy's BM25F as Lucene's BM25 per field
     build.py      rebuild and update: a new generation behind the alias, switched in one call
     searching.py  a StoreQuery as query DSL, the bonuses, folding and facets: a StoreAnswer
 
