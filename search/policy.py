@@ -3,8 +3,9 @@
 Stores carry it out (search/whoosh_store/searching.py; the OpenSearch store as query DSL over
 Lucene's BM25, search/opensearch_store/searching.py and mapping.py). Results are ordered by words
 matched (all query words first), then by a score: BM25F over title and body (K1, B, FIELD_WEIGHT),
-raised among the best candidates by the phrase, proximity and exact-form bonuses. BENCHMARKS.md (ranking choices) has what each value was measured
-against; the SANDHAN_* variables exist for those benchmarks (bench/eval_dev.py).
+raised among the best candidates by the phrase, proximity and exact-form bonuses. BENCHMARKS.md
+(ranking choices) has what each value was measured against; the SANDHAN_* variables exist for those
+benchmarks (bench/eval_dev.py).
 """
 
 from __future__ import annotations
