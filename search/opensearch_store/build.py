@@ -322,6 +322,7 @@ def rebuild(
                 "documents": len(kept),
                 "rejected": len(report.rejected),
                 "duplicates": len(dropped),
+                "score_scales": mapping.score_scales(lengths),  # read by every search
             }
             body = mapping.index_body(lengths, shards, replicas, meta)
             call("create the new generation", client.indices.create, index=generation, body=body)

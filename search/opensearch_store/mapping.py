@@ -11,8 +11,9 @@ carries the mark (TITLE_OCCURRENCE_WEIGHT 2), and every term of the body's lead 
 1 + 1 occurrences).
 
 The policy's BM25 (search/whoosh_store/scoring.py) is Lucene's, but for three things, each
-answered here: the field weight is the query's boost; Lucene drops the constant factor (K1 + 1)
-(searching.py multiplies it back into the scores shown); and Lucene's average length counts every
+answered here: the field weight is the query's boost; OpenSearch's BM25 multiplies by (1 + k1) of
+the field where the policy multiplies by (1 + K1) (the build records the ratio per field, and the
+query's boosts carry it: searching.py `field_weights`); and Lucene's average length counts every
 indexed token (the doubled ones too) over the documents holding the field, where the policy
 counts positions over every document. The average Lucene uses is `c` times the policy's, a
 number the build knows; k1' = K1 (1 - b + c b) and b' = c b K1 / k1' make Lucene's length
@@ -39,6 +40,12 @@ def _similarity(field: str, avg: float, indexed_avg: float) -> dict:
     c = indexed_avg / avg if avg > 0 and indexed_avg > 0 else 1.0
     k1 = K1 * (1 - b + c * b)
     return {"type": "BM25", "k1": k1, "b": c * b * K1 / k1, "discount_overlaps": True}
+
+
+def score_scales(lengths: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Field → (1 + K1) / (1 + k1 of its similarity): what a field's boost is multiplied by so
+    that OpenSearch's BM25 (which multiplies by 1 + k1) scores as the policy does."""
+    return {f: (1 + K1) / (1 + _similarity(f, *lengths[f])["k1"]) for f in lengths}
 
 
 def index_body(

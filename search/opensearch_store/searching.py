@@ -24,7 +24,6 @@ from search.policy import (
     EXACT_FORM_WEIGHT,
     FIELD_WEIGHT,
     FULL_PHRASE_WEIGHT,
-    K1,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
@@ -36,8 +35,6 @@ from search.store import Filters, Hit, StoreAnswer, StoreQuery
 # limits of search/query.py, so the words matched order first. Scores are float32 in Lucene: at
 # 10,000 · 8 words a score is still exact to 0.01.
 COORD = 10_000.0
-# Lucene's BM25 leaves out the policy's constant factor (K1 + 1): multiplied back into the scores.
-LUCENE_SCALE = K1 + 1
 SHOWN = ["id", "title", "body", "desk", "published", "updated"]
 CHECK = "~"  # the names of the bonuses' named queries begin with it
 DESKS = 1000  # desk facet values counted (an archive has tens)
@@ -58,12 +55,12 @@ def _date_filter(filters: Filters) -> dict | None:
     return {"range": {"published": window}}  # undated articles have none: outside any window
 
 
-def _scoring(term: Term, only_fields: tuple[str, ...] | None = None) -> list[dict]:
+def _scoring(term: Term, weights: dict[str, float], only_fields: tuple[str, ...] | None = None) -> list[dict]:
     """BM25F clauses of one query word: each variant in each field, weighted by the field;
     the word's other spellings at RESPELLING_WEIGHT."""
     clauses = []
     for f in only_fields or term.fields:
-        boost = FIELD_WEIGHT[f]
+        boost = weights[f]
         for v in term.unit.variants:
             clauses.append({"term": {_field(f): {"value": v, "boost": boost}}})
         for r in term.unit.respellings:
@@ -76,18 +73,18 @@ def _holds(term: Term, respellings: bool = True) -> dict:
     return {"bool": {"should": [{"terms": {_field(f): spellings}} for f in term.fields]}}
 
 
-def _word(term: Term, name: str, fields: tuple[str, ...] | None = None) -> dict:
+def _word(term: Term, weights: dict[str, float], name: str, fields: tuple[str, ...] | None = None) -> dict:
     """A query word: COORD when any spelling matches in any field, plus its BM25F (in `fields`
     only, when given)."""
     matched = {"constant_score": {"filter": _holds(term), "boost": COORD}}
     if fields is None:
-        scoring = _scoring(term)
+        scoring = _scoring(term, weights)
     else:
-        scoring = _scoring(term, fields) if fields else []
+        scoring = _scoring(term, weights, fields) if fields else []
     return {"bool": {"should": [matched] + scoring, "_name": name}}
 
 
-def _headline_share(terms: list[Term]) -> dict | None:
+def _headline_share(terms: list[Term], weights: dict[str, float]) -> dict | None:
     """The headline part of the words' BM25F, counted for the share of the query words the
     headline holds (the Whoosh store's `_headline_shortfall`): the title scores summed, times
     the number of query words in the headline over the number of query words. Every document
@@ -98,7 +95,7 @@ def _headline_share(terms: list[Term]) -> dict | None:
     share = 1.0 / len(terms)
     return {
         "function_score": {
-            "query": {"bool": {"should": [c for t in in_title for c in _scoring(t, ("title",))]}},
+            "query": {"bool": {"should": [c for t in in_title for c in _scoring(t, weights, ("title",))]}},
             "functions": [{"filter": _holds(Term(t.unit, ("title",))), "weight": share} for t in in_title],
             "score_mode": "sum",
             "boost_mode": "multiply",
@@ -113,9 +110,9 @@ def _phrase_in(words: list[str] | tuple[str, ...], fields, name: str | None = No
     return clause
 
 
-def _phrase(phrase: Phrase, name: str) -> dict:
+def _phrase(phrase: Phrase, weights: dict[str, float], name: str) -> dict:
     """A required phrase: COORD, plus its words' BM25F (in the phrase's fields) as one clause."""
-    scores = [c for u in phrase.units for c in _scoring(Term(u, phrase.fields))]
+    scores = [c for u in phrase.units for c in _scoring(Term(u, phrase.fields), weights)]
     should = [{"constant_score": {"filter": {"match_all": {}}, "boost": COORD}}] + scores
     return {"bool": {"filter": [_phrase_in(phrase.words, phrase.fields)], "should": should, "_name": name}}
 
@@ -126,8 +123,9 @@ def _excluded(item: Term | Phrase) -> dict:
     return _holds(item, respellings=False)
 
 
-def query_dsl(planned: PlannedQuery, filters: Filters) -> dict:
-    """The query of a plan: its matches, each scored COORD per word matched plus BM25F."""
+def query_dsl(planned: PlannedQuery, filters: Filters, weights: dict[str, float]) -> dict:
+    """The query of a plan: its matches, each scored COORD per word matched plus BM25F (each
+    field's clauses boosted by `weights`, `field_weights`)."""
     filter_clauses = [c for c in (_date_filter(filters),) if c]
     if filters.desk:
         filter_clauses.append({"term": {"desk": filters.desk}})
@@ -136,15 +134,15 @@ def query_dsl(planned: PlannedQuery, filters: Filters) -> dict:
     if len(planned.terms) > 1:
         # The headline part of the words' scores is one clause of its own: counted by share.
         body_only = [tuple(f for f in t.fields if f != "title") for t in planned.terms]
-        words = [_word(t, f"w{i}", body_only[i]) for i, t in enumerate(planned.terms)]
-        share = _headline_share(planned.terms)
+        words = [_word(t, weights, f"w{i}", body_only[i]) for i, t in enumerate(planned.terms)]
+        share = _headline_share(planned.terms, weights)
     else:
-        words = [_word(t, f"w{i}") for i, t in enumerate(planned.terms)]
+        words = [_word(t, weights, f"w{i}") for i, t in enumerate(planned.terms)]
         share = None
     # Stopwords add to the score and the words matched of what the other words found.
-    stops = [_word(t, f"s{i}") for i, t in enumerate(planned.stop_terms)]
+    stops = [_word(t, weights, f"s{i}") for i, t in enumerate(planned.stop_terms)]
     if planned.phrases:
-        must = [_phrase(p, f"p{i}") for i, p in enumerate(planned.phrases)]
+        must = [_phrase(p, weights, f"p{i}") for i, p in enumerate(planned.phrases)]
         should = words + stops
     else:
         must = [{"bool": {"should": words, "minimum_should_match": 1}}]
@@ -198,7 +196,7 @@ class _Candidate:
         self.checks = [n for n in names if n.startswith(CHECK)]
         self.coord = len(names) - len(self.checks)
         raw = hit.get("_score")
-        self.score = max(0.0, float(raw) - COORD * self.coord) * LUCENE_SCALE if raw is not None else 0.0
+        self.score = max(0.0, float(raw) - COORD * self.coord) if raw is not None else 0.0
         self.similar = values.get("similar_ids", [])
 
     def key(self) -> tuple:
@@ -206,7 +204,14 @@ class _Candidate:
         return (-self.coord, -self.score, self.seq)
 
 
-def search(client, index: str, query: StoreQuery) -> StoreAnswer:
+def field_weights(scales: dict[str, float]) -> dict[str, float]:
+    """The policy's field weights as query boosts: OpenSearch's BM25 multiplies a field's scores
+    by (1 + its k1), which the build sets per generation (mapping.py) and records as `scales`
+    (field → (1 + K1) / (1 + k1)); so the scores are the policy's."""
+    return {f: FIELD_WEIGHT[f] * scales.get(f, 1.0) for f in FIELD_WEIGHT}
+
+
+def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> StoreAnswer:
     planned = query.planned
     end = query.start + query.limit
     depth = end * 2 + 10  # a margin beyond the page: folded near-duplicates free places
@@ -219,7 +224,7 @@ def search(client, index: str, query: StoreQuery) -> StoreAnswer:
         order = [{"published": {"order": direction, "missing": "_last"}}, {"seq": "asc"}]
         size = depth
     body = {
-        "query": query_dsl(planned, query.filters),
+        "query": query_dsl(planned, query.filters, field_weights(scales)),
         "sort": order,
         "size": size,
         "track_total_hits": True,
@@ -337,7 +342,9 @@ def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
                 c.score *= 1 + EXACT_FORM_WEIGHT * n / forms
 
 
-def related(client, index: str, source: dict, frequencies, limit: int) -> list[dict]:
+def related(
+    client, index: str, source: dict, frequencies, limit: int, scales: dict[str, float]
+) -> list[dict]:
     """Stored fields of the articles most like one (`source`): its most distinctive words (tf·idf
     over its analyzed text, document frequencies from `frequencies`) scored as a query; never the
     article itself, its near-duplicates or copies (search/whoosh_store/searching.py `related`)."""
@@ -358,7 +365,9 @@ def related(client, index: str, source: dict, frequencies, limit: int) -> list[d
     if not terms:
         return []
     should = [
-        {"term": {_field(f): {"value": t, "boost": FIELD_WEIGHT[f]}}} for t in terms for f in TEXT_FIELDS
+        {"term": {_field(f): {"value": t, "boost": field_weights(scales)[f]}}}
+        for t in terms
+        for f in TEXT_FIELDS
     ]
     body = {
         "query": {
