@@ -5,8 +5,8 @@ alias serving the generation it had; the next rebuild clears what the killed one
         --source ../shared/corpus/pages
 
 The alias must exist, with no generation a killed build left (run a rebuild to its end first).
-Prints what it saw at each step; exits 1 if the alias
-moved, a search answered differently, or the next rebuild left more than its own generation.
+Prints what it saw at each step; exits 1 if the alias moved, a search answered differently, or
+the next rebuild left more than its own generation.
 (tests/test_stores.py kills a rebuild at its switch; this one kills it while it sends.)
 """
 
