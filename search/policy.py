@@ -1,10 +1,11 @@
 """The ranking policy: every weight and depth of Sandhan's ranking, defined once.
 
-Stores carry it out (search/whoosh_store/searching.py; the OpenSearch store writes it as a
-function_score). Results are ordered by words matched (all query words first), then by a score:
-BM25F over title and body (K1, B, FIELD_WEIGHT), raised among the best candidates by the phrase,
-proximity, exact-form and paragraph bonuses. BENCHMARKS.md (ranking choices) has what each value was measured
-against; the SANDHAN_* variables exist for those benchmarks (bench/eval_dev.py).
+Stores carry it out (search/whoosh_store/searching.py; the OpenSearch store as query DSL over
+Lucene's BM25, search/opensearch_store/searching.py and mapping.py). Results are ordered by words
+matched (all query words first), then by a score: BM25F over title and body (K1, B, FIELD_WEIGHT),
+raised among the best candidates by the phrase, proximity, exact-form and paragraph bonuses.
+BENCHMARKS.md (ranking choices) has what each value was measured against; the SANDHAN_* variables
+exist for those benchmarks (bench/eval_dev.py).
 """
 
 from __future__ import annotations

@@ -265,3 +265,29 @@ def test_a_store_query_for_titles(sample_cluster):
     titles = PlannedQuery([Term(Unit(("বৃষ্টি",), False), ("title",))], [], [], set())
     answer = store.search(StoreQuery(titles, limit=3))
     assert answer.hits and all("বৃষ্টি" in h.fields["title"] for h in answer.hits)
+
+
+def test_both_stores_weigh_a_headline_by_the_share_of_the_query_it_holds(opensearch_url, tmp_path):
+    """A two-word query: the body holding both words comes before the headline holding one of
+    them (search/policy.py, headline share), in the cluster as in the Whoosh store."""
+    from test_headline_share import PAGES
+
+    from search.engine import SearchRequest
+    from search.opensearch_store import OpenSearchStore
+    from search.whoosh_store import WhooshStore
+    from search.whoosh_store.build import rebuild
+    from tests.whoosh_store.test_build import write_page
+
+    for name, (title, body) in PAGES.items():
+        write_page(tmp_path / "pages", name, title, body)
+    rebuild([tmp_path / "pages"], tmp_path / "index", procs=1)
+    cluster = OpenSearchStore(opensearch_url, "headline-share")
+    cluster.rebuild([tmp_path / "pages"])
+    for q, expected in (("বন্যা নদী", ["headline-both", "body-both", "headline-one"]), ("বন্যা", None)):
+        orders = [
+            [r["id"] for r in SearchEngine(store).search(SearchRequest(q=q))["results"]]
+            for store in (WhooshStore(tmp_path / "index"), cluster)
+        ]
+        assert orders[0] == orders[1], q
+        if expected:
+            assert orders[1] == expected

@@ -1,7 +1,7 @@
 """The OpenSearch store: the articles in a cluster, under an alias (search/store.py).
 
     cluster.py    the client, retries with backoff, the cluster's errors as the store's (503)
-    mapping.py    settings and mappings: our analyzer's terms, the policy's BM25F as a similarity
+    mapping.py    settings and mappings: our analyzer's terms, the policy's BM25F as Lucene's BM25 per field
     build.py      rebuild and update: a new generation behind the alias, switched in one call
     searching.py  a StoreQuery as query DSL, the bonuses, folding and facets: a StoreAnswer
 
@@ -55,6 +55,7 @@ class OpenSearchStore:
         self._lock = threading.Lock()
         self._generation: tuple[float, str] | None = None  # (when read, index name)
         self._lexicon: tuple[str, Lexicon] | None = None
+        self._scales: tuple[str, dict[str, float]] | None = None  # (index name, score scales)
         self.warm_on_switch = warm_on_switch  # a server: read each new generation's lexicon at once
 
     def __repr__(self) -> str:
@@ -87,8 +88,8 @@ class OpenSearchStore:
 
     @unavailable_on_errors
     def search(self, query: StoreQuery) -> StoreAnswer:
-        self.generation()
-        return call("search", searching.search, self.client, self.name, query)
+        scales = self.score_scales(self.generation())
+        return call("search", searching.search, self.client, self.name, query, scales)
 
     @unavailable_on_errors
     def article(self, article_id: str) -> dict | None:
@@ -130,6 +131,7 @@ class OpenSearchStore:
             found["_source"],
             (documents, lexicon.df),
             limit,
+            self.score_scales(self.generation()),
         )
 
     @unavailable_on_errors
@@ -164,6 +166,14 @@ class OpenSearchStore:
             "warm": self.has_lexicon(),
             "verified": True,  # the cluster checks its own files (Lucene checksums)
         }
+
+    def score_scales(self, generation: str) -> dict[str, float]:
+        """What each field's boost is multiplied by in this generation (mapping.score_scales),
+        read from its record once."""
+        held = self._scales
+        if held is None or held[0] != generation:
+            held = self._scales = (generation, self._meta(generation).get("score_scales", {}))
+        return held[1]
 
     def _meta(self, generation: str) -> dict:
         found = call("read the generation's record", self.client.indices.get_mapping, index=generation)

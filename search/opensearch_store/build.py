@@ -36,7 +36,7 @@ from search.article import DHAKA, Article, PageRejected
 from search.opensearch_store import mapping
 from search.opensearch_store.cluster import call
 from search.pages import scan_sources
-from search.plan import surface_key
+from search.plan import TEXT_FIELDS, surface_key
 from search.store import BuildInProgress, BuildReport, NothingToIndex, Progress, StoreError
 from search.whoosh_store.generations import test_pause
 from search.whoosh_store.schema import body_hash, safe_fingerprint
@@ -165,30 +165,35 @@ class _Read:
     digest: str
     rank: tuple
     signature: tuple
-    title_length: int
-    body_length: int
+    lengths: dict[str, tuple[int, int]]  # field → (positions holding a term, tokens indexed)
 
 
-def terms_text(text: str, lead: bool) -> tuple[str, int]:
+def terms_text(text: str, twice: str | None = None) -> tuple[str, int, int]:
     """`text` as the whitespace-separated terms of our analyzer, one per position (GAP where a
-    word makes no term); with `lead`, the terms of the first paragraph carry LEAD_MARK. Returns
-    the text and the positions that hold a term (the field's length, as the Whoosh store counts)."""
+    word makes no term); the terms to index twice (`twice`: "all", or "lead" for the first
+    paragraph's) carry TWICE_MARK. Returns the text, the positions that hold a term (the field's
+    length, as the Whoosh store counts) and the tokens indexed (each doubled one counted twice)."""
     texts = vocabulary.texts
-    cut = text.find("\n\n") if lead else -1
-    if lead:
+    cut = text.find("\n\n") if twice == "lead" else -1
+    if twice == "all":
+        head, rest = term_ids(text), []
+    elif twice == "lead":
         head = term_ids(text[:cut]) if cut >= 0 else term_ids(text)
         rest = term_ids(text[cut:]) if cut >= 0 else []
     else:
         head, rest = [], term_ids(text)
-    words = [texts[n] + mapping.LEAD_MARK if n else mapping.GAP for n in head]
+    words = [texts[n] + mapping.TWICE_MARK if n else mapping.GAP for n in head]
     words += [texts[n] if n else mapping.GAP for n in rest]
-    return " ".join(words), sum(1 for n in head if n) + sum(1 for n in rest if n)
+    doubled = sum(1 for n in head if n)
+    positions = doubled + sum(1 for n in rest if n)
+    return " ".join(words), positions, positions + doubled
 
 
-def article_source(article: Article, seq: int) -> tuple[dict, int, int]:
-    """The document an article becomes, and its title's and body's lengths."""
-    title_terms, title_length = terms_text(article.title, lead=False)
-    body_terms, body_length = terms_text(article.body, lead=mapping.LEAD_WEIGHT_ON)
+def article_source(article: Article, seq: int) -> tuple[dict, dict[str, tuple[int, int]]]:
+    """The document an article becomes, and its title's and body's lengths: (positions holding
+    a term, tokens indexed)."""
+    title_terms, *title_length = terms_text(article.title, twice="all")
+    body_terms, *body_length = terms_text(article.body, twice="lead" if mapping.LEAD_WEIGHT_ON else None)
     published = article.published
     doc = {
         "id": article.id,
@@ -205,7 +210,7 @@ def article_source(article: Article, seq: int) -> tuple[dict, int, int]:
         "title_terms": title_terms,
         "body_terms": body_terms,
     }
-    return doc, title_length, body_length
+    return doc, {"title": tuple(title_length), "body": tuple(body_length)}
 
 
 def _spool(
@@ -222,12 +227,10 @@ def _spool(
         except Exception as exc:  # a reader bug must cost one page, not the rebuild
             report.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
         else:
-            doc, title_length, body_length = article_source(article, seq)
+            doc, lengths = article_source(article, seq)
             rank = article.copy_rank
             signature = duplicates.signature(article.body)
-            read.append(
-                _Read(len(read), doc["id"], doc["body_hash"], rank, signature, title_length, body_length)
-            )
+            read.append(_Read(len(read), doc["id"], doc["body_hash"], rank, signature, lengths))
             spool.write(json.dumps(doc, ensure_ascii=False) + "\n")
         if progress:
             progress(1)
@@ -291,9 +294,7 @@ def rebuild(
             spool.seek(0)
             kept = [page for page in read if page.line not in dropped_lines]
             near = _near_duplicates(kept)
-            n = max(len(kept), 1)
-            avg_title = sum(p.title_length for p in kept) / n
-            avg_body = sum(p.body_length for p in kept) / n
+            lengths = _average_lengths(kept)
             generation = generation_name(
                 name, max([_number(i) for i in _generations(client, name)] + [0]) + 1
             )
@@ -304,8 +305,9 @@ def rebuild(
                 "documents": len(kept),
                 "rejected": len(report.rejected),
                 "duplicates": len(dropped),
+                "score_scales": mapping.score_scales(lengths),  # read by every search
             }
-            body = mapping.index_body(avg_title, avg_body, shards, replicas, meta)
+            body = mapping.index_body(lengths, shards, replicas, meta)
             call("create the new generation", client.indices.create, index=generation, body=body)
             frequencies = _send(client, generation, spool, dropped_lines, near, progress)
             if progress and dropped_lines:
@@ -341,6 +343,18 @@ def rebuild(
     return report
 
 
+def _average_lengths(pages: list[_Read]) -> dict[str, tuple[float, float]]:
+    """Each text field's average length as the policy counts it (positions holding a term, over
+    every document) and as Lucene does (tokens indexed, over the documents holding any)."""
+    out = {}
+    for field in TEXT_FIELDS:
+        positions = sum(p.lengths[field][0] for p in pages)
+        tokens = sum(p.lengths[field][1] for p in pages)
+        holding = sum(1 for p in pages if p.lengths[field][1])
+        out[field] = (positions / max(len(pages), 1), tokens / max(holding, 1))
+    return out
+
+
 def _send(
     client: OpenSearch, index: str, spool, dropped: set[int], near: dict[int, list[str]], progress
 ) -> dict:
@@ -374,7 +388,7 @@ def _send(
 
 
 def _plain_terms(text: str) -> list[str]:
-    return [w.removesuffix(mapping.LEAD_MARK) for w in text.split() if w != mapping.GAP]
+    return [w.removesuffix(mapping.TWICE_MARK) for w in text.split() if w != mapping.GAP]
 
 
 def _write_lexicon(client: OpenSearch, generation: str, frequencies: dict[str, int], replicas: int) -> None:

@@ -1,13 +1,23 @@
 """The settings and mappings the project writes: the analyzed terms of title and body indexed as
 our own analyzer made them (search/analysis), scored by the ranking policy's BM25F
-(search/policy.py) through a scripted similarity.
+(search/policy.py) with Lucene's own BM25, one similarity per field.
 
 Each text is indexed as its analyzed terms joined by spaces (`terms_text`), into a field with the
 whitespace tokenizer: one token per position, so phrases and proximity see the positions our
-analyzer gave (a position whose word makes no term holds GAP, dropped with its place kept). A
-term of the lead paragraph carries LEAD_MARK and is indexed twice at its position: its frequency
-counts 1 + LEAD_WEIGHT (LEAD_WEIGHT is 1), the length (overlaps discounted) counts it once. The
-title's frequency is doubled by the similarity (TITLE_OCCURRENCE_WEIGHT).
+analyzer gave (a position whose word makes no term holds GAP, dropped with its place kept). A term
+carrying TWICE_MARK is indexed twice at its position: its frequency counts 2, the length (overlaps
+discounted) counts it once. So the policy's occurrence weights are frequencies: every title term
+carries the mark (TITLE_OCCURRENCE_WEIGHT 2), and every term of the body's lead (LEAD_WEIGHT 1:
+1 + 1 occurrences).
+
+The policy's BM25 (search/whoosh_store/scoring.py) is Lucene's, but for three things, each
+answered here: the field weight is the query's boost; OpenSearch's BM25 multiplies by (1 + k1) of
+the field where the policy multiplies by (1 + K1) (the build records the ratio per field, and the
+query's boosts carry it: searching.py `field_weights`); and Lucene's average length counts every
+indexed token (the doubled ones too) over the documents holding the field, where the policy
+counts positions over every document. The average Lucene uses is `c` times the policy's, a
+number the build knows; k1' = K1 (1 - b + c b) and b' = c b K1 / k1' make Lucene's length
+normalization k1' (1 - b' + b' length / (c avg)) exactly the policy's K1 (1 - b + b length / avg).
 """
 
 from __future__ import annotations
@@ -15,34 +25,34 @@ from __future__ import annotations
 from search.policy import K1, LEAD_WEIGHT, TITLE_OCCURRENCE_WEIGHT, B
 
 GAP = "_"
-LEAD_MARK = "^"
+TWICE_MARK = "^"
 
-# The stacked lead tokens stand for LEAD_WEIGHT == 1 (one extra occurrence each).
-assert LEAD_WEIGHT in (0.0, 1.0), "the lead is stacked once: another LEAD_WEIGHT needs a new mapping"
+# The marked tokens stand for these weights (one extra occurrence each).
+assert LEAD_WEIGHT in (0.0, 1.0), "the lead is doubled: another LEAD_WEIGHT needs a new mapping"
+assert TITLE_OCCURRENCE_WEIGHT == 2.0, "title terms are doubled: another weight needs a new mapping"
 LEAD_WEIGHT_ON = LEAD_WEIGHT > 0
 
-# BM25 as search/whoosh_store/scoring.py computes it: idf log(1 + (N - df + 0.5) / (df + 0.5)), the
-# field weight as the query's boost, frequency over frequency plus K1 · (1 - b + b · length / avg).
-# The average length is counted by the build over positions holding a term. Similarity scripts
-# take no parameters: the numbers are written into the script.
-_WEIGHT = "return query.boost * Math.log(1 + (field.docCount - term.docFreq + 0.5) / (term.docFreq + 0.5));"
-_SCORE = (
-    "double tf = doc.freq * {tf_weight}; double norm = {k1} * (1 - {b} + {b} * doc.length / {avgdl});"
-    " return weight * tf * ({k1} + 1) / (tf + norm);"
-)
+
+def _similarity(field: str, avg: float, indexed_avg: float) -> dict:
+    """Lucene's BM25 with the policy's length normalization of `field`: `avg` the policy's
+    average length, `indexed_avg` the one Lucene computes (module docstring)."""
+    b = float(B[field])
+    c = indexed_avg / avg if avg > 0 and indexed_avg > 0 else 1.0
+    k1 = K1 * (1 - b + c * b)
+    return {"type": "BM25", "k1": k1, "b": c * b * K1 / k1, "discount_overlaps": True}
 
 
-def _similarity(field: str, avgdl: float, tf_weight: float) -> dict:
-    source = _SCORE.format(
-        k1=float(K1), b=float(B[field]), avgdl=max(float(avgdl), 1e-9), tf_weight=float(tf_weight)
-    )
-    return {"type": "scripted", "weight_script": {"source": _WEIGHT}, "script": {"source": source}}
+def score_scales(lengths: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Field → (1 + K1) / (1 + k1 of its similarity): what a field's boost is multiplied by so
+    that OpenSearch's BM25 (which multiplies by 1 + k1) scores as the policy does."""
+    return {f: (1 + K1) / (1 + _similarity(f, *lengths[f])["k1"]) for f in lengths}
 
 
 def index_body(
-    avg_title: float, avg_body: float, shards: int = 1, replicas: int = 0, meta: dict | None = None
+    lengths: dict[str, tuple[float, float]], shards: int = 1, replicas: int = 0, meta: dict | None = None
 ):
-    """Settings and mappings of one generation's article index."""
+    """Settings and mappings of one generation's article index; `lengths` holds each text
+    field's average length as the policy counts it and as Lucene will (`_similarity`)."""
     stored = {"type": "text", "index": False}
     return {
         "settings": {
@@ -52,14 +62,14 @@ def index_body(
             "analysis": {
                 "filter": {
                     "sandhan_gap": {"type": "stop", "stopwords": [GAP]},
-                    "sandhan_lead": {
+                    "sandhan_twice": {
                         "type": "pattern_capture",
                         "preserve_original": True,
-                        "patterns": [f"^(.+)\\{LEAD_MARK}$"],
+                        "patterns": [f"^(.+)\\{TWICE_MARK}$"],
                     },
                     "sandhan_unmark": {
                         "type": "pattern_replace",
-                        "pattern": f"\\{LEAD_MARK}$",
+                        "pattern": f"\\{TWICE_MARK}$",
                         "replacement": "",
                     },
                 },
@@ -67,18 +77,20 @@ def index_body(
                     "sandhan_terms": {
                         "type": "custom",
                         "tokenizer": "whitespace",
-                        "filter": ["sandhan_gap", "sandhan_lead", "sandhan_unmark"],
+                        "filter": ["sandhan_gap", "sandhan_twice", "sandhan_unmark"],
                     }
                 },
             },
             "similarity": {
-                "title_bm25": _similarity("title", avg_title, TITLE_OCCURRENCE_WEIGHT),
-                "body_bm25": _similarity("body", avg_body, 1.0),
+                "title_bm25": _similarity("title", *lengths["title"]),
+                "body_bm25": _similarity("body", *lengths["body"]),
             },
         },
         "mappings": {
             "dynamic": "strict",
             "_meta": meta or {},
+            # The analyzed terms are indexed, never read back: a smaller source reads faster.
+            "_source": {"excludes": ["title_terms", "body_terms"]},
             "properties": {
                 "id": {"type": "keyword"},
                 "seq": {"type": "integer"},  # the order pages were read in: ties go to the earlier
@@ -95,7 +107,8 @@ def index_body(
                 "body_hash": {"type": "keyword"},
                 # Read for every candidate of a query: doc values, not the (large) source.
                 "similar_ids": {"type": "keyword", "index": False},
-                "title_forms": {"type": "keyword", "index": False},  # the exact-form bonus
+                # The exact-form bonus: asked as term queries of the best candidates.
+                "title_forms": {"type": "keyword", "doc_values": False},
                 "title_terms": {"type": "text", "analyzer": "sandhan_terms", "similarity": "title_bm25"},
                 "body_terms": {"type": "text", "analyzer": "sandhan_terms", "similarity": "body_bm25"},
             },
