@@ -192,6 +192,28 @@ def test_a_missing_alias_answers_503(opensearch_url):
     assert r.status_code == 503 and r.get_json()["error"]
 
 
+def test_a_generation_of_another_mapping_answers_503(opensearch_url, tmp_path):
+    """A generation an older build made (its mapping lacks a field this code searches) is refused
+    with what to do, not searched without the field."""
+    from search.opensearch_store import OpenSearchStore
+    from tests.whoosh_store.test_build import write_page
+
+    write_page(tmp_path / "src", "old", "পুরনো খবর", "পুরনো খবরের কথা।")
+    OpenSearchStore(opensearch_url, "oldmap").rebuild([tmp_path / "src"])
+    generation = _alias_target(opensearch_url, "oldmap")[0]
+    meta = requests.get(f"{opensearch_url}/{generation}/_mapping", timeout=10).json()
+    meta = meta[generation]["mappings"]["_meta"]
+    r = requests.put(
+        f"{opensearch_url}/{generation}/_mapping", json={"_meta": {**meta, "mapping_version": 1}}, timeout=10
+    )
+    assert r.ok, r.text
+    client = create_app(
+        {"OPENSEARCH": opensearch_url, "OPENSEARCH_NAME": "oldmap", "TESTING": True}
+    ).test_client()
+    r = client.get("/api/search?q=খবর")
+    assert r.status_code == 503 and "rebuild" in r.get_json()["error"]["message"]
+
+
 def _cli(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "search.cli", *args],

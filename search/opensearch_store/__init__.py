@@ -16,9 +16,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from search.lexicon import Lexicon
-from search.opensearch_store import build, searching
+from search.opensearch_store import build, mapping, searching
 from search.opensearch_store.cluster import call, check_health, connect, shown_url, unavailable_on_errors
-from search.store import BuildReport, Progress, StoreAnswer, StoreError, StoreMissing, StoreQuery
+from search.store import (
+    BuildReport,
+    Progress,
+    StoreAnswer,
+    StoreError,
+    StoreMissing,
+    StoreQuery,
+    StoreUnavailable,
+)
 
 # How long the generation behind the alias is taken as known: a rebuild's switch is seen this
 # much later at most by a server (searches go to the alias itself, and see it at once).
@@ -73,10 +81,22 @@ class OpenSearchStore:
                     f"run `sandhan index rebuild --opensearch URL --source DIR`"
                 )
             switched = self._generation is None or self._generation[1] != live
+            if switched:
+                self._check_version(live)
             known = self._generation = (time.monotonic(), live)
             if switched and self.warm_on_switch:
                 threading.Thread(target=self._warm_in_background, daemon=True).start()
         return known[1]
+
+    def _check_version(self, generation: str) -> None:
+        """StoreUnavailable unless `generation` was built with this code's mapping."""
+        built = self._meta(generation).get("mapping_version")
+        if built != mapping.MAPPING_VERSION:
+            raise StoreUnavailable(
+                f"The index {self.name} in the cluster {shown_url(self.url)} was built by another version "
+                f"of Sandhan (mapping {built}, this one {mapping.MAPPING_VERSION}): rebuild it with "
+                "`sandhan index rebuild --opensearch URL --source DIR`"
+            )
 
     def _warm_in_background(self) -> None:
         try:

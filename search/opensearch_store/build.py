@@ -209,6 +209,7 @@ def article_source(article: Article, seq: int) -> tuple[dict, dict[str, tuple[in
         "title_forms": sorted({surface_key(article.title[a:b]) for a, b in word_spans(article.title)}),
         "title_terms": title_terms,
         "body_terms": body_terms,
+        "body_paragraphs": [terms_text(paragraph)[0] for paragraph in article.body.split("\n\n")],
     }
     return doc, {"title": tuple(title_length), "body": tuple(body_length)}
 
@@ -306,6 +307,7 @@ def rebuild(
                 "rejected": len(report.rejected),
                 "duplicates": len(dropped),
                 "score_scales": mapping.score_scales(lengths),  # read by every search
+                "mapping_version": mapping.MAPPING_VERSION,
             }
             body = mapping.index_body(lengths, shards, replicas, meta)
             call("create the new generation", client.indices.create, index=generation, body=body)

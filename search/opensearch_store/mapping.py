@@ -26,6 +26,14 @@ from search.policy import K1, LEAD_WEIGHT, TITLE_OCCURRENCE_WEIGHT, B
 
 GAP = "_"
 TWICE_MARK = "^"
+# What a generation's mapping is: raised when a field is added or indexed otherwise, so that a
+# generation an older build made is refused (rebuild) rather than searched without the field.
+# 2: the body's paragraphs, each a value of `body_paragraphs`.
+MAPPING_VERSION = 2
+# Positions between two paragraphs of `body_paragraphs`: more than any paragraph's length, so that
+# words found within PARAGRAPH_SLOP of each other stand in one paragraph.
+PARAGRAPH_GAP = 100_000
+PARAGRAPH_SLOP = PARAGRAPH_GAP - 1
 
 # The marked tokens stand for these weights (one extra occurrence each).
 assert LEAD_WEIGHT in (0.0, 1.0), "the lead is doubled: another LEAD_WEIGHT needs a new mapping"
@@ -78,7 +86,9 @@ def index_body(
                         "type": "custom",
                         "tokenizer": "whitespace",
                         "filter": ["sandhan_gap", "sandhan_twice", "sandhan_unmark"],
-                    }
+                    },
+                    # The terms as they are (no weights): where words stand, not how much.
+                    "sandhan_plain": {"type": "custom", "tokenizer": "whitespace", "filter": ["sandhan_gap"]},
                 },
             },
             "similarity": {
@@ -90,7 +100,7 @@ def index_body(
             "dynamic": "strict",
             "_meta": meta or {},
             # The analyzed terms are indexed, never read back: a smaller source reads faster.
-            "_source": {"excludes": ["title_terms", "body_terms"]},
+            "_source": {"excludes": ["title_terms", "body_terms", "body_paragraphs"]},
             "properties": {
                 "id": {"type": "keyword"},
                 "seq": {"type": "integer"},  # the order pages were read in: ties go to the earlier
@@ -111,6 +121,14 @@ def index_body(
                 "title_forms": {"type": "keyword", "doc_values": False},
                 "title_terms": {"type": "text", "analyzer": "sandhan_terms", "similarity": "title_bm25"},
                 "body_terms": {"type": "text", "analyzer": "sandhan_terms", "similarity": "body_bm25"},
+                # The paragraph bonus: a span of every query word within one paragraph (a value).
+                "body_paragraphs": {
+                    "type": "text",
+                    "analyzer": "sandhan_plain",
+                    "position_increment_gap": PARAGRAPH_GAP,
+                    "norms": False,
+                    "index_options": "positions",
+                },
             },
         },
     }

@@ -18,12 +18,15 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 
+from search.opensearch_store import mapping
 from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term
 from search.policy import (
     EXACT_FORM_DEPTH,
     EXACT_FORM_WEIGHT,
     FIELD_WEIGHT,
     FULL_PHRASE_WEIGHT,
+    PARAGRAPH_DEPTH,
+    PARAGRAPH_WEIGHT,
     PHRASE_DEPTH,
     PROXIMITY_DEPTH,
     PROXIMITY_WEIGHT,
@@ -300,6 +303,13 @@ def _checks(planned: PlannedQuery) -> list[dict]:
         checks += [_phrase_in(pair, (f,), f"{CHECK}pair{i}_{f}") for f in TEXT_FIELDS]
     for i, form in enumerate(sorted(planned.surface_forms)):
         checks.append({"term": {"title_forms": {"value": form, "_name": f"{CHECK}form{i}"}}})
+    if len(planned.terms) >= 2:  # every query word within one body paragraph
+        words = [
+            {"span_or": {"clauses": [{"span_term": {"body_paragraphs": v}} for v in spellings]}}
+            for spellings in (t.unit.variants + t.unit.respellings for t in planned.terms)
+        ]
+        near = {"clauses": words, "slop": mapping.PARAGRAPH_SLOP, "in_order": False}
+        checks.append({"span_near": {**near, "_name": f"{CHECK}para"}})
     return checks
 
 
@@ -307,15 +317,16 @@ def _bonus_depth(planned: PlannedQuery) -> int:
     """How many of the best candidates the bonuses may reorder: a bonus only raises candidates
     among the best so many, so none beyond them can come before them."""
     words = len(planned.sequence)
+    paragraph = PARAGRAPH_DEPTH if len(planned.terms) >= 2 else 0
     if words >= 3:
-        return PHRASE_DEPTH
+        return max(PHRASE_DEPTH, paragraph)
     if words == 2:
-        return max(PROXIMITY_DEPTH, EXACT_FORM_DEPTH)
-    return EXACT_FORM_DEPTH if planned.surface_forms else 0
+        return max(PROXIMITY_DEPTH, EXACT_FORM_DEPTH, paragraph)
+    return max(EXACT_FORM_DEPTH if planned.surface_forms else 0, paragraph)
 
 
 def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
-    """The phrase, proximity and exact-form bonuses of search/whoosh_store/searching.py, on the
+    """The phrase, proximity, exact-form and paragraph bonuses of search/whoosh_store/searching.py, on the
     best candidates, from what `_checks` found in each."""
     if not candidates or planned.empty:
         return
@@ -340,6 +351,10 @@ def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
             n = held(c, "form")
             if n:
                 c.score *= 1 + EXACT_FORM_WEIGHT * n / forms
+    if len(planned.terms) >= 2:
+        for c in heapq.nsmallest(PARAGRAPH_DEPTH, top, key=_Candidate.key):
+            if held(c, "para"):
+                c.score *= 1 + PARAGRAPH_WEIGHT
 
 
 def related(
