@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import traceback
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,10 +202,15 @@ class Watcher:
                 self._wake.clear()
                 if self._stopped.is_set():
                     break
-                if time.monotonic() >= self._rescan_due:
-                    self._rescan()
-                if self._batch_due():
-                    self._apply()
+                try:
+                    if time.monotonic() >= self._rescan_due:
+                        self._rescan()
+                    if self._batch_due():
+                        self._apply()
+                except Exception as exc:  # a bug costs a batch, not the watcher: said, tried again
+                    traceback.print_exc()
+                    self._error(f"could not apply the changes ({exc.__class__.__name__}); trying again")
+                    self._stopped.wait(self.settings.retry)
         finally:
             observer.stop()
             observer.join()

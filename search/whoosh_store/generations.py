@@ -11,6 +11,7 @@ crash, Ctrl-C or SIGKILL at any moment leaves the previous generation serving.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -227,6 +228,12 @@ def clean_leftovers(root: Path) -> None:
     except StoreError:
         live = None
     complete = sorted(int(p.name[4:]) for p in gens.iterdir() if re.fullmatch(r"gen-\d+", p.name))
+    # When each generation was made, read before any is removed: a generation's successor may be
+    # removed in this same pass (the folder lists them in no particular order).
+    made = {}
+    for n in complete:
+        with contextlib.suppress(FileNotFoundError):
+            made[n] = (gens / f"gen-{n:06d}").stat().st_mtime
     now = time.time()
     for p in gens.iterdir():
         if not re.fullmatch(r"gen-\d+", p.name):
@@ -236,7 +243,7 @@ def clean_leftovers(root: Path) -> None:
         if live is None or number >= live:
             continue
         successor = next(n for n in complete if n > number)
-        replaced_at = (gens / f"gen-{successor:06d}").stat().st_mtime
+        replaced_at = made.get(successor, now)
         if number != max(n for n in complete if n < live) and now - replaced_at > GRACE_SECONDS:
             shutil.rmtree(p, ignore_errors=True)
 

@@ -296,3 +296,28 @@ def test_a_worker_that_dies_fails_the_rebuild_and_keeps_the_live_generation(tmp_
         rebuild([SAMPLES], root, procs=2)
     assert current_generation(root).name == live
     assert ids(root)  # still answers
+
+
+def test_old_generations_are_removed_whatever_order_the_folder_lists_them(tmp_path, monkeypatch):
+    """Every generation but the live one and the one before it goes once replaced long enough ago,
+    however many there are and in whatever order the folder lists them: a generation's successor
+    removed earlier in the same pass once raised FileNotFoundError, which stopped a watcher."""
+    from search.whoosh_store import generations
+
+    root = tmp_path / "index"
+    rebuild([SAMPLES], root, procs=1)
+    for i in range(4):
+        write_page(tmp_path / "more", f"extra{i}", f"নতুন খবর {i}", f"নদীর ধারে মেলা {i}।")
+        update([SAMPLES, tmp_path / "more"], root)
+    gens = root / "generations"
+    names = sorted(p.name for p in gens.iterdir())
+    assert names == [f"gen-{n:06d}" for n in range(1, 6)]
+    long_ago = time.time() - generations.GRACE_SECONDS - 60
+    for p in gens.iterdir():
+        os.utime(p, (long_ago, long_ago))
+    real_iterdir = Path.iterdir
+    # Newest first, so that a generation's successor is always removed before it is looked at.
+    monkeypatch.setattr(Path, "iterdir", lambda self: iter(sorted(real_iterdir(self), reverse=True)))
+    generations.clean_leftovers(root)
+    assert sorted(p.name for p in real_iterdir(gens)) == ["gen-000004", "gen-000005"]
+    assert SearchEngine(WhooshStore(root)).search(parse_request({"q": "মেলা"}))["total"] >= 4
