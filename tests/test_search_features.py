@@ -94,33 +94,6 @@ def test_article_lists_related_articles_never_itself(client):
     assert "সম্পর্কিত খবর" in page
 
 
-def test_near_duplicates_are_folded_with_a_count(tmp_path):
-    from search.engine import SearchEngine
-    from search.whoosh_store.build import rebuild
-    from tests.whoosh_store.test_build import write_page
-    from web.params import parse_request
-
-    story = " ".join(
-        ["চট্টগ্রাম বন্দরে আজ সকালে নতুন কনটেইনার জাহাজ ভিড়েছে বলে বন্দর কর্তৃপক্ষ জানিয়েছে।"] * 3
-        + [f"বাক্য নম্বর {i} এই খবরের বিস্তারিত অংশ হিসেবে লেখা হয়েছে।" for i in range(30)]
-    )
-    src = tmp_path / "src"
-    write_page(src, "0001_aaaaaaaaaaaaaaaa", "বন্দরে নতুন জাহাজ", story)
-    write_page(src, "0002_bbbbbbbbbbbbbbbb", "চট্টগ্রাম বন্দরে জাহাজ ভিড়ল", story + " শেষ কথা।")  # a re-edit
-    write_page(src, "0003_cccccccccccccccc", "বন্দরে অন্য খবর", "চট্টগ্রাম বন্দরে শ্রমিকদের কর্মবিরতি চলছে।")
-    rebuild([src], tmp_path / "index", procs=1)
-    answer = SearchEngine(WhooshStore(tmp_path / "index")).search(parse_request({"q": "বন্দরে জাহাজ"}))
-    assert answer["total"] == 3  # every matching article counts
-    shown = {r["id"]: r for r in answer["results"]}
-    assert len(shown) == 2  # the re-edit is folded into the copy ranked first
-    folded = next(r for r in answer["results"] if r["similar"])
-    assert folded["similar"] == 1 and folded["similar_ids"][0] in {
-        "0001_aaaaaaaaaaaaaaaa",
-        "0002_bbbbbbbbbbbbbbbb",
-    }
-    assert shown["0003_cccccccccccccccc"]["similar"] == 0
-
-
 def test_romanized_words_in_a_phrase_and_an_exclusion(client):
     plain = client.get('/api/search?q="ঢাকায় টানা"').get_json()
     romanized = client.get('/api/search?q="dhakay tana"').get_json()

@@ -140,8 +140,10 @@ def store_config_of(which: str, request) -> dict:
     return store_config(which, request)
 
 
-def test_near_duplicates_are_folded_with_a_count(opensearch_url, tmp_path):
+@pytest.mark.parametrize("which", ["whoosh", "opensearch"])
+def test_near_duplicates_are_folded_with_a_count(which, request, tmp_path):
     from search.opensearch_store import OpenSearchStore
+    from search.whoosh_store import WhooshStore
     from tests.whoosh_store.test_build import write_page
 
     story = " ".join(
@@ -152,7 +154,10 @@ def test_near_duplicates_are_folded_with_a_count(opensearch_url, tmp_path):
     write_page(src, "0001_aaaaaaaaaaaaaaaa", "বন্দরে নতুন জাহাজ", story)
     write_page(src, "0002_bbbbbbbbbbbbbbbb", "চট্টগ্রাম বন্দরে জাহাজ ভিড়ল", story + " শেষ কথা।")  # a re-edit
     write_page(src, "0003_cccccccccccccccc", "বন্দরে অন্য খবর", "চট্টগ্রাম বন্দরে শ্রমিকদের কর্মবিরতি চলছে।")
-    store = OpenSearchStore(opensearch_url, "folding")
+    if which == "whoosh":
+        store = WhooshStore(tmp_path / "index")
+    else:
+        store = OpenSearchStore(request.getfixturevalue("opensearch_url"), "folding")
     store.rebuild([src])
     answer = SearchEngine(store).search(parse_request({"q": "বন্দরে জাহাজ"}))
     assert answer["total"] == 3  # every matching article counts

@@ -111,8 +111,8 @@ class OpenSearchStore:
         scales = self.score_scales(self.generation())
         return call("search", searching.search, self.client, self.name, query, scales)
 
-    @unavailable_on_errors
-    def article(self, article_id: str) -> dict | None:
+    def _source(self, article_id: str, fields: list[str]) -> dict | None:
+        """`fields` of an article's source, or None when there is no such article."""
         if not _possible_id(article_id):
             return None
         found = call(
@@ -121,25 +121,21 @@ class OpenSearchStore:
             index=self.name,
             id=article_id,
             ignore=[404],
-            _source_includes=searching.SHOWN,
+            _source_includes=fields,
         )
-        if not found.get("found"):
-            return None
-        return {k: v for k, v in found["_source"].items() if v is not None}
+        return found["_source"] if found.get("found") else None
+
+    @unavailable_on_errors
+    def article(self, article_id: str) -> dict | None:
+        source = self._source(article_id, searching.SHOWN)
+        return None if source is None else {k: v for k, v in source.items() if v is not None}
 
     @unavailable_on_errors
     def related(self, article_id: str, limit: int) -> list[dict]:
-        if limit <= 0 or not _possible_id(article_id):
-            return []
-        found = call(
-            "read an article",
-            self.client.get,
-            index=self.name,
-            id=article_id,
-            ignore=[404],
-            _source_includes=[*searching.SHOWN, "similar_ids", "body_hash"],
+        source = (
+            self._source(article_id, [*searching.SHOWN, "similar_ids", "body_hash"]) if limit > 0 else None
         )
-        if not found.get("found"):
+        if source is None:
             return []
         lexicon = self.lexicon()
         documents = max(self.health()["documents"], 1)
@@ -148,7 +144,7 @@ class OpenSearchStore:
             searching.related,
             self.client,
             self.name,
-            found["_source"],
+            source,
             (documents, lexicon.df),
             limit,
             self.score_scales(self.generation()),
