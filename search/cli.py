@@ -562,8 +562,8 @@ def serve(
     access_log = None if log_format == "none" else log_format
     try:
         store = _store(index_dir, opensearch, name)
-        health = store.health()
-        built = f"{health['generation']}, built {health['built_at']}"
+        live = store.describe()  # not opened here: each worker opens it for itself
+        built = f"{live['generation']}, built {live['built_at']}"
         click.echo(
             f"Serving {store!r} ({built})" if opensearch else f"Serving {Path(index_dir).resolve()} ({built})"
         )

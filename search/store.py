@@ -134,6 +134,10 @@ class Store(Protocol):
     def health(self) -> dict:
         """{"status": "ok", "documents", "built_at", "generation", ...}; raises when it cannot."""
 
+    def describe(self) -> dict:
+        """{"generation", "built_at"} of what is live, read without opening it for searching (a
+        server's parent process says it before forking its workers); raises when there is none."""
+
     def stats(self) -> dict: ...
 
     def warm(self) -> None:

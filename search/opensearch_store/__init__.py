@@ -183,6 +183,11 @@ class OpenSearchStore:
             "verified": True,  # the cluster checks its own files (Lucene checksums)
         }
 
+    @unavailable_on_errors
+    def describe(self) -> dict:
+        generation = self.generation()
+        return {"generation": generation, "built_at": self._meta(generation).get("built_at")}
+
     def score_scales(self, generation: str) -> dict[str, float]:
         """What each field's boost is multiplied by in this generation (mapping.score_scales),
         read from its record once."""

@@ -162,6 +162,10 @@ class WhooshStore:
             "verified": self._files.verified,  # every file's checksum checked and as written
         }
 
+    def describe(self) -> dict:
+        gen = current_generation(self.root)
+        return {"generation": gen.name, "built_at": gen.built_at}
+
     @_answers_damage
     def warm(self) -> None:
         self.view().warm()

@@ -374,12 +374,13 @@ def _paragraph_bonus(matched: _Matches, planned: PlannedQuery, view: GenerationV
     best = _smallest([-matched.coord, -matched.score, matched.docs], PARAGRAPH_DEPTH)
     docs = matched.docs[best].tolist()
     ascending = sorted(docs)
+    starts = {doc: view.paragraph_starts(doc) for doc in docs}  # read once, not per word
     shared: dict[int, set[int]] | None = None  # doc -> paragraphs holding every word so far
     for term in terms:
         holding: dict[int, set[int]] = {}
         for spelling in term.unit.variants + term.unit.respellings:
             for doc, where in view.scorer.positions_in("body", spelling, ascending).items():
-                paragraphs = np.searchsorted(view.paragraph_starts(doc), where, side="right")
+                paragraphs = np.searchsorted(starts[doc], where, side="right")
                 holding.setdefault(doc, set()).update(paragraphs.tolist())
         if shared is None:
             shared = holding

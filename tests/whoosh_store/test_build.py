@@ -219,6 +219,10 @@ def test_stats_describe_the_live_index(sample_index):
     assert info["generation"].startswith("gen-")
     assert info["oldest"] <= info["newest"]
     assert sum(n for _, n in info["desks"]) == info["documents"]
+    # What a server's parent says before forking, read without opening the index for searching.
+    store = WhooshStore(sample_index)
+    assert store.describe() == {"generation": info["generation"], "built_at": info["built_at"]}
+    assert store._current is None
 
 
 def test_killing_only_the_main_rebuild_process_frees_the_lock(tmp_path):
