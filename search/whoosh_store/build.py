@@ -4,11 +4,7 @@ generation published (search/whoosh_store/generations.py).
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -19,13 +15,13 @@ from whoosh import index
 
 from search import duplicates
 from search.article import Article, PageRejected
+from search.build_workers import run_shares, split_by_size
 from search.pages import FileId, SourceScan, printable_path, read_page, scan_sources
-from search.store import BuildReport, NothingToIndex, Progress, StoreError
+from search.store import BuildReport, NothingToIndex, Progress
 from search.whoosh_store import integrity
 from search.whoosh_store.generations import (
     FILES_FILE,
     META_FILE,
-    NO_SPACE,
     clean_leftovers,
     current_generation,
     generation_meta,
@@ -34,7 +30,6 @@ from search.whoosh_store.generations import (
     raise_if_damaged,
     read_files,
     said_when_out_of_space,
-    test_pause,
     write_files,
     write_lock,
 )
@@ -110,116 +105,14 @@ def _index_share(
     return result
 
 
-class BuildFailed(StoreError):
-    """A worker process of a rebuild died; the live generation was not touched."""
-
-
-PROGRESS_EVERY = 32  # pages a worker reads between two progress messages
-
-
 def _index_shares(building: Path, scan: SourceScan, procs: int, progress: Progress | None) -> list[_Share]:
     """Index the pages of `scan` in `procs` worker processes, each writing its own segment of
     consecutive pages (so document numbers follow the page order whatever `procs` is)."""
-    paths, links = scan.pages, scan.links
-    if procs < 2:
-        return [_index_share(building, 0, paths, links, progress)]
-    shares = _split_by_size(paths, procs)
-    context = multiprocessing.get_context("fork")
-    events = context.SimpleQueue()
-    workers = [
-        context.Process(
-            target=_share_worker, args=(building, i, share, links, events, os.getpid()), daemon=True
-        )
-        for i, share in enumerate(shares)
-    ]
-    for w in workers:
-        w.start()
-    done: dict[int, _Share] = {}
-    try:
-        while len(done) < len(workers):
-            while events.empty():
-                dead = [w for i, w in enumerate(workers) if i not in done and w.exitcode is not None]
-                if dead and events.empty():
-                    raise BuildFailed(f"An indexing process exited with status {dead[0].exitcode}")
-                time.sleep(0.05)
-            kind, *rest = events.get()
-            if kind == "read" and progress:
-                progress(rest[0])
-            elif kind == "done":
-                done[rest[0]] = rest[1]
-            elif kind == "failed":
-                message, code = rest
-                if code in NO_SPACE:  # said once, by the build (DiskFull)
-                    raise OSError(code, os.strerror(code))
-                raise BuildFailed(f"An indexing process failed: {message}")
-    finally:
-        for w in workers:
-            if w.is_alive():
-                w.terminate()
-            w.join()
-    return [done[i] for i in range(len(workers))]
 
+    def work(share: int, paths: list[Path], progress: Progress | None) -> _Share:
+        return _index_share(building, share, paths, scan.links, progress)
 
-def _split_by_size(paths: list[Path], parts: int) -> list[list[Path]]:
-    """`paths` cut into `parts` runs of consecutive paths holding about as many bytes each: a
-    worker's time goes with the text it reads."""
-    sizes = []
-    for p in paths:
-        try:
-            sizes.append(p.stat().st_size)
-        except OSError:
-            sizes.append(0)  # gone: the worker reports it
-    total = sum(sizes) or 1
-    shares: list[list[Path]] = [[] for _ in range(parts)]
-    held = 0
-    for path, size in zip(paths, sizes, strict=True):
-        shares[min(parts - 1, held * parts // total)].append(path)
-        held += size
-    return shares
-
-
-PR_SET_PDEATHSIG = 1  # prctl(2) option: a signal for this process when its parent dies
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this worker when the rebuild's main process dies, even by SIGKILL:
-    an orphan would go on writing into a generation nobody will publish. Linux only."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # elsewhere an orphan finishes its share, then exits
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _share_worker(
-    building: Path, share: int, paths: list[Path], links: dict[Path, FileId], events, parent: int
-) -> None:
-    """The body of an indexing process: progress and the finished share go back on `events`."""
-    _die_with_parent(parent)
-    test_pause("worker")
-    # Indexing allocates millions of small objects and frees few: the cyclic collector would
-    # scan them again and again (3 % of a worker's time) for garbage it rarely finds.
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-    read = 0
-
-    def progress(k: int) -> None:
-        nonlocal read
-        read += k
-        if read >= PROGRESS_EVERY:
-            events.put(("read", read))
-            read = 0
-
-    try:
-        result = _index_share(building, share, paths, links, progress)
-    except BaseException as exc:
-        events.put(("failed", f"{exc.__class__.__name__}: {exc}", getattr(exc, "errno", None)))
-        if getattr(exc, "errno", None) in NO_SPACE:
-            raise SystemExit(1) from None  # the rebuild says it in one line: a traceback adds nothing
-        raise
-    events.put(("read", read))
-    events.put(("done", share, result))
+    return run_shares(work, split_by_size(scan.pages, procs), progress)
 
 
 def rebuild(

@@ -28,6 +28,7 @@ from pathlib import Path
 from whoosh import index
 
 from search.article import DHAKA
+from search.build_workers import NO_SPACE, test_pause
 from search.store import (
     BuildInProgress,
     BuildReport,
@@ -248,24 +249,6 @@ def clean_leftovers(root: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def test_pause(stage: str) -> None:
-    """Test-only, never set in production: with SANDHAN_TEST_PAUSE="<stage>:<file>" a build that
-    reaches `stage` ("worker": an indexing process has started; "publish": about to switch) creates
-    <file>.reached and waits until <file> exists, so a test can kill or race a build it knows is
-    still running. Gives up waiting after TEST_PAUSE_SECONDS (a test that died must not leave a
-    build waiting for ever)."""
-    at, _, release = os.environ.get("SANDHAN_TEST_PAUSE", "").partition(":")
-    if at != stage or not release:
-        return
-    Path(release + ".reached").touch()
-    deadline = time.monotonic() + TEST_PAUSE_SECONDS
-    while not os.path.exists(release) and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-TEST_PAUSE_SECONDS = 300
-
-
 def publish(root: Path, building: Path, meta: dict) -> Generation:
     """Make a finished build the live generation: the only step readers can observe."""
     test_pause("publish")
@@ -289,9 +272,6 @@ def publish(root: Path, building: Path, meta: dict) -> Generation:
     os.replace(tmp, root / "CURRENT")
     _fsync_dir(root)
     return Generation(final, meta)
-
-
-NO_SPACE = (errno.ENOSPC, errno.EDQUOT)  # a full file system, or a full quota
 
 
 class DiskFull(StoreError):

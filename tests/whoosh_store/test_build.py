@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from search.build_workers import BuildFailed
 from search.engine import SearchEngine
 from search.store import BuildInProgress
 from search.whoosh_store import WhooshStore
@@ -296,7 +297,7 @@ def test_a_worker_that_dies_fails_the_rebuild_and_keeps_the_live_generation(tmp_
         return real(building, share, *rest)
 
     monkeypatch.setattr(index_module, "_index_share", dies_in_share_one)
-    with pytest.raises(index_module.BuildFailed, match="status 3"):
+    with pytest.raises(BuildFailed, match="status 3"):
         rebuild([SAMPLES], root, procs=2)
     assert current_generation(root).name == live
     assert ids(root)  # still answers
