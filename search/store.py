@@ -153,10 +153,16 @@ class Store(Protocol):
         """Index every page under `sources` into a new generation and switch to it atomically."""
 
     def update(
-        self, sources: Iterable[str | Path], *, progress: Progress | None = None, hold: Collection[str] = ()
+        self,
+        sources: Iterable[str | Path],
+        *,
+        progress: Progress | None = None,
+        hold: Collection[str] = (),
+        changed: Collection[str] | None = None,
     ) -> BuildReport:
         """Apply added, changed and removed pages into a new generation, switched atomically;
-        the pages in `hold` (still being written) are left as they were indexed."""
+        the pages in `hold` (still being written) are left as they were indexed; `changed`, when
+        given, names the only paths that may have changed (a store may still look at all)."""
 
     def operations(self) -> dict:
         """Figures for /metrics: {"build_kind", "build_seconds", "cache_counts": {name: (hits,

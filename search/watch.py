@@ -29,12 +29,15 @@ if TYPE_CHECKING:
     from search.store import BuildReport
 
 
-def apply_update(sources: Iterable[str | Path], root: str | Path, hold: Collection[str] = ()) -> BuildReport:
-    """The one way the watcher changes the index: new, changed and removed pages in one new
-    generation (BuildInProgress when another build holds the index: try again later)."""
+def apply_update(
+    sources: Iterable[str | Path], root: str | Path, changed: Collection[str], hold: Collection[str] = ()
+) -> BuildReport:
+    """The one way the watcher changes the index: the new, changed and removed pages among
+    `changed` in one new generation (BuildInProgress when another build holds the index: try
+    again later)."""
     from search.stores import open_store
 
-    return open_store(root).update(sources, hold=hold)
+    return open_store(root).update(sources, hold=hold, changed=changed)
 
 
 def build_index(sources: Iterable[str | Path], root: str | Path) -> BuildReport:
@@ -316,7 +319,7 @@ class Watcher:
         # Only what is still being written remains: wait for it (the loop looks again soon).
         while ready and not self._stopped.is_set():
             try:
-                report = apply_update(self.sources, self.root, hold=set(held))
+                report = apply_update(self.sources, self.root, changed=set(ready), hold=set(held))
             except BuildInProgress as exc:  # someone ran `sandhan index update`: ours goes next
                 self._error(str(exc))
                 self._stopped.wait(self.settings.retry)

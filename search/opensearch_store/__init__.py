@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from search.lexicon import Lexicon
@@ -260,7 +260,14 @@ class OpenSearchStore:
         return report
 
     @unavailable_on_errors
-    def update(self, sources: Iterable[str | Path], *, progress: Progress | None = None) -> BuildReport:
+    def update(
+        self,
+        sources: Iterable[str | Path],
+        *,
+        progress: Progress | None = None,
+        hold: Collection[str] = (),  # noqa: ARG002 (the watcher's, which keeps a Whoosh store)
+        changed: Collection[str] | None = None,  # noqa: ARG002 (every page is compared)
+    ) -> BuildReport:
         report = build.update(
             self.client, self.name, sources, shards=self.shards, replicas=self.replicas, progress=progress
         )

@@ -200,9 +200,14 @@ class WhooshStore:
         return build.rebuild(sources, self.root, procs=procs, progress=progress, on_total=on_total)
 
     def update(
-        self, sources: Iterable[str | Path], *, progress: Progress | None = None, hold: Collection[str] = ()
+        self,
+        sources: Iterable[str | Path],
+        *,
+        progress: Progress | None = None,
+        hold: Collection[str] = (),
+        changed: Collection[str] | None = None,
     ) -> BuildReport:
-        return build.update(sources, self.root, progress=progress, hold=hold)
+        return build.update(sources, self.root, progress=progress, hold=hold, changed=changed)
 
     def operations(self) -> dict:
         """Figures for /metrics: the live generation's build (kind and seconds) and the hits and

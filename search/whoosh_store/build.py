@@ -16,7 +16,7 @@ from whoosh import index
 from search import duplicates
 from search.article import Article, PageRejected
 from search.build_workers import run_shares, split_by_size
-from search.pages import FileId, SourceScan, printable_path, read_page, scan_sources
+from search.pages import FileId, SourceScan, printable_path, read_page, scan_named, scan_sources
 from search.store import BuildReport, NothingToIndex, Progress
 from search.whoosh_store import integrity
 from search.whoosh_store.generations import (
@@ -186,11 +186,13 @@ def update(
     *,
     progress: Progress | None = None,
     hold: Collection[str] = (),
+    changed: Collection[str] | None = None,
 ) -> BuildReport:
     """Bring the live index in line with `sources`: add new pages, re-index changed ones and
     remove those whose files are gone, in a new generation (same atomicity as a rebuild).
     `hold`: paths of pages still being written (search/watch.py), not read this time; the version
-    indexed before, if any, stays."""
+    indexed before, if any, stays. `changed`: the only paths (pages, or folders of pages) that
+    may have changed, as the watcher heard them; the sources are not walked."""
     root = Path(root)
     sources = [Path(s).resolve() for s in sources]
     started = time.monotonic()
@@ -211,11 +213,18 @@ def update(
                 os.link(f, building / f.name)
         ix = index.open_dir(str(building))
         files = read_files(live.path)
-        scan = scan_sources(sources)
+        if changed is None:
+            scan = scan_sources(sources)
+            candidates: Iterable[str] = files
+        else:
+            candidates = _named_or_under(files, changed)
+            scan = scan_named(sources, set(changed) | set(candidates))
         on_disk = {str(p): p for p in scan.pages}
         # A page in a folder that cannot be listed now is not known to be gone: it stays.
         gone = [
-            p for p in files if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
+            p
+            for p in candidates
+            if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
         ]
         fresh = [p for p in on_disk if p not in hold and files.get(p, (None,))[0] != safe_fingerprint(p)]
         # Which file holds each indexed article; SKIPPED marks files read but not indexed
@@ -281,6 +290,15 @@ def _fresher(article: Article, stored: dict | None) -> bool:
     if mine is None or held is None:
         return held is None and mine is not None
     return mine > datetime.fromisoformat(held)
+
+
+def _named_or_under(files: dict[str, tuple], changed: Collection[str]) -> list[str]:
+    """The indexed pages among `changed`, or in a folder among it (removed or moved away)."""
+    named = [p for p in changed if p in files]
+    folders = [c for c in changed if c not in files and not c.endswith(".txt")]
+    if folders:
+        named += [p for p in files if _under(p, folders)]
+    return named
 
 
 def _under(path: str, folders: Iterable[str | Path]) -> bool:

@@ -214,6 +214,42 @@ def test_update_adds_changes_and_removes(tmp_path):
     assert (again.added, again.changed, again.removed) == (0, 0, 0)
 
 
+def test_an_update_told_what_changed_makes_what_a_full_update_makes(tmp_path):
+    """The watcher names the paths it heard change (pages, and folders removed): the update reads
+    those alone, and the generation is the one an update walking the whole folder makes."""
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    desk = src / "desk"
+    for i in range(2):
+        write_page(desk, f"880{i}_{'d' * 16}", f"ডেস্কের খবর {i}", f"রাজশাহীতে আজ আমের হাট বসেছে {i}।")
+    outside = write_page(tmp_path / "elsewhere", "9999_eeeeeeeeeeeeeeee", "বাইরের খবর", "বাইরে।")
+    roots = {how: tmp_path / f"index-{how}" for how in ("walked", "named")}
+    for root in roots.values():
+        rebuild([src], root, procs=1)
+    pages = sorted(src.glob("*.txt"))
+    pages[0].unlink()  # removed
+    text = pages[1].read_text(encoding="utf-8")  # changed
+    pages[1].write_text(text.replace("\n\n", "\n\nনতুন অনুচ্ছেদ যোগ হলো।\n\n", 1), "utf-8")
+    os.utime(pages[1], ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    added = write_page(src, "7777_ffffffffffffffff", "নতুন খবর গাজীপুরে", "গাজীপুরে আজ মেলা বসেছে।")
+    pages[2].unlink()
+    pages[2].symlink_to(outside)  # now a link out of the folder: refused, and taken out
+    shutil.rmtree(desk)  # a folder of pages removed
+    changed = [str(pages[0]), str(pages[1]), str(added), str(pages[2]), str(desk)]
+    walked = update([src], roots["walked"])
+    named = update([src], roots["named"], changed=changed)
+    counts = (walked.added, walked.changed, walked.removed)
+    assert counts == (named.added, named.changed, named.removed) == (1, 1, 4)
+    assert walked.rejected == named.rejected and walked.rejected
+    listings = [(current_generation(r).path / "files.jsonl").read_text() for r in roots.values()]
+    assert listings[0] == listings[1]
+    assert ids(roots["walked"]) == ids(roots["named"])
+    # Told of nothing, it looks at nothing: a page it was not told of waits for the next scan.
+    write_page(src, "7778_ffffffffffffffff", "আরেকটি খবর", "খুলনায় আজ বৃষ্টি।")
+    assert update([src], roots["named"], changed=[]).added == 0
+    assert update([src], roots["named"]).added == 1
+
+
 def test_stats_describe_the_live_index(sample_index):
     info = WhooshStore(sample_index).stats()
     assert info["documents"] > 0
