@@ -4,6 +4,7 @@ generation published (search/whoosh_store/generations.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -205,7 +206,8 @@ def update(
         live = current_generation(root)
         # Every byte it builds on, checked first: an update of damaged files would publish the
         # damage again, or fail in a traceback half-way (its file list is read, its index written).
-        raise_if_damaged(live, integrity.content_damage)
+        # A file this process checked or wrote, unchanged since, is trusted (integrity._crc32).
+        raise_if_damaged(live, functools.partial(integrity.content_damage, trust_known=True))
         # Whoosh never rewrites a file in place (new segments, new TOC), so hard links make the
         # copy instant and leave the live generation untouched.
         for f in live.path.iterdir():

@@ -19,7 +19,7 @@ from itertools import chain
 import numpy as np
 
 from search.policy import FIELD_WEIGHT, K1, B
-from search.whoosh_store.postings import PostingBlocks, read_block
+from search.whoosh_store.postings import PostingBlocks, field_lengths, live_documents, read_block
 
 # Cached per-term scores, bounded by entries (12 bytes each): 10M entries is about 120 MB.
 CACHE_ENTRIES = 10_000_000
@@ -192,14 +192,12 @@ class TermScorer:
         self._live: np.ndarray | None = None
         if reader.has_deletions():
             self._live = np.zeros(self.doc_count_all, dtype=bool)
-            self._live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+            self._live[live_documents(leaves)] = True
         # Per document and field, BM25's length normalization K1 * (1 - b + b * length / avg).
         self._norm: dict[str, np.ndarray] = {}
         for field in FIELD_WEIGHT:
             avg, b = (reader.field_length(field) / self.doc_count) or 1.0, B[field]
-            lengths = np.array(
-                [reader.doc_field_length(d, field, 0) for d in range(self.doc_count_all)], dtype=np.float64
-            )
+            lengths = field_lengths(leaves, field)
             self._norm[field] = K1 * (1 - b + b * lengths / avg)
         # An entry weighs its postings plus what an empty one costs (arrays and object, ~200
         # bytes): a hostile query's made-up words are bounded like postings.

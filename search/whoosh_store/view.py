@@ -14,7 +14,12 @@ from search.analysis.tokenizer import word_spans
 from search.lexicon import Lexicon
 from search.plan import TEXT_FIELDS, surface_key
 from search.whoosh_store.generations import Generation
-from search.whoosh_store.postings import document_frequencies
+from search.whoosh_store.postings import (
+    document_frequencies,
+    live_documents,
+    numeric_column,
+    ref_bytes_column,
+)
 from search.whoosh_store.scoring import CACHE_ENTRIES, SizedLRU, TermScorer
 
 # Stored fields of this many documents are kept: the articles that top one query top others, and
@@ -49,7 +54,7 @@ class GenerationView:
         self._lexicon: Lexicon | None = None
         self._near: dict[int, set[int]] | None = None
         self.warmed = False  # caches filled by `warm`: what /healthz reports as "warm"
-        self.columns = _Columns(reader)
+        self.columns = _Columns(reader, self.scorer.leaves)
         self._stored = SizedLRU(STORED_DOCS, lambda fields: 1)
         self._title_forms = SizedLRU(STORED_DOCS, lambda forms: 1)
         self._paragraphs = reader.column_reader("paragraphs") if reader.doc_count_all() else None
@@ -128,29 +133,25 @@ class GenerationView:
 
 class _Columns:
     """The per-document columns that filters, facets and sorting read, as numpy arrays indexed by
-    docnum (read once per generation); text columns as integer codes into a list of their values."""
+    docnum (read whole once per generation, search.whoosh_store.postings); text columns as integer
+    codes into a list of their values, in order of first appearance."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, leaves: list[tuple[object, int]]):
         if reader.doc_count_all():
-            self.published = np.array(list(reader.column_reader("published_min")), dtype=np.int64)
-            self.oldest = np.array(list(reader.column_reader("oldest_key")), dtype=np.int64)
-            desks = list(reader.column_reader("desk"))
-            months = [m.decode() for m in reader.column_reader("month")]
+            schema = reader.schema
+            self.published = numeric_column(leaves, "published_min", schema["published_min"].column_type)
+            self.oldest = numeric_column(leaves, "oldest_key", schema["oldest_key"].column_type)
+            self.desk, desks = ref_bytes_column(leaves, "desk")
+            self.month, months = ref_bytes_column(leaves, "month")
         else:  # every page was rejected: an index with no documents (Whoosh has no columns then)
             self.published = self.oldest = np.zeros(0, dtype=np.int64)
+            self.desk = self.month = np.zeros(0, dtype=np.int32)
             desks, months = [], []
-        self.desk, self.desk_values = _encode(desks)
-        self.month, self.month_values = _encode(months)
+        self.desk_values = [d.decode() for d in desks]
+        self.month_values = [m.decode() for m in months]
         self.desk_code = {value: code for code, value in enumerate(self.desk_values)}
         # The documents not deleted: what a query without words lists.
-        self.live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-
-
-def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Each value's code (its place among the distinct values, in order of first appearance)."""
-    codes: dict[str, int] = {}
-    encoded = [codes.setdefault(v, len(codes)) for v in values]
-    return np.array(encoded, dtype=np.int32), list(codes)
+        self.live = live_documents(leaves)
 
 
 def _near_duplicate_table(searcher) -> dict[int, set[int]]:

@@ -408,3 +408,26 @@ def test_no_shape_of_the_metadata_answers_500(sample_index, tmp_path):
     finally:
         server.stop()
     assert "Traceback" not in server.output
+
+
+def test_checksums_read_before_are_trusted_only_when_asked(tmp_path):
+    """An update and a server opening the next generation trust the checksums this process read
+    of files unchanged since (same file, size and modification time): they read only new files.
+    A check after a failed read, and `verify`, read every byte: a byte changed with the file's
+    time put back is found by them."""
+    root = tmp_path / "index"
+    rebuild([SAMPLES], root, procs=1)
+    gen = current_generation(root)
+    assert integrity.content_damage(gen.path, gen.meta) == []  # read, and remembered
+    damaged = one(gen.path, ".pst")
+    times = damaged.stat()
+    flip_byte(damaged, times.st_size // 2)
+    os.utime(damaged, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert integrity.content_damage(gen.path, gen.meta, trust_known=True) == []
+    check = integrity.GenerationCheck(gen.path, gen.meta)
+    # The background check at opening trusts; a check after a failure reads again.
+    assert check.check(trust_known=True) == [] and check.verified
+    assert [d.file for d in check.check()] == [damaged.name] and not check.verified
+    # What was read then is what is remembered: the damage is found from now on.
+    assert [d.file for d in integrity.content_damage(gen.path, gen.meta, trust_known=True)] == [damaged.name]
+    assert [d.file for d in integrity.content_damage(gen.path, gen.meta)] == [damaged.name]

@@ -96,3 +96,48 @@ def test_document_frequencies_are_whooshs_own(tmp_path):
             expected = {raw.decode(): info.doc_frequency() for raw, info in reader.iter_field(fieldname)}
             assert document_frequencies(leaves, fieldname) == expected
             assert "নতুনশব্দ" in expected or fieldname == "title"
+
+
+def test_columns_and_field_lengths_read_whole_are_whooshs_own(tmp_path):
+    """Numeric columns and field lengths read as arrays give each document what Whoosh's own
+    readers give one at a time, over several segments with deleted documents (a rebuild with two
+    workers, then an update that changes a page) and documents past a column's last value."""
+    import shutil
+
+    import numpy as np
+
+    from search.whoosh_store.build import rebuild, update
+    from search.whoosh_store.generations import open_generation
+    from search.whoosh_store.postings import field_lengths, live_documents, numeric_column, ref_bytes_column
+    from tests.whoosh_store.test_build import write_page
+
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    rebuild([src], tmp_path / "index", procs=2)
+    write_page(src, "extra", "নদীর পাড়ে মেলা", "নদীর পাড়ে মেলা বসেছে।")  # undated: default values
+    changed = sorted(src.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nনতুন বাক্য।\n", "utf-8")
+    update([src], tmp_path / "index")
+    with open_generation(current_generation(tmp_path / "index")).reader() as reader:
+        leaves = list(reader.leaf_readers())
+        assert len(leaves) >= 2 and reader.has_deletions()
+        for fieldname in ("published_min", "oldest_key"):
+            column = reader.schema[fieldname].column_type
+            expected = list(reader.column_reader(fieldname))
+            assert numeric_column(leaves, fieldname, column).tolist() == expected
+            assert len(set(expected)) > 2  # dates, and the default of the undated page
+        for fieldname in ("title", "body"):
+            expected = [reader.doc_field_length(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())]
+            assert field_lengths(leaves, fieldname).tolist() == expected
+            assert np.count_nonzero(expected) == reader.doc_count_all()
+        for fieldname in ("desk", "month"):
+            raw = [
+                reader.schema[fieldname].to_column_value(v) if isinstance(v, str) else v
+                for v in reader.column_reader(fieldname)
+            ]
+            codes, values = ref_bytes_column(leaves, fieldname)
+            assert [values[c] for c in codes] == raw
+            assert values == list(dict.fromkeys(raw))  # in order of first appearance
+            assert len(values) > 2
+        assert live_documents(leaves).tolist() == list(reader.all_doc_ids())
+        assert len(list(reader.all_doc_ids())) < reader.doc_count_all()  # the changed page's old copy
