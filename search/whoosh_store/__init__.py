@@ -52,6 +52,11 @@ def _answers_damage(method):
     return reading
 
 
+# A generation that replaced a served one (an update landed) reads its postings ahead only after
+# this long: during a burst of landings each generation is served for seconds (view.warm).
+WARM_SETTLE_SECONDS = 15.0
+
+
 class WhooshStore:
     """The live generation of an index folder, switched to a newly published one on the next call
     after a rebuild (no restart). `warm_on_switch` (a server): each new generation's caches are
@@ -82,9 +87,13 @@ class WhooshStore:
                     if self._current is None or self._current.generation != gen.name:
                         # Threads still answering from the old generation keep their reference;
                         # its files close when the last of them lets go.
+                        replaced = self._current
                         self._current = self._open(gen)
                         if self.warm_on_switch:  # a server: fill the new generation's caches now
-                            threading.Thread(target=self._warm_in_background, daemon=True).start()
+                            settle = WARM_SETTLE_SECONDS if replaced is not None else 0.0
+                            threading.Thread(
+                                target=self._warm_in_background, args=(self._current, settle), daemon=True
+                            ).start()
                     self._pointer_stamp = stamp
                 view = self._current
         if self._files.damage:
@@ -119,9 +128,9 @@ class WhooshStore:
         if files is not None and files.check():
             raise IndexDamaged(files.folder, files.damage) from exc
 
-    def _warm_in_background(self) -> None:
+    def _warm_in_background(self, view: GenerationView, settle: float) -> None:
         try:
-            self.warm()
+            view.warm(still_live=lambda: self._current is view, settle=settle)
         except StoreError:
             pass  # damage is logged where it is found; requests answer 503 with what to do
 

@@ -3,10 +3,13 @@ positions as postings read from the index, and keeping stops at its budget."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from search.whoosh_store import WhooshStore, scoring
 from search.whoosh_store.scoring import TermScorer
+from tests.conftest import SAMPLES
 
 
 def assert_kept_same_as_read(index, count: int) -> None:
@@ -57,3 +60,40 @@ def test_warm_keeps_the_most_frequent_words(sample_index):
     lexicon = held.lexicon()
     top = max(lexicon, key=lexicon.df)
     assert ("body", top) in held.scorer._kept and held.warmed
+
+
+def test_a_server_warms_a_replaced_generation_no_further(tmp_path):
+    """A server's new generation that replaced a served one waits before reading postings ahead,
+    and its warming stops once a newer generation is served: during a burst of landings no core
+    is spent warming generations nobody searches any more."""
+    import shutil
+
+    from search.whoosh_store import build
+
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    root = tmp_path / "index"
+    build.rebuild([src], root, procs=1)
+    store = WhooshStore(root, warm_on_switch=True)
+    first = store.view()
+    deadline = time.monotonic() + 120  # the first generation is warmed at once
+    while not first.warmed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.warmed
+    (src / "new.txt").write_text((SAMPLES / sorted(p.name for p in SAMPLES.iterdir())[0]).read_text("utf-8"))
+    build.update([src], root)
+    second = store.view()
+    assert second is not first
+    deadline = time.monotonic() + 120  # its lexicon and near-duplicates are built at once ...
+    while not second.has_lexicon and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert second.has_lexicon and not second.warmed and not second.scorer._kept  # ... its postings wait
+    (src / "new.txt").unlink()
+    build.update([src], root)
+    third = store.view()
+    assert third is not second
+    # Told it is no longer live, a generation's warming returns without reading postings ahead.
+    second.warm(still_live=lambda: False)
+    assert not second.warmed and not second.scorer._kept
+    third.warm(settle=0.0)  # the one served, warmed in full when asked
+    assert third.warmed and third.scorer._kept
