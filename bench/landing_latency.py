@@ -54,6 +54,7 @@ def main() -> None:
         "--pause", type=float, default=0.5, help="seconds between a page found and the next landing"
     )
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--log", help="write each landing's time and the server's output here")
     a = ap.parse_args()
 
     port = free_port()
@@ -62,7 +63,14 @@ def main() -> None:
     cmd += ["--workers", str(a.workers), "--watch", a.source, "--log-format", "none"]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    stamped: list[str] = []  # the server's lines and the landings, each with the time, for --log
+
+    def read_output() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            stamped.append(f"{time.strftime('%T')} {line}")
+
+    threading.Thread(target=read_output, daemon=True).start()
     run = str(int(time.time()) % 1000).zfill(3)
     landed = Path(a.source) / f"_landing_{run}"
     try:
@@ -77,6 +85,7 @@ def main() -> None:
             word, article_id = landing_word(run, i), f"landing-{run}-{i:03d}"
             part = landed / f"{article_id}.txt.part"
             part.write_text(page(word), "utf-8")
+            stamped.append(f"{time.strftime('%T')} bench: landing {i} lands\n")
             started = time.perf_counter()
             os.rename(part, landed / f"{article_id}.txt")
             while True:
@@ -85,6 +94,7 @@ def main() -> None:
                     break
                 time.sleep(0.02)
             seconds.append(time.perf_counter() - started)
+            stamped.append(f"{time.strftime('%T')} bench: landing {i} found after {seconds[-1]:.2f} s\n")
             time.sleep(a.pause)
         updates = [
             float(m) for m in re.findall(r"^Updated to generation \S+ in ([\d.]+) s", "".join(lines), re.M)
@@ -96,6 +106,8 @@ def main() -> None:
             f"updates: {len(updates)}, each p50 {statistics.median(updates):.2f} s, max {max(updates):.2f} s"
         )
     finally:
+        if a.log:
+            Path(a.log).write_text("".join(stamped), "utf-8")
         for f in landed.glob("*"):
             f.unlink()
         if landed.exists():

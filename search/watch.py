@@ -64,6 +64,13 @@ def fingerprint(path: str) -> str | None:
         return None
 
 
+def _empty(path: str) -> bool:
+    try:
+        return os.stat(path).st_size == 0
+    except OSError:
+        return False
+
+
 def _mtime(path: str, default: float) -> float:
     try:
         return os.stat(path).st_mtime
@@ -165,8 +172,13 @@ class Watcher:
             self._changed(os.fsdecode(event.dest_path), writing=False, folder=folder)
             if folder:
                 self._pages_in(os.fsdecode(event.dest_path))
-        elif kind in ("created", "modified") and not folder:
+        elif kind == "modified" and not folder:
             self._changed(src, writing=True if self._sees_closes else None)
+        elif kind == "created" and not folder:
+            # Open for writing only if still empty: watchdog also says "created" for each file of
+            # a folder moved in or made with its pages, complete, whose close never comes (each
+            # such page was held back for `stalled` seconds). A writer's writes say "modified".
+            self._changed(src, writing=True if self._sees_closes and _empty(src) else None)
         elif kind == "closed":
             self._changed(src, writing=False)
         elif kind in ("created", "deleted", "attrib"):  # a folder made or removed: its pages with it

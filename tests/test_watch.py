@@ -99,6 +99,24 @@ def test_a_burst_of_a_thousand_pages_is_batched(folder, watching):
     assert 1 <= batches <= 20, f"{batches} updates for one burst"
 
 
+def test_pages_in_a_new_folder_are_found_at_once(folder, watching, tmp_path):
+    """A folder made and a page renamed into it at once, and a folder moved in with its pages:
+    watchdog says "created" for each page it finds in a new folder, complete, and no close
+    follows; such a page must not wait as if a writer held it open."""
+    fresh = folder / "today"
+    fresh.mkdir()
+    part = fresh / "fresh1.txt.part"
+    part.write_text(page("চকমকটপ নতুন ফোল্ডারের খবর", "চকমকটপ প্রতিবেদন। " * 3), "utf-8")
+    os.rename(part, fresh / "fresh1.txt")
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for i in range(3):
+        (staged / f"moved{i}.txt").write_text(page(f"ঠকঠকঠপ সরানো খবর {i}", "ঠকঠকঠপ প্রতিবেদন। " * 3), "utf-8")
+    os.rename(staged, folder / "yesterday")
+    wait_until(lambda: "fresh1" in found_ids(watching, "চকমকটপ"), "a page renamed into a new folder")
+    wait_until(lambda: len(found_ids(watching, "ঠকঠকঠপ")) == 3, "the pages of a folder moved in")
+
+
 def test_a_page_being_written_is_never_read_half(folder, watching):
     half = folder / "slow.txt"
     with open(half, "w", encoding="utf-8") as writer:
