@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -177,6 +177,9 @@ class _Spooled:
     spool: Path
     read: list[_Read]
     rejected: list[tuple[str, str]]  # (path, reason)
+    # how many of the share's documents hold each term, in the title and in the body
+    title_df: Counter = field(default_factory=Counter)
+    body_df: Counter = field(default_factory=Counter)
 
 
 def _term_words(ids: list[int], mark: str = "") -> list[str]:
@@ -206,9 +209,12 @@ def body_terms_text(paragraphs: list[list[int]]) -> tuple[str, int, int]:
     return " ".join(words), positions, positions + doubled
 
 
-def article_source(article: Article, seq: int) -> tuple[dict, dict[str, tuple[int, int]]]:
-    """The document an article becomes, and its title's and body's lengths: (positions holding
-    a term, tokens indexed)."""
+def article_source(
+    article: Article, seq: int
+) -> tuple[dict, dict[str, tuple[int, int]], tuple[set[int], set[int]]]:
+    """The document an article becomes; its title's and body's lengths (positions holding a
+    term, tokens indexed); and the term numbers (`vocabulary`) its title and its body hold."""
+    title_ids = term_ids(article.title)
     title_terms, *title_length = terms_text(article.title, twice=True)
     paragraphs = [term_ids(paragraph) for paragraph in article.body.split("\n\n")]
     body_terms, *body_length = body_terms_text(paragraphs)
@@ -229,7 +235,8 @@ def article_source(article: Article, seq: int) -> tuple[dict, dict[str, tuple[in
         "body_terms": body_terms,
         "body_paragraphs": [" ".join(_term_words(ids)) for ids in paragraphs],
     }
-    return doc, {"title": tuple(title_length), "body": tuple(body_length)}
+    lengths = {"title": tuple(title_length), "body": tuple(body_length)}
+    return doc, lengths, (set(title_ids) - {0}, set().union(*paragraphs) - {0})
 
 
 def _spool_share(
@@ -245,6 +252,8 @@ def _spool_share(
     from search.pages import read_page
 
     out = _Spooled(folder / f"share-{share}.jsonl", [], [])
+    title_df: Counter = Counter()  # by term number: this process's vocabulary
+    body_df: Counter = Counter()
     with open(out.spool, "w", encoding="utf-8") as spool:
         for path in paths:
             seq = order[path]
@@ -255,7 +264,9 @@ def _spool_share(
             except Exception as exc:  # a reader bug must cost one page, not the rebuild
                 out.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
             else:
-                doc, lengths = article_source(article, seq)
+                doc, lengths, (title_held, body_held) = article_source(article, seq)
+                title_df.update(title_held)
+                body_df.update(body_held)
                 signature = duplicates.signature(article.body)
                 key = (share, len(out.read))
                 page = _Read(key, doc["id"], doc["body_hash"], article.copy_rank, signature, lengths)
@@ -263,6 +274,9 @@ def _spool_share(
                 spool.write(json.dumps(doc, ensure_ascii=False) + "\n")
             if progress:
                 progress(1)
+    texts = vocabulary.texts  # numbers differ between processes: the terms go back as text
+    out.title_df = Counter({texts[n]: count for n, count in title_df.items()})
+    out.body_df = Counter({texts[n]: count for n, count in body_df.items()})
     return out
 
 
@@ -350,13 +364,14 @@ def rebuild(
 
             def send(share: int, _spool: list[Path], progress: Progress | None) -> tuple[Counter, Counter]:
                 # a client of its own: this runs in a forked process when there are shares
-                own = client_copy(client)
-                return _send(own, generation, spooled[share].spool, share, dropped_keys, near, progress)
+                own = client_copy(client, compress=False)
+                ids = [page.id for page in spooled[share].read]
+                return _send(own, generation, spooled[share].spool, share, ids, dropped_keys, near, progress)
 
-            sent = run_shares(send, [[share.spool] for share in spooled], progress)
+            unsent = run_shares(send, [[share.spool] for share in spooled], progress)
             if progress and dropped_keys:
                 progress(len(dropped_keys))
-            frequencies = _document_frequencies(sent)
+            frequencies = _document_frequencies(spooled, unsent)
         report.duplicates = sorted(
             (page.rank[2], kept_id) for page, kept_id in dropped
         )  # rank ends in the path
@@ -392,11 +407,11 @@ def _average_lengths(pages: list[_Read]) -> dict[str, tuple[float, float]]:
     """Each text field's average length as the policy counts it (positions holding a term, over
     every document) and as Lucene does (tokens indexed, over the documents holding any)."""
     out = {}
-    for field in TEXT_FIELDS:
-        positions = sum(p.lengths[field][0] for p in pages)
-        tokens = sum(p.lengths[field][1] for p in pages)
-        holding = sum(1 for p in pages if p.lengths[field][1])
-        out[field] = (positions / max(len(pages), 1), tokens / max(holding, 1))
+    for fieldname in TEXT_FIELDS:
+        positions = sum(p.lengths[fieldname][0] for p in pages)
+        tokens = sum(p.lengths[fieldname][1] for p in pages)
+        holding = sum(1 for p in pages if p.lengths[fieldname][1])
+        out[fieldname] = (positions / max(len(pages), 1), tokens / max(holding, 1))
     return out
 
 
@@ -405,28 +420,39 @@ def _send(
     index: str,
     spool: Path,
     share: int,
+    ids: list[str],
     dropped: set[tuple[int, int]],
     near: dict[tuple[int, int], list[str]],
     progress: Progress | None,
 ) -> tuple[Counter, Counter]:
-    """Bulk-send the documents of a share's spool that are not dropped; returns how many of them
-    hold each term in the title and in the body."""
-    title_df: Counter = Counter()
-    body_df: Counter = Counter()
+    """Bulk-send the documents of a share's spool (`ids`: their ids, by line) that are not
+    dropped, each line sent as it was spooled with its near-duplicates' ids added (parsing and
+    writing each document again was most of a sender's time); returns how many of the dropped
+    documents hold each term in the title and in the body, for the lexicon to take away."""
+    title_dropped: Counter = Counter()
+    body_dropped: Counter = Counter()
 
-    def actions():
-        for line, text in enumerate(open(spool, encoding="utf-8")):
-            if (share, line) in dropped:
-                continue
-            doc = json.loads(text)
-            doc["similar_ids"] = near.get((share, line), [])
-            title_df.update(set(_plain_terms(doc["title_terms"])))
-            body_df.update(set(_plain_terms(doc["body_terms"])))
-            yield {"_index": index, "_id": doc["id"], "_source": doc}
+    def documents():
+        with open(spool, encoding="utf-8") as lines:
+            for line, text in enumerate(lines):
+                if (share, line) in dropped:
+                    doc = json.loads(text)
+                    title_dropped.update(set(_plain_terms(doc["title_terms"])))
+                    body_dropped.update(set(_plain_terms(doc["body_terms"])))
+                    continue
+                similar = json.dumps(near.get((share, line), []), ensure_ascii=False)
+                yield ids[line], f'{text.rstrip().removesuffix("}")}, "similar_ids": {similar}}}'
 
     sent = 0
     for ok, item in helpers.streaming_bulk(
-        client, actions(), chunk_size=BULK_DOCS, max_retries=5, initial_backoff=1, raise_on_error=False
+        client,
+        documents(),
+        expand_action_callback=lambda document: ({"index": {"_id": document[0]}}, document[1]),
+        index=index,
+        chunk_size=BULK_DOCS,
+        max_retries=5,
+        initial_backoff=1,
+        raise_on_error=False,
     ):
         if not ok:
             raise StoreError(f"The cluster refused a document: {json.dumps(item, ensure_ascii=False)[:300]}")
@@ -435,18 +461,21 @@ def _send(
             progress(32)
     if progress:
         progress(sent % 32)
-    return title_df, body_df
+    return title_dropped, body_dropped
 
 
-def _document_frequencies(shares: list[tuple[Counter, Counter]]) -> dict[str, int]:
-    """Each term's document frequency: the greater of title and body, as the Whoosh store's
-    lexicon counts it."""
+def _document_frequencies(spooled: list[_Spooled], dropped: list[tuple[Counter, Counter]]) -> dict[str, int]:
+    """Each term's document frequency over the documents sent: the greater of title and body,
+    as the Whoosh store's lexicon counts it."""
     title_df: Counter = Counter()
     body_df: Counter = Counter()
-    for title, body in shares:
-        title_df.update(title)
-        body_df.update(body)
-    return {t: max(title_df[t], body_df[t]) for t in title_df.keys() | body_df.keys()}
+    for share in spooled:
+        title_df.update(share.title_df)
+        body_df.update(share.body_df)
+    for title, body in dropped:
+        title_df.subtract(title)
+        body_df.subtract(body)
+    return {t: n for t in title_df.keys() | body_df.keys() if (n := max(title_df[t], body_df[t])) > 0}
 
 
 def _plain_terms(text: str) -> list[str]:

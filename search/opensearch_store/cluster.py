@@ -117,13 +117,16 @@ def check_health(client: OpenSearch, index: str) -> str:
     return status
 
 
-def client_copy(client: OpenSearch) -> OpenSearch:
+def client_copy(client: OpenSearch, compress: bool = True) -> OpenSearch:
     """A client of its own for a forked worker process, as `client` was made: a pooled
-    connection inherited across fork would carry two processes' requests on one socket."""
+    connection inherited across fork would carry two processes' requests on one socket.
+    `compress=False`: requests go uncompressed (a bulk sender's gzip is CPU spent for a cluster
+    that is near; measured in BENCHMARKS.md)."""
     transport = client.transport
+    options = {**transport.kwargs, "http_compress": transport.kwargs.get("http_compress") and compress}
     return OpenSearch(
         transport.hosts,
         max_retries=transport.max_retries,
         retry_on_timeout=transport.retry_on_timeout,
-        **transport.kwargs,
+        **options,
     )
