@@ -110,6 +110,44 @@ def band_keys(sig: tuple[int, ...]) -> list[str]:
     return keys
 
 
+def near_duplicate_pairs(signatures: np.ndarray) -> np.ndarray:
+    """Every pair (i, j), i < j, of rows of `signatures` (one signature per row, SLOTS uint64
+    each) that are near-duplicates: candidates share a band whose slots are all filled (rows
+    grouped by band with numpy, not a key per band in Python), confirmed on the whole
+    signature as `near_duplicates` confirms them. A row of another width (none) matches nothing."""
+    if signatures.ndim != 2 or signatures.shape[1] != SLOTS or len(signatures) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    candidates = []
+    for band in range(BANDS):
+        part = np.ascontiguousarray(signatures[:, band * ROWS : (band + 1) * ROWS])
+        rows = np.flatnonzero((part != _EMPTY).all(axis=1))
+        if len(rows) < 2:
+            continue
+        # Equal bands as equal byte strings: sort the rows' bands, then runs of equals are groups.
+        keys = part[rows].view(np.dtype((np.void, part.dtype.itemsize * ROWS))).ravel()
+        order = np.argsort(keys, kind="stable")
+        keys, rows = keys[order], rows[order]
+        bounds = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
+        for at in np.flatnonzero(np.diff(bounds) > 1):  # groups of two or more: few
+            group = np.sort(rows[bounds[at] : bounds[at + 1]])
+            i, j = np.triu_indices(len(group), k=1)
+            candidates.append(np.stack([group[i], group[j]], axis=1))
+    if not candidates:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.unique(np.concatenate(candidates), axis=0)
+    a, b = signatures[pairs[:, 0]], signatures[pairs[:, 1]]
+    agree = ((a == b) & (a != _EMPTY)).sum(axis=1) >= AGREE
+    return pairs[agree].astype(np.int64)
+
+
+def signature_rows(encoded: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Signatures as `encode` wrote them, a row of bytes each, as a row of SLOTS uint64 each for
+    `near_duplicate_pairs`; a row not `usable` (no signature, a deleted document) matches none."""
+    rows = encoded.view("<u8").astype(np.uint64).reshape(len(encoded), SLOTS)
+    rows[~usable] = _EMPTY
+    return rows
+
+
 def encode(sig: tuple[int, ...]) -> bytes:
     return struct.pack(f"<{len(sig)}Q", *sig)
 

@@ -83,3 +83,44 @@ def test_signatures_are_what_indexes_hold():
     # Signatures are stored in the index: a change of hash must come with a new schema version
     # (search/index.py: SCHEMA_VERSION), else old and new articles are never found alike.
     assert signature(BASE) == SIGNATURE_OF_BASE
+
+
+def test_near_duplicate_pairs_are_the_pairs_band_keys_and_the_whole_signature_find():
+    """The pairs found with numpy are those a key per band and a check of the whole signature
+    find, over the corpus's signatures (with its re-crawls and syndicated copies), empty
+    signatures among them."""
+    import numpy as np
+
+    from search.article import PageRejected
+    from search.duplicates import near_duplicate_pairs
+    from search.pages import read_page, scan_sources
+    from tests.conftest import SHARED_CORPUS
+
+    corpus = SHARED_CORPUS / "pages"
+    bodies = []
+    for path in scan_sources([corpus]).pages[:1500] if corpus.exists() else []:
+        try:
+            bodies.append(read_page(path).body)
+        except PageRejected:
+            continue
+    # Stories, each with versions edited a word or a sentence at a time: pairs of every kind.
+    for story in range(40):
+        words = [f"শব্দ{story}_{i}" for i in range(60 + story)]
+        for edit in range(5):
+            bodies.append(" ".join(words[: len(words) - 3 * edit] + [f"নতুন{edit}"] * edit))
+    bodies += [BASE, " ".join(BASE.split()[:-4]), "", "এক শব্দ"]
+    signatures = [signature(body) for body in bodies]
+    buckets: dict[str, list[int]] = {}
+    for row, sig in enumerate(signatures):
+        for key in band_keys(sig):
+            buckets.setdefault(key, []).append(row)
+    expected = {
+        (a, b)
+        for rows in buckets.values()
+        for i, a in enumerate(rows)
+        for b in rows[i + 1 :]
+        if near_duplicates(signatures[a], signatures[b])
+    }
+    found = near_duplicate_pairs(np.array(signatures, dtype=np.uint64))
+    assert {tuple(pair) for pair in found.tolist()} == expected
+    assert len(expected) >= 100  # the edited stories, BASE, and copies in the corpus

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from opensearchpy import OpenSearch, helpers
 from opensearchpy import exceptions as os_errors
 
@@ -281,19 +282,15 @@ def _spool_share(
 
 
 def _near_duplicates(pages: list[_Read]) -> dict[tuple[int, int], list[str]]:
-    """Spool key → ids of its near-duplicates among `pages` (signature bands, then the whole
-    signature: the Whoosh store's table, search/whoosh_store/view.py)."""
-    buckets: dict[str, list[_Read]] = {}
-    for page in pages:
-        for key in duplicates.band_keys(page.signature):
-            buckets.setdefault(key, []).append(page)
+    """Spool key → ids of its near-duplicates among `pages` (search/duplicates.py, as the Whoosh
+    store finds them)."""
+    if not pages:
+        return {}
+    signatures = np.array([page.signature for page in pages], dtype=np.uint64)
     near: dict[tuple[int, int], set[str]] = {}
-    for group in buckets.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                if duplicates.near_duplicates(a.signature, b.signature):
-                    near.setdefault(a.key, set()).add(b.id)
-                    near.setdefault(b.key, set()).add(a.id)
+    for a, b in duplicates.near_duplicate_pairs(signatures).tolist():
+        near.setdefault(pages[a].key, set()).add(pages[b].id)
+        near.setdefault(pages[b].key, set()).add(pages[a].id)
     return {key: sorted(ids) for key, ids in near.items()}
 
 

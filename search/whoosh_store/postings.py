@@ -261,6 +261,34 @@ def field_lengths(leaves: list[tuple[object, int]], fieldname: str) -> np.ndarra
     return _LENGTH_OF_BYTE[codes.astype(np.intp)]
 
 
+# A VarBytesColumn (whoosh/columns.py) is, per segment, the documents' values one after another in
+# docnum order, then their lengths (read here by Whoosh's own reader), offsets, and type codes.
+def var_bytes_rows(
+    leaves: list[tuple[object, int]], fieldname: str, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every document's value in the VarBytesColumn of `fieldname` as a row of `width` bytes (in
+    docnum order over `leaves`; zeros where a value is of another length), and whether each row
+    holds a value of that width: a whole column in a few numpy steps."""
+    rows, held = [], []
+    for leaf, _ in leaves:
+        count = leaf.doc_count_all()
+        block, ok = np.zeros((count, width), dtype=np.uint8), np.zeros(count, dtype=bool)
+        data = _column_bytes(leaf, fieldname)
+        if data is not None and count:
+            column = leaf.schema[fieldname].column_type
+            reader = leaf._perdoc.column_reader(fieldname, column)
+            lengths = np.asarray(reader._lengths, dtype=np.int64)
+            offsets = np.cumsum(lengths) - lengths  # the values follow one another
+            ok = lengths == width
+            values = np.frombuffer(data, dtype=np.uint8)
+            block[ok] = values[offsets[ok][:, None] + np.arange(width)]
+        rows.append(block)
+        held.append(ok)
+    if not rows:
+        return np.zeros((0, width), dtype=np.uint8), np.zeros(0, dtype=bool)
+    return np.concatenate(rows), np.concatenate(held)
+
+
 # A RefBytesColumn (whoosh/columns.py) is, per segment, a reference for every document (big-endian,
 # of the typecode in the file's last byte: "B" or "H"), then its distinct values (a varint count,
 # then each value as a varint length and its bytes; reference 0 is the default, b"").

@@ -21,6 +21,7 @@ from search.whoosh_store.postings import (
     live_documents,
     numeric_column,
     ref_bytes_column,
+    var_bytes_rows,
 )
 from search.whoosh_store.scoring import CACHE_ENTRIES, SizedLRU, TermScorer
 
@@ -171,22 +172,17 @@ class _Columns:
 
 
 def _near_duplicate_table(searcher) -> dict[int, set[int]]:
-    """Group documents by signature band, then confirm each candidate pair on the whole signature."""
+    """Document → its near-duplicates among the documents not deleted (search/duplicates.py),
+    from the signature column read whole."""
     reader = searcher.reader()
     if not reader.doc_count_all():
         return {}
-    signatures = [duplicates.decode(v) for v in reader.column_reader("signature")]
-    buckets: dict[str, list[int]] = {}
-    for doc, sig in enumerate(signatures):
-        if reader.is_deleted(doc):  # replaced or removed by `index update`
-            continue
-        for key in duplicates.band_keys(sig):
-            buckets.setdefault(key, []).append(doc)
+    leaves = list(reader.leaf_readers())
+    encoded, held = var_bytes_rows(leaves, "signature", 8 * duplicates.SLOTS)
+    live = np.zeros(len(held), dtype=bool)
+    live[live_documents(leaves)] = True  # replaced or removed by `index update`: not deleted ones
     near: dict[int, set[int]] = {}
-    for docs in buckets.values():
-        for i, a in enumerate(docs):
-            for b in docs[i + 1 :]:
-                if b not in near.get(a, ()) and duplicates.near_duplicates(signatures[a], signatures[b]):
-                    near.setdefault(a, set()).add(b)
-                    near.setdefault(b, set()).add(a)
+    for a, b in duplicates.near_duplicate_pairs(duplicates.signature_rows(encoded, held & live)).tolist():
+        near.setdefault(a, set()).add(b)
+        near.setdefault(b, set()).add(a)
     return near

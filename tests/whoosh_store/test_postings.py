@@ -108,7 +108,13 @@ def test_columns_and_field_lengths_read_whole_are_whooshs_own(tmp_path):
 
     from search.whoosh_store.build import rebuild, update
     from search.whoosh_store.generations import open_generation
-    from search.whoosh_store.postings import field_lengths, live_documents, numeric_column, ref_bytes_column
+    from search.whoosh_store.postings import (
+        field_lengths,
+        live_documents,
+        numeric_column,
+        ref_bytes_column,
+        var_bytes_rows,
+    )
     from tests.whoosh_store.test_build import write_page
 
     src = tmp_path / "src"
@@ -139,5 +145,11 @@ def test_columns_and_field_lengths_read_whole_are_whooshs_own(tmp_path):
             assert [values[c] for c in codes] == raw
             assert values == list(dict.fromkeys(raw))  # in order of first appearance
             assert len(values) > 2
+        encoded, held = var_bytes_rows(leaves, "signature", 96)
+        values = list(reader.column_reader("signature"))
+        assert [bytes(row) if h else b"" for row, h in zip(encoded, held, strict=True)] == [
+            v if len(v) == 96 else b"" for v in values
+        ]
+        assert held.sum() == sum(len(v) == 96 for v in values) > 0
         assert live_documents(leaves).tolist() == list(reader.all_doc_ids())
         assert len(list(reader.all_doc_ids())) < reader.doc_count_all()  # the changed page's old copy
