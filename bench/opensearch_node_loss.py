@@ -102,8 +102,8 @@ class Node:
             self.proc.wait()
 
 
-def health(url: str, **params) -> dict:
-    return requests.get(f"{url}/_cluster/health", params=params, timeout=30).json()
+def health(url: str, indices: str = "", **params) -> dict:
+    return requests.get(f"{url}/_cluster/health/{indices}", params=params, timeout=30).json()
 
 
 def wait_green(url: str, nodes: int, deadline_seconds: float) -> None:
@@ -195,6 +195,8 @@ def main() -> None:
     ap.add_argument("--source", type=Path, default=default_source)
     ap.add_argument("--queries", type=Path, default=SHARED / "eval" / "queries_dev.tsv")
     ap.add_argument("--kill", choices=["primary", "replica", "server"], default="primary")
+    ap.add_argument("--shards", type=int, default=1)
+    ap.add_argument("--replicas", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=60.0, help="how long the 4 clients query")
     ap.add_argument("--kill-at", type=float, default=15.0, help="seconds into the load")
     ap.add_argument("--clients", type=int, default=4)
@@ -202,6 +204,12 @@ def main() -> None:
     ap.add_argument("--http-base", type=int, default=9250)
     ap.add_argument("--transport-base", type=int, default=9350)
     ap.add_argument("--name", default="nodeloss")
+    ap.add_argument(
+        "--rebuild-after",
+        type=float,
+        metavar="SECONDS",
+        help="then rebuild through a node still up, this long at most",
+    )
     ap.add_argument(
         "--green-within", type=float, default=300.0, help="seconds after the kill to wait for green"
     )
@@ -233,7 +241,8 @@ def main() -> None:
         cli = [sys.executable, "-m", "search.cli"]
         subprocess.run(
             cli
-            + ["index", "rebuild", "--opensearch", url, "--name", a.name, "--replicas", "1"]
+            + ["index", "rebuild", "--opensearch", url, "--name", a.name]
+            + ["--shards", str(a.shards), "--replicas", str(a.replicas)]
             + ["--source", str(a.source)],
             cwd=REPO,
             check=True,
@@ -246,12 +255,18 @@ def main() -> None:
         print(f"rebuilt {a.source} into {generation} in {time.monotonic() - t0:.0f} s, green", flush=True)
         print("  copies of its shard:", ", ".join(f"{s}{p} on {at}" for s, p, at in copies))
         print("  copies of its lexicon:", ", ".join(f"{s}{p} on {at}" for s, p, at in lexicon))
+        lock_copies = shard_copies(url, f"{a.name}-lock")
+        print("  copies of the build lock's index:", ", ".join(f"{s}{p} on {at}" for s, p, at in lock_copies))
 
-        # The server talks to the node holding no copy of the shard (the store's client takes one
-        # URL): so the primary's or the replica's node can be killed without cutting the server off.
-        holder = {p: next(n for n in nodes if n.transport == at) for _, p, at in copies}
-        talked_to = next(n for n in nodes if n not in holder.values())
-        victim = {"primary": holder["p"], "replica": holder["r"], "server": talked_to}[a.kill]
+        # The server talks to a node holding no copy of shard 0 (the store's client takes one URL;
+        # with 1 shard and 1 replica it holds none): so the primary's or the replica's node can be
+        # killed without cutting the server off.
+        holder = {p: next(n for n in nodes if n.transport == at) for shard, p, at in copies if shard == "0"}
+        held = [n for n in nodes if n.transport in {at for _, _, at in copies}]
+        talked_to = next(n for n in sorted(nodes, key=held.__contains__) if n not in holder.values())
+        victim = {"primary": holder["p"], "replica": holder.get("r"), "server": talked_to}[a.kill]
+        if victim is None:
+            sys.exit("--kill replica needs --replicas 1")
         survivor = next(n for n in nodes if n is not victim)  # asked for the cluster's health
         url = talked_to.url
         print(
@@ -314,17 +329,19 @@ def main() -> None:
                     records.append((t - begin, ms, status, same_total, same_ids))
                 k += a.clients
 
-        health_log: list[tuple[float, str, int]] = []  # (seconds since the load began, status, nodes)
+        # (seconds since the load began, the generation's status, the whole cluster's, nodes)
+        health_log: list[tuple[float, str, str, int]] = []
         watching = threading.Event()
 
         def watch_health() -> None:
             last = None
             while not watching.is_set():
                 try:
+                    ours = health(survivor.url, f"{generation},{generation}-lexicon", timeout="1s")
                     h = health(survivor.url, timeout="1s")
-                    now = (h.get("status"), h.get("number_of_nodes"))
+                    now = (ours.get("status"), h.get("status"), h.get("number_of_nodes"))
                 except (requests.RequestException, ValueError) as exc:
-                    now = (type(exc).__name__, 0)
+                    now = (type(exc).__name__, "", 0)
                 if now != last:
                     health_log.append((time.monotonic() - begin, *now))
                     last = now
@@ -347,6 +364,23 @@ def main() -> None:
         watching.set()
         watcher.join()
         after_copies = shard_copies(survivor.url, generation)
+        rebuilt_after = None
+        if a.rebuild_after:  # can the archive still be rebuilt with the node gone?
+            t = time.monotonic()
+            try:
+                done = subprocess.run(
+                    cli
+                    + ["index", "rebuild", "--opensearch", survivor.url, "--name", a.name]
+                    + ["--shards", str(a.shards), "--replicas", str(a.replicas), "--source", str(a.source)],
+                    cwd=REPO,
+                    capture_output=True,
+                    text=True,
+                    timeout=a.rebuild_after,
+                )
+                said = (done.stderr.strip().splitlines() or [""])[-1]
+                rebuilt_after = f"exit {done.returncode} in {time.monotonic() - t:.0f} s: {said[:300]}"
+            except subprocess.TimeoutExpired:
+                rebuilt_after = f"still running after {a.rebuild_after:.0f} s (stopped)"
     finally:
         if server is not None:
             server.terminate()
@@ -364,10 +398,13 @@ def main() -> None:
     for status, text in sorted(first_error.items()):
         print(f"  the first {status}: {text[:300]}")
     print(
-        f"cluster health (from node {survivor.number}), seconds from the kill: "
-        + ", ".join(f"{t - killed:+.1f} {status} ({n} nodes)" for t, status, n in health_log)
+        f"health of the generation and its lexicon (the whole cluster's, nodes), from node "
+        f"{survivor.number}, seconds from the kill: "
+        + ", ".join(f"{t - killed:+.1f} {ours} ({whole}, {n} nodes)" for t, ours, whole, n in health_log)
     )
     print("copies of the shard at the end:", ", ".join(f"{s}{p} on {at}" for s, p, at in after_copies))
+    if rebuilt_after:
+        print(f"a rebuild after the kill (through node {survivor.number}): {rebuilt_after}")
     print(f"server log: {server_log} (kept); node folders in {base}")
     for n in nodes:
         shutil.rmtree(n.base / "node_1" / "data", ignore_errors=True)
