@@ -8,12 +8,15 @@ and the cluster's health is polled (from a node still up) until it is green agai
 
     .venv/bin/python bench/opensearch_node_loss.py --source /tmp/pages5k [--kill primary|replica|server]
 
-The store's client takes one URL: the server talks to the node holding no copy of the generation's
-shard (1 shard, 1 replica, 3 nodes). --kill primary (the default) kills the node holding the
-primary, --kill replica the replica's, --kill server the node the server talks to.
+The server talks to the node holding no copy of the generation's shard (1 shard, 1 replica, 3
+nodes), or with --all-nodes to the three in turn (their URLs separated by commas, that one first).
+--kill primary (the default) kills the node holding the primary, --kill replica the replica's,
+--kill server the node the server talks to (the first of the three).
 Each answer is compared with the same query's answer before the load (its total and its ids).
-Uses ports 9250-9299 (HTTP, the runner's first free one above each node's base) and 9350-9352
-(transport); the nodes, the server and their folders are removed at the end.
+--rebuild-after SECONDS then rebuilds through a node still up (the build lock's index has no
+replica: its node may be the one lost). Uses ports 9250-9299 (HTTP, the runner's first free one
+above each node's base) and 9350-9352 (transport); the nodes and the server are stopped by pid at
+the end, the nodes' data removed, the logs kept.
 """
 
 from __future__ import annotations
@@ -204,6 +207,7 @@ def main() -> None:
     ap.add_argument("--http-base", type=int, default=9250)
     ap.add_argument("--transport-base", type=int, default=9350)
     ap.add_argument("--name", default="nodeloss")
+    ap.add_argument("--all-nodes", action="store_true", help="give the server the three nodes' URLs")
     ap.add_argument(
         "--rebuild-after",
         type=float,
@@ -269,8 +273,12 @@ def main() -> None:
             sys.exit("--kill replica needs --replicas 1")
         survivor = next(n for n in nodes if n is not victim)  # asked for the cluster's health
         url = talked_to.url
+        if a.all_nodes:  # the store's client takes them in turn, and skips a node that does not answer
+            url = ",".join([talked_to.url] + [n.url for n in nodes if n is not talked_to])
         print(
-            f"  the server talks to node {talked_to.number}; node {victim.number} will be killed", flush=True
+            f"  the server talks to {'all three nodes' if a.all_nodes else f'node {talked_to.number}'}; "
+            f"node {victim.number} will be killed",
+            flush=True,
         )
 
         port = free_port()
