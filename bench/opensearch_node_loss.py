@@ -105,6 +105,10 @@ class Node:
             self.proc.wait()
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def health(url: str, indices: str = "", **params) -> dict:
     return requests.get(f"{url}/_cluster/health/{indices}", params=params, timeout=30).json()
 
@@ -225,6 +229,7 @@ def main() -> None:
     server = None
     try:
         lib = jars()
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}, load average {load_average()}", flush=True)
         started = time.monotonic()
         for n in nodes:
             n.start(lib)
@@ -396,7 +401,7 @@ def main() -> None:
         for n in nodes:
             n.stop()
 
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    load = load_average()
     whose = "the server talks to it" if victim is talked_to else "not the server’s node"
     print(
         f"killed node {victim.number} (pid {victim.proc.pid}, {victim.transport}, {whose}) {killed:.1f} s "
