@@ -189,6 +189,26 @@ def test_an_unreachable_cluster_answers_503_never_500():
     assert client.get("/?q=ঢাকা").status_code == 503
 
 
+def test_several_node_urls_keep_answering_when_one_node_is_lost(sample_cluster):
+    """Given its nodes' URLs separated by commas, the store asks the next node when one does not
+    answer (here a port nothing listens on: a node killed), so nothing fails; given that node
+    alone, it answers 503 (bench/opensearch_node_loss.py measures a node killed under load)."""
+    url, name = sample_cluster
+    lost = f"http://127.0.0.1:{free_port()}"
+
+    def client(cluster: str):
+        return create_app({"OPENSEARCH": cluster, "OPENSEARCH_NAME": name, "TESTING": True}).test_client()
+
+    expected = client(url).get("/api/search?q=ঢাকা").get_json()
+    assert expected["total"] > 0
+    both = client(f"{lost}, {url}")
+    for _ in range(6):  # the client takes the nodes in turn: the lost one is met first
+        r = both.get("/api/search?q=ঢাকা")
+        assert r.status_code == 200 and r.get_json()["total"] == expected["total"]
+    assert both.get("/healthz").status_code == 200
+    assert client(lost).get("/api/search?q=ঢাকা").status_code == 503
+
+
 def test_a_missing_alias_answers_503(opensearch_url):
     client = create_app(
         {"OPENSEARCH": opensearch_url, "OPENSEARCH_NAME": "nothing-built", "TESTING": True}

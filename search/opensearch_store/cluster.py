@@ -24,19 +24,30 @@ BACKOFF_SECONDS = 0.5  # doubled after each retry: 0.5, 1, 2, 4, 8 s
 TIMEOUT_SECONDS = 30
 
 
+def nodes(url: str) -> list[str]:
+    """The node URLs in `url`: one, or several separated by commas."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def connect(url: str, *, verify_certs: bool = True) -> OpenSearch:
     """A client for the cluster at `url` (http(s)://user:password@host:port; credentials in the
-    URL). TLS certificates are verified unless `verify_certs` is False."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StoreUnavailable(f"Not an OpenSearch URL: {_shown(url)} (expected http(s)://host:port)")
+    URL), or at several of its nodes' URLs separated by commas: requests are spread over them and
+    one that a node does not answer is asked of the next, which is then left alone for a while
+    (so a server stays up when a node it talks to is lost). TLS certificates are verified unless
+    `verify_certs` is False."""
+    hosts = nodes(url)
+    for host in hosts or [url]:
+        parts = urlsplit(host)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise StoreUnavailable(f"Not an OpenSearch URL: {_shown(host)} (expected http(s)://host:port)")
     return OpenSearch(
-        hosts=[url],
+        hosts=hosts,
         verify_certs=verify_certs,
         ssl_show_warn=verify_certs,
         timeout=TIMEOUT_SECONDS,
-        # The client's own retries cover connection errors; statuses are retried by `call`.
-        max_retries=1,
+        # The client's own retries cover connection errors (the next node); statuses are retried
+        # by `call`.
+        max_retries=max(1, len(hosts) - 1),
         retry_on_timeout=True,
         http_compress=True,
     )
@@ -52,7 +63,7 @@ def _shown(url: str) -> str:
 
 
 def shown_url(url: str) -> str:
-    return _shown(url)
+    return ",".join(_shown(node) for node in nodes(url)) or url
 
 
 def call(what: str, fn: Callable, *args, **kwargs):
