@@ -101,7 +101,10 @@ class SearchEngine:
         # Whether the answer may be missing results, and why: the query went past the documented
         # limits and was cut to them, or the work budget ran out (the results are those verified).
         cut = parsed.cut or req.q_cut
-        answer["partial"] = "work_budget" if stopped else "query_cut" if cut else None
+        if found.shards_missing:
+            answer["partial"] = "shards_missing"
+        else:
+            answer["partial"] = "work_budget" if stopped else "query_cut" if cut else None
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return answer
 

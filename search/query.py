@@ -137,4 +137,5 @@ PARTIAL = {
         f"{MAX_WORDS} words) and was cut to them"
     ),
     "work_budget": "phrase checks stopped at the work budget: the results are those verified, more may match",
+    "shards_missing": "part of the index could not be searched (a cluster lost a shard): more may match",
 }

@@ -88,6 +88,7 @@ class StoreAnswer:
     desks: list[dict]  # [{"value", "count"}] over all matches, most first
     months: list[dict]  # [{"value": "YYYY-MM", "count"}] over all matches, in month order
     stopped: bool = False  # the work budget ran out: matches may be missing
+    shards_missing: bool = False  # part of the index was not searched (a shard of a cluster lost)
 
 
 @dataclass

@@ -270,6 +270,8 @@ def test_cli_rebuild_update_stats_and_search(opensearch_url, tmp_path):
     assert _alias_target(opensearch_url, name) == [f"{name}-gen-2"]
     indices = requests.get(f"{opensearch_url}/_cat/indices/{name}-gen-*?h=index", timeout=10).text.split()
     assert sorted(indices) == [f"{name}-gen-2", f"{name}-gen-2-lexicon"]  # the old generation is gone
+    lock = requests.get(f"{opensearch_url}/{name}-lock/_settings", timeout=10).json()
+    assert lock[f"{name}-lock"]["settings"]["index"]["auto_expand_replicas"] == "0-all"  # on every node
 
 
 def test_one_rebuild_at_a_time_and_a_killed_rebuild_leaves_the_alias_serving(opensearch_url, tmp_path):
@@ -395,3 +397,39 @@ def test_both_stores_weigh_a_headline_by_the_share_of_the_query_it_holds(opensea
         assert orders[0] == orders[1], q
         if expected:
             assert orders[1] == expected
+
+
+def test_a_shard_without_a_copy_makes_the_answer_partial_not_silently_short(opensearch_url):
+    """A generation of two shards, one of them made unassigned (no replica to take its place):
+    the answer has what the other shard holds and says `partial: shards_missing`; once the shard
+    is back, the whole answer and no flag."""
+    from search.opensearch_store import OpenSearchStore
+
+    store = OpenSearchStore(opensearch_url, "lostshard", shards=2)
+    assert store.rebuild([SAMPLES], procs=1).indexed == 18
+    engine = SearchEngine(store)
+    whole = engine.search(parse_request({"q": "বৃষ্টি"}))
+    assert whole["partial"] is None and whole["total"] > 1
+    generation = _alias_target(opensearch_url, "lostshard")[0]
+    settings = f"{opensearch_url}/{generation}/_settings"
+    shards = requests.get(f"{opensearch_url}/_cat/shards/{generation}?format=json", timeout=10).json()
+    node = next(s["node"] for s in shards if s["shard"] == "1")
+    # One shard per node allowed: the shard cancelled cannot come back while the rule holds.
+    requests.put(settings, json={"index.routing.allocation.total_shards_per_node": 1}, timeout=10)
+    cancel = {"cancel": {"index": generation, "shard": 1, "node": node, "allow_primary": True}}
+    r = requests.post(f"{opensearch_url}/_cluster/reroute", json={"commands": [cancel]}, timeout=30)
+    assert r.status_code == 200, r.text
+    try:
+        partial = engine.search(parse_request({"q": "বৃষ্টি"}))
+        assert partial["partial"] == "shards_missing"
+        assert partial["total"] < whole["total"]
+    finally:
+        requests.put(settings, json={"index.routing.allocation.total_shards_per_node": None}, timeout=10)
+    health = requests.get(
+        f"{opensearch_url}/_cluster/health/{generation}",
+        params={"wait_for_status": "green", "timeout": "60s"},
+        timeout=90,
+    ).json()
+    assert health["status"] == "green"
+    again = engine.search(parse_request({"q": "বৃষ্টি"}))
+    assert again["partial"] is None and again["total"] == whole["total"]

@@ -50,6 +50,9 @@ def connect(url: str, *, verify_certs: bool = True) -> OpenSearch:
         max_retries=max(1, len(hosts) - 1),
         retry_on_timeout=True,
         http_compress=True,
+        # Connections kept per node: a server's threads each need one (urllib3 keeps 1 by default,
+        # and a server of 4 threads discarded and reopened connections hundreds of times a minute).
+        pool_maxsize=8,
     )
 
 

@@ -144,7 +144,9 @@ def lexicon_body() -> dict:
 
 def lock_body() -> dict:
     return {
-        "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+        # A copy on every node: with its only copy on a node lost, no build could take the lock
+        # (bench/opensearch_node_loss.py saw every rebuild refused).
+        "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-all"},
         "mappings": {
             "dynamic": "strict",
             "properties": {"holder": {"type": "keyword"}, "since": {"type": "keyword"}},

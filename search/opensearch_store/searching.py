@@ -179,6 +179,7 @@ def _aggregations() -> dict:
 
 # What `search` reads of the cluster's answer.
 _ANSWER = [
+    "_shards",  # a shard without a copy is not searched: total and successful say so
     "hits.total",
     "hits.hits._score",
     "hits.hits.sort",
@@ -258,7 +259,16 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
     aggs = found["aggregations"]
     desks = [{"value": b["key"], "count": b["doc_count"]} for b in aggs["desks"]["buckets"] if b["key"]]
     months = [{"value": b["key_as_string"], "count": b["doc_count"]} for b in aggs["months"]["buckets"]]
-    return StoreAnswer(total=found["hits"]["total"]["value"], hits=hits, desks=desks, months=months)
+    shards = found["_shards"]
+    return StoreAnswer(
+        total=found["hits"]["total"]["value"],
+        hits=hits,
+        desks=desks,
+        months=months,
+        # or a shard lost between the search and the fetch of the page's articles
+        shards_missing=shards["successful"] + shards.get("skipped", 0) < shards["total"]
+        or len(hits) < len(shown),
+    )
 
 
 def _fold(ranked: list[_Candidate], limit: int) -> list[tuple[_Candidate, set[str]]]:
