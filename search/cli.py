@@ -50,9 +50,9 @@ def _cluster_options(f):
     return click.option(
         "--opensearch",
         default=lambda: os.environ.get("SANDHAN_OPENSEARCH") or None,
-        metavar="URL",
-        help="Use the OpenSearch cluster at URL (http(s)://user:password@host:9200) instead of the "
-        "index folder; $SANDHAN_OPENSEARCH.",
+        metavar="URL[,URL...]",
+        help="Use the OpenSearch cluster at URL (http(s)://user:password@host:9200; several nodes' "
+        "URLs separated by commas) instead of the index folder; $SANDHAN_OPENSEARCH.",
     )(f)
 
 
