@@ -35,7 +35,7 @@ from search.whoosh_store.generations import (
     write_lock,
 )
 from search.whoosh_store.schema import article_document, build_schema, safe_fingerprint
-from search.whoosh_store.segments import WRITER_OPTIONS, SegmentBuilder, commit_segments
+from search.whoosh_store.segments import WRITER_OPTIONS, SegmentBuilder, commit_segments, merge_small_segments
 
 
 def _read_all(
@@ -263,7 +263,7 @@ def update(
                     ids[doc["id"]] = doc["path"]
             for path, _ in report.rejected:
                 files[path] = (safe_fingerprint(path) or "", SKIPPED)
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise

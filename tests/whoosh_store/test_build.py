@@ -362,3 +362,32 @@ def test_old_generations_are_removed_whatever_order_the_folder_lists_them(tmp_pa
     generations.clean_leftovers(root)
     assert sorted(p.name for p in real_iterdir(gens)) == ["gen-000004", "gen-000005"]
     assert SearchEngine(WhooshStore(root)).search(parse_request({"q": "মেলা"}))["total"] >= 4
+
+
+def test_updates_merge_small_segments_and_never_a_rebuilds_large_one(tmp_path, monkeypatch):
+    """Each update of a watched folder adds a segment; once enough small ones gather they are
+    merged, and a segment larger than the bound (a rebuild's) is never rewritten by an update
+    (Whoosh's MERGE_SMALL once merged a rebuild's 50,000-document segments: minutes)."""
+    from search.whoosh_store import segments
+    from search.whoosh_store.generations import open_generation
+
+    monkeypatch.setattr(segments, "UPDATE_MERGE_MAX_DOCS", 10)  # the samples' 18 are "large"
+    monkeypatch.setattr(segments, "UPDATE_MERGE_SEGMENTS", 4)
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLES, src)
+    root = tmp_path / "index"
+    rebuild([src], root, procs=1)
+
+    def segment_sizes() -> dict[str, int]:
+        ix = open_generation(current_generation(root))
+        return {s.segid: s.doc_count_all() for s in ix._segments()}
+
+    (large,) = segment_sizes()
+    for i in range(12):
+        write_page(src, f"77{i:02d}_{'f' * 16}", f"নতুন খবর {i}", f"গাজীপুরে আজ মেলা বসেছে, দিন {i}।")
+        update([src], root)
+        sizes = segment_sizes()
+        assert sizes[large] == 18  # never merged
+        assert len(sizes) <= 1 + 4  # the small ones are merged once four have gathered
+    assert max(n for segid, n in segment_sizes().items() if segid != large) > 1  # some were merged
+    assert len(ids(root)) == 18 + 12
