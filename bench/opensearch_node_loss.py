@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "bench"))
 
 from http_latency import free_port, percentile  # noqa: E402
-from opensearch_node import _LISTENING, jars  # noqa: E402
+from opensearch_node import _LISTENING, jars, stop_jvm  # noqa: E402
 
 NODES = 3
 CLUSTER = "sandhan-nodeloss"
@@ -95,14 +95,7 @@ class Node:
         return bool(self.url)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop_jvm(self.proc)
 
 
 def load_average() -> str:

@@ -131,15 +131,19 @@ class OpenSearchNode:
             return ""
 
     def stop(self) -> None:
-        """SIGTERM to the JVM by its pid, then SIGKILL if it has not exited within 30 s."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop_jvm(self.proc)
+
+
+def stop_jvm(proc: subprocess.Popen | None) -> None:
+    """SIGTERM to a node's JVM by its pid, then SIGKILL if it has not exited within 30 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def main() -> None:
