@@ -188,12 +188,11 @@ def _term_words(ids: list[int], mark: str = "") -> list[str]:
     return [texts[n] + mark if n else mapping.GAP for n in ids]
 
 
-def terms_text(text: str, twice: bool = False) -> tuple[str, int, int]:
-    """`text` as the whitespace-separated terms of our analyzer, one per position (GAP where a
-    word makes no term), each carrying TWICE_MARK when `twice` (indexed twice). Returns the text,
-    the positions that hold a term (the field's length, as the Whoosh store counts) and the
-    tokens indexed (each doubled one counted twice)."""
-    ids = term_ids(text)
+def terms_text(ids: list[int], twice: bool = False) -> tuple[str, int, int]:
+    """A text's term numbers (`term_ids`) as the whitespace-separated terms of our analyzer, one
+    per position (GAP where a word makes no term), each carrying TWICE_MARK when `twice` (indexed
+    twice). Returns the text, the positions that hold a term (the field's length, as the Whoosh
+    store counts) and the tokens indexed (each doubled one counted twice)."""
     positions = sum(1 for n in ids if n)
     return " ".join(_term_words(ids, mapping.TWICE_MARK if twice else "")), positions, positions * (1 + twice)
 
@@ -216,7 +215,7 @@ def article_source(
     """The document an article becomes; its title's and body's lengths (positions holding a
     term, tokens indexed); and the term numbers (`vocabulary`) its title and its body hold."""
     title_ids = term_ids(article.title)
-    title_terms, *title_length = terms_text(article.title, twice=True)
+    title_terms, *title_length = terms_text(title_ids, twice=True)
     paragraphs = [term_ids(paragraph) for paragraph in article.body.split("\n\n")]
     body_terms, *body_length = body_terms_text(paragraphs)
     published = article.published
