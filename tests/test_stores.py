@@ -433,3 +433,51 @@ def test_a_shard_without_a_copy_makes_the_answer_partial_not_silently_short(open
     assert health["status"] == "green"
     again = engine.search(parse_request({"q": "বৃষ্টি"}))
     assert again["partial"] is None and again["total"] == whole["total"]
+
+
+def test_candidates_found_tier_by_tier_are_the_unions_best(opensearch_url, tmp_path, monkeypatch):
+    """The cluster ranks the documents holding every query word first (or nearly every word) and
+    scores the union only when they are too few for the candidates: in each case the page, the
+    scores, the total and the facets are those of scoring the whole union."""
+    import random
+
+    from search.opensearch_store import OpenSearchStore, searching
+    from tests.whoosh_store.test_build import write_page
+
+    rng = random.Random(7)
+    digits = "০১২৩৪৫৬৭৮৯"
+    # 30 pages hold the three words, 20 two of them, 20 one; the rest of each body is numbers,
+    # so that no two pages are near-duplicates.
+    for i, words in enumerate(["নদী গাছ পাখি"] * 30 + ["নদী গাছ"] * 20 + ["নদী"] * 20):
+        numbers = " ".join("".join(rng.choice(digits) for _ in range(6)) for _ in range(40))
+        write_page(tmp_path / "pages", f"tier-{i:02d}", f"প্রতিবেদন {numbers[:13]}", f"{words} {numbers}")
+    store = OpenSearchStore(opensearch_url, "tiers")
+    store.rebuild([tmp_path / "pages"])
+    monkeypatch.setattr(searching, "_bonus_depth", lambda planned: 0)  # candidates: 2 × page + 10
+    planned = SearchEngine(store)._plan(parse_request({"q": "নদী গাছ পাখি"}))[1]
+    assert searching._tiers(planned) == [3, 2, 0]
+
+    requests_made = []
+    real_search = store.client.search
+    monkeypatch.setattr(
+        store.client, "search", lambda **kw: requests_made.append(kw["body"]) or real_search(**kw)
+    )
+
+    def answer(limit: int, tiers: list[int]):
+        monkeypatch.setattr(searching, "_tiers", lambda planned: tiers)
+        requests_made.clear()
+        found = store.search(StoreQuery(planned, limit=limit))
+        ranked = [b for b in requests_made if "sort" in b and b["sort"][0] == {"_score": "desc"}]
+        return found, len(ranked)
+
+    # 20 candidates: the 30 holding every word; 40: and the 20 holding two; 60: the union.
+    for limit, tiers_asked in ((5, 0), (15, 1), (25, 2)):
+        tiered, asked = answer(limit, [3, 2, 0])
+        union, _ = answer(limit, [0])
+        assert asked == tiers_asked  # ranking requests after the first (in the _msearch)
+        assert tiered.total == union.total == 70
+        assert (tiered.desks, tiered.months) == (union.desks, union.months)
+        assert [(h.fields["id"], h.score) for h in tiered.hits] == [
+            (h.fields["id"], h.score) for h in union.hits
+        ]
+        assert len(tiered.hits) == limit

@@ -122,6 +122,26 @@ def unavailable_on_errors(method):
     return calling
 
 
+def msearch(client: OpenSearch, index: str, searches: list[tuple[dict, list[str]]]) -> list[dict]:
+    """The answers of several searches of `index` (each a body and what to read of its answer,
+    as `filter_path`), asked in one `_msearch` so that the cluster runs them side by side. A
+    search that failed raises its error as `client.search` would (so `call` retries a busy
+    cluster)."""
+    lines = []
+    for body, _ in searches:
+        lines += [{}, body]
+    read = {"status", "error"} | {path for _, paths in searches for path in paths}
+    paths = sorted(f"responses.{path}" for path in read)
+    answers = client.msearch(index=index, body=lines, filter_path=paths)["responses"]
+    for answer in answers:
+        if "error" in answer:
+            status = answer.get("status", 500)
+            error = answer["error"]
+            kind = error.get("type", "") if isinstance(error, dict) else str(error)
+            raise os_errors.HTTP_EXCEPTIONS.get(status, os_errors.TransportError)(status, kind, answer)
+    return answers
+
+
 def check_health(client: OpenSearch, index: str) -> str:
     """The health of `index` (green/yellow); StoreUnavailable when red or unreachable."""
     health = call("cluster health", client.cluster.health, index=index)

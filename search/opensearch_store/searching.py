@@ -3,14 +3,22 @@ ranking policy (search/policy.py) as the Whoosh store does (search/whoosh_store/
 
     score = COORD · words matched + BM25F(title^FIELD_WEIGHT, body)
 
-where a headline's part of BM25F counts for the share of the query words it holds. The cluster
-ranks the whole match set by it and returns the best PHRASE_DEPTH candidates with the words each
-matched and what the bonuses ask of it: whether it holds the whole query or adjacent query words
-together (match_phrase), and which query words its headline holds in the form typed (named
-queries, matched for the candidates returned only); it counts the desk and month facets over every
-match. The phrase, proximity and exact-form bonuses, the order, and the folding of near-duplicates
+where a headline's part of BM25F counts for the share of the query words it holds. Ranked by
+relevance, a query is three requests, none of which scores every match of a large archive:
+
+1. one `_msearch` of two searches, run side by side in the cluster: the count and the desk and
+   month facets over every match, unscored; and the best candidates among the documents that hold
+   every query word (a conjunction, far fewer than the words' union; they rank before any other
+   match, so when there are enough of them they are the union's best too);
+2. only when too few documents hold every word: the best candidates of the whole union;
+3. the bonus checks on the best candidates only (an `ids` filter leading): whether each holds the
+   whole query or adjacent query words together (match_phrase), which query words its headline
+   holds in the form typed, every word in one paragraph (named queries).
+
+The phrase, proximity and exact-form bonuses, the order, and the folding of near-duplicates
 (each document stores its near-duplicates' ids, found at build time) are then done here, on the
-candidates, as the Whoosh store does them; a second request reads the page's articles.
+candidates, as the Whoosh store does them; a last request reads the page's articles. Sorted by
+date, a query is one search and the read of its articles.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import heapq
 from collections import Counter
 
 from search.opensearch_store import mapping
+from search.opensearch_store.cluster import msearch
 from search.plan import TEXT_FIELDS, Phrase, PlannedQuery, Term
 from search.policy import (
     EXACT_FORM_DEPTH,
@@ -38,6 +47,11 @@ from search.store import Filters, Hit, StoreAnswer, StoreQuery
 # limits of search/query.py, so the words matched order first. Scores are float32 in Lucene: at
 # 10,000 · 8 words a score is still exact to 0.01.
 COORD = 10_000.0
+# The second tier of `_best_by_relevance`: matches holding this share of the query's words. Only
+# speed depends on it (each tier's candidates are the union's best when they are enough): at a
+# million pages, a long query's candidates were filled near 0.7 of its words, and the tiers
+# below cost more than scoring the union (BENCHMARKS.md).
+TIER_SHARE = 0.7
 SHOWN = ["id", "title", "body", "desk", "published", "updated"]
 CHECK = "~"  # the names of the bonuses' named queries begin with it
 DESKS = 1000  # desk facet values counted (an archive has tens)
@@ -126,9 +140,11 @@ def _excluded(item: Term | Phrase) -> dict:
     return _holds(item, respellings=False)
 
 
-def query_dsl(planned: PlannedQuery, filters: Filters, weights: dict[str, float]) -> dict:
+def query_dsl(planned: PlannedQuery, filters: Filters, weights: dict[str, float], at_least: int = 0) -> dict:
     """The query of a plan: its matches, each scored COORD per word matched plus BM25F (each
-    field's clauses boosted by `weights`, `field_weights`)."""
+    field's clauses boosted by `weights`, `field_weights`). `at_least`: only the matches that
+    hold so many of the query's words and stopwords (an unscored filter: the scores are the
+    same)."""
     filter_clauses = [c for c in (_date_filter(filters),) if c]
     if filters.desk:
         filter_clauses.append({"term": {"desk": filters.desk}})
@@ -144,6 +160,9 @@ def query_dsl(planned: PlannedQuery, filters: Filters, weights: dict[str, float]
         share = None
     # Stopwords add to the score and the words matched of what the other words found.
     stops = [_word(t, weights, f"s{i}") for i, t in enumerate(planned.stop_terms)]
+    if at_least:
+        held = [_holds(t) for t in (*planned.terms, *planned.stop_terms)]
+        filter_clauses.append({"bool": {"should": held, "minimum_should_match": at_least}})
     if planned.phrases:
         must = [_phrase(p, weights, f"p{i}") for i, p in enumerate(planned.phrases)]
         should = words + stops
@@ -177,16 +196,15 @@ def _aggregations() -> dict:
     }
 
 
-# What `search` reads of the cluster's answer.
-_ANSWER = [
+# What a search reads of the cluster's answer.
+_RANKED = [
     "_shards",  # a shard without a copy is not searched: total and successful say so
-    "hits.total",
     "hits.hits._score",
     "hits.hits.sort",
     "hits.hits.fields",
     "hits.hits.matched_queries",
-    "aggregations",
 ]
+_COUNTED = ["_shards", "hits.total", "aggregations"]
 
 
 class _Candidate:
@@ -196,12 +214,11 @@ class _Candidate:
         values = hit.get("fields", {})
         self.id = values["id"][0]
         self.seq = hit["sort"][-1]
-        names = hit.get("matched_queries", ())
-        self.checks = [n for n in names if n.startswith(CHECK)]
-        self.coord = len(names) - len(self.checks)
+        self.coord = len(hit.get("matched_queries", ()))  # the words' and stopwords' named queries
         raw = hit.get("_score")
         self.score = max(0.0, float(raw) - COORD * self.coord) if raw is not None else 0.0
         self.similar = values.get("similar_ids", [])
+        self.checks: list[str] = []  # the bonus checks it passed (`_check`)
 
     def key(self) -> tuple:
         """The ranking's order: words matched, score, then the earlier page."""
@@ -220,35 +237,33 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
     end = query.start + query.limit
     depth = end * 2 + 10  # a margin beyond the page: folded near-duplicates free places
     sort = query.sort if not planned.empty else ("newest" if query.sort == "relevance" else query.sort)
-    if sort == "relevance":
-        order = [{"_score": "desc"}, {"seq": "asc"}]
-        size = max(depth, _bonus_depth(planned))
-    else:
-        direction = "desc" if sort == "newest" else "asc"
-        order = [{"published": {"order": direction, "missing": "_last"}}, {"seq": "asc"}]
-        size = depth
-    body = {
-        "query": query_dsl(planned, query.filters, field_weights(scales)),
-        "sort": order,
-        "size": size,
-        "track_total_hits": True,
-        "track_scores": not planned.empty,
+    weights = field_weights(scales)
+    candidate_fields = {
         # Doc values only: reading any stored field (even _id) of a candidate unpacks the block of
         # stored sources it is in, which cost 30 of the 40 ms of 300 candidates (BENCHMARKS.md).
         "stored_fields": "_none_",
         "docvalue_fields": ["id", "similar_ids"],
-        "aggs": _aggregations(),
     }
-    checks = _checks(planned) if sort == "relevance" and not planned.empty else []
-    if checks:
-        # Asked of the candidates returned only (named queries are matched in the fetch phase),
-        # in a filter that keeps every match: so one request, not one more over the candidates.
-        body["post_filter"] = {"bool": {"should": [{"match_all": {}}, *checks]}}
-    found = client.search(index=index, body=body, filter_path=_ANSWER)
-    candidates = [_Candidate(h) for h in found["hits"].get("hits", [])]  # filter_path drops []
     if sort == "relevance":
+        counted, answers = _best_by_relevance(client, index, query, weights, candidate_fields, depth)
+        candidates = [_Candidate(h) for h in _hits(answers[-1])]
+        _check(client, index, candidates, planned)
         _bonuses(candidates, planned)
         candidates.sort(key=_Candidate.key)
+    else:
+        direction = "desc" if sort == "newest" else "asc"
+        body = {
+            "query": query_dsl(planned, query.filters, weights),
+            "sort": [{"published": {"order": direction, "missing": "_last"}}, {"seq": "asc"}],
+            "size": depth,
+            "track_total_hits": True,
+            "track_scores": not planned.empty,
+            **candidate_fields,
+            "aggs": _aggregations(),
+        }
+        counted = client.search(index=index, body=body, filter_path=_RANKED + _COUNTED)
+        answers = [counted]
+        candidates = [_Candidate(h) for h in _hits(counted)]
     shown = _fold(candidates, end)[query.start : end]
     fields = _fetch(client, index, [c.id for c, _ in shown])
     hits = [
@@ -256,19 +271,94 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
         for c, near in shown
         if c.id in fields
     ]
-    aggs = found["aggregations"]
+    aggs = counted["aggregations"]
     desks = [{"value": b["key"], "count": b["doc_count"]} for b in aggs["desks"]["buckets"] if b["key"]]
     months = [{"value": b["key_as_string"], "count": b["doc_count"]} for b in aggs["months"]["buckets"]]
-    shards = found["_shards"]
     return StoreAnswer(
-        total=found["hits"]["total"]["value"],
+        total=counted["hits"]["total"]["value"],
         hits=hits,
         desks=desks,
         months=months,
         # or a shard lost between the search and the fetch of the page's articles
-        shards_missing=shards["successful"] + shards.get("skipped", 0) < shards["total"]
-        or len(hits) < len(shown),
+        shards_missing=any(_shards_missing(a) for a in answers) or len(hits) < len(shown),
     )
+
+
+def _best_by_relevance(
+    client, index: str, query: StoreQuery, weights: dict[str, float], candidate_fields: dict, depth: int
+) -> tuple[dict, list[dict]]:
+    """The count and facets over every match (unscored), and the best candidates by relevance.
+    The matches holding more query words rank first, so when the documents holding every word
+    (or all but one) fill the candidates, they are the best of the union, found without scoring
+    the rest; the union itself is scored only when they are too few. Returns the counting answer
+    and the ranking answers, the last one holding the candidates."""
+    planned = query.planned
+    size = max(depth, _bonus_depth(planned))
+    counting = {
+        "query": {"constant_score": {"filter": query_dsl(planned, query.filters, weights)}},
+        "size": 0,
+        "track_total_hits": True,
+        "aggs": _aggregations(),
+    }
+    ranking = {
+        "sort": [{"_score": "desc"}, {"seq": "asc"}],
+        "size": size,
+        "track_total_hits": False,  # counted apart: the cluster may skip what cannot rank
+        **candidate_fields,
+    }
+
+    def ranked_at(at_least: int) -> dict:
+        return {**ranking, "query": query_dsl(planned, query.filters, weights, at_least)}
+
+    tiers = _tiers(planned)
+    counted, ranked = msearch(client, index, [(counting, _COUNTED), (ranked_at(tiers[0]), _RANKED)])
+    answers = [counted, ranked]
+    total = counted["hits"]["total"]["value"]
+    for at_least in tiers[1:]:
+        held = len(_hits(answers[-1]))
+        if held >= size or held >= total:
+            break
+        answers.append(client.search(index=index, body=ranked_at(at_least), filter_path=_RANKED))
+    return counted, answers
+
+
+def _tiers(planned: PlannedQuery) -> list[int]:
+    """How many of the words and stopwords a match must hold, tier by tier; the last, 0, is the
+    union. Without a phrase, the union is the matches holding one word, so a tier of 1 would be
+    the union again."""
+    words = len(planned.terms) + len(planned.stop_terms)
+    least = 1 if planned.phrases else 2
+    return [k for k in dict.fromkeys((words, round(words * TIER_SHARE))) if k >= least] + [0]
+
+
+def _hits(answer: dict) -> list[dict]:
+    return answer.get("hits", {}).get("hits", [])  # filter_path drops what is empty
+
+
+def _shards_missing(answer: dict) -> bool:
+    shards = answer["_shards"]
+    return shards["successful"] + shards.get("skipped", 0) < shards["total"]
+
+
+def _check(client, index: str, candidates: list[_Candidate], planned: PlannedQuery) -> None:
+    """Which bonus checks (`_checks`) each of the best PHRASE_DEPTH candidates passes, asked of
+    those candidates only: the `ids` filter leads, so a phrase is never looked for elsewhere."""
+    checks = _checks(planned)
+    best = heapq.nsmallest(PHRASE_DEPTH, candidates, key=_Candidate.key)
+    if not checks or not best:
+        return
+    body = {
+        "query": {"bool": {"filter": [{"ids": {"values": [c.id for c in best]}}], "should": checks}},
+        "sort": ["_doc"],  # unscored: the checks are matched for the named queries only
+        "size": len(best),
+        "stored_fields": "_none_",
+        "docvalue_fields": ["id"],
+    }
+    read = ["hits.hits.fields", "hits.hits.matched_queries"]
+    found = client.search(index=index, body=body, filter_path=read)
+    passed = {h["fields"]["id"][0]: h.get("matched_queries", []) for h in _hits(found)}
+    for c in best:
+        c.checks = passed.get(c.id, [])
 
 
 def _fold(ranked: list[_Candidate], limit: int) -> list[tuple[_Candidate, set[str]]]:
@@ -304,7 +394,7 @@ def _fetch(client, index: str, ids: list[str]) -> dict[str, dict]:
 def _checks(planned: PlannedQuery) -> list[dict]:
     """Named queries saying of each candidate what the bonuses ask (the whole query together,
     each adjacent word pair together, each query word in the headline in the form typed); their
-    names begin with CHECK, so that they are not counted as words matched."""
+    names begin with CHECK and say which bonus each is for."""
     words = [u.variants[0] for u in planned.sequence]
     checks = []
     if len(words) >= 3:
