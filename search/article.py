@@ -71,3 +71,15 @@ def article_id_of_segment(segment: str) -> str:
 def article_url(article_id: str) -> str:
     """The page of an article, as the API gives it in `url`."""
     return ARTICLE_PATH + article_path_segment(article_id)
+
+
+def fresher(article: Article, stored: dict | None) -> bool:
+    """Whether `article` is more recently updated than an indexed copy of it (`stored`: its
+    stored fields, "updated" and "published" as ISO text)."""
+    if stored is None:
+        return True
+    held = stored.get("updated") or stored.get("published")
+    mine = article.freshest
+    if mine is None or held is None:
+        return held is None and mine is not None
+    return mine > datetime.fromisoformat(held)

@@ -295,9 +295,7 @@ def _watch_options(f):
     return f
 
 
-def _watcher(
-    sources, index_dir: str, quiet: float, stable: float, rescan: float, polling: bool, observe=None
-):
+def _watcher(sources, store, quiet: float, stable: float, rescan: float, polling: bool, observe=None):
     """A Watcher that prints each batch as `sandhan index update` prints its report (`observe`:
     told the kind and seconds of each build, for /metrics)."""
     from dataclasses import replace
@@ -328,15 +326,23 @@ def _watcher(
             sys.stdout.flush()
 
     settings = WatchSettings(quiet=quiet, stable=stable, rescan=rescan, polling=polling)
-    return Watcher(sources, index_dir, settings, on_batch=on_batch, on_error=on_error, on_ready=on_ready)
+    return Watcher(sources, store, settings, on_batch=on_batch, on_error=on_error, on_ready=on_ready)
 
 
 @index_group.command()
 @_source_option
 @_index_option
+@_cluster_options
 @_watch_options
 def watch(
-    sources: tuple[str, ...], index_dir: str, quiet: float, stable: float, rescan: float, polling: bool
+    sources: tuple[str, ...],
+    index_dir: str,
+    opensearch: str | None,
+    name: str,
+    quiet: float,
+    stable: float,
+    rescan: float,
+    polling: bool,
 ) -> None:
     """Keep the index in line with --source while pages land, change and go (Ctrl-C stops).
 
@@ -349,12 +355,18 @@ def watch(
     \b
     Example:
       sandhan index watch --source ../shared/corpus/pages --index index
+      sandhan index watch --source pages --opensearch http://127.0.0.1:9200
     """
-    watcher = _watcher(sources, index_dir, quiet, stable, rescan, polling)
+    from search.store import StoreError
+
+    try:
+        store = _store(index_dir, opensearch, name)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    watcher = _watcher(sources, store, quiet, stable, rescan, polling)
     signal.signal(signal.SIGTERM, lambda signum, frame: watcher.stop())
-    click.echo(
-        f"Watching {', '.join(str(Path(s).resolve()) for s in sources)} for {Path(index_dir).resolve()}"
-    )
+    target = repr(store) if opensearch else str(Path(index_dir).resolve())
+    click.echo(f"Watching {', '.join(str(Path(s).resolve()) for s in sources)} for {target}")
     sys.stdout.flush()
     try:
         watcher.run()
@@ -586,7 +598,8 @@ def serve(
             def observe(kind: str, seconds: float) -> None:
                 build_seconds().labels(kind).observe(seconds)
 
-            watcher = _watcher(watch_sources, index_dir, quiet, stable, rescan, polling, observe=observe)
+            store = _store(index_dir, opensearch, name)
+            watcher = _watcher(watch_sources, store, quiet, stable, rescan, polling, observe=observe)
             threading.Thread(target=watcher.run, name="sandhan-watch", daemon=True).start()
 
     if workers <= 1:

@@ -11,7 +11,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter
@@ -128,6 +128,32 @@ def read_page(path: str | Path, link_to: FileId | None = None) -> Article:
             raise PageRejected(str(path), BECAME_A_LINK) from None
         raise PageRejected(str(path), f"cannot read the file: {e.strerror or e}") from None
     return parse_page_text(decode_page(data, str(path)), str(path))
+
+
+def read_pages(
+    paths: Iterable[Path],
+    links: dict[Path, FileId],
+    rejected: list[tuple[str, str]],
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Article]:
+    """The articles of `paths`, read as a scan found them (`links`: SourceScan.links); a page that
+    cannot be read is added to `rejected` as (path, reason) and the rest are read. `progress` is
+    told of each page."""
+    for path in paths:
+        try:
+            yield read_page(path, links.get(path))
+        except PageRejected as exc:
+            rejected.append((str(path), exc.reason))
+        except Exception as exc:  # a reader bug must cost one page, not the build
+            rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
+        if progress:
+            progress(1)
+
+
+def under(path: str, folders: Iterable[str | Path]) -> bool:
+    """Whether `path` is in one of `folders`, by its name: a link in a source folder is one of its
+    entries wherever it leads."""
+    return any(Path(path).is_relative_to(folder) for folder in folders)
 
 
 def page_id(path: str | Path) -> str:

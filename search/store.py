@@ -165,6 +165,10 @@ class Store(Protocol):
         the pages in `hold` (still being written) are left as they were indexed; `changed`, when
         given, names the only paths that may have changed (a store may still look at all)."""
 
+    def indexed_files(self) -> dict[str, str]:
+        """Path → fingerprint (size and modification time) of each page the live generation read
+        (search/watch.py compares them with the folder)."""
+
     def operations(self) -> dict:
         """Figures for /metrics: {"build_kind", "build_seconds", "cache_counts": {name: (hits,
         misses)}}, any of them absent when the store has none."""

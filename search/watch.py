@@ -17,7 +17,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,36 +26,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from watchdog.events import FileSystemEvent
 
-    from search.store import BuildReport
-
-
-def apply_update(
-    sources: Iterable[str | Path], root: str | Path, changed: Collection[str], hold: Collection[str] = ()
-) -> BuildReport:
-    """The one way the watcher changes the index: the new, changed and removed pages among
-    `changed` in one new generation (BuildInProgress when another build holds the index: try
-    again later)."""
-    from search.stores import open_store
-
-    return open_store(root).update(sources, hold=hold, changed=changed)
-
-
-def build_index(sources: Iterable[str | Path], root: str | Path) -> BuildReport:
-    """The first generation, for a watcher started where no index is yet."""
-    from search.stores import open_store
-
-    return open_store(root).rebuild(sources, procs=1)
-
-
-def indexed_files(root: str | Path) -> dict[str, str]:
-    """Path → fingerprint (size and modification time) of every page the live generation read."""
-    from search.whoosh_store.generations import current_generation, read_files
-
-    return {path: fingerprint for path, (fingerprint, _) in read_files(current_generation(root).path).items()}
+    from search.store import BuildReport, Store
 
 
 def fingerprint(path: str) -> str | None:
-    """What `indexed_files` records of a file now (None: gone)."""
+    """What a store's `indexed_files` records of a file now (None: gone)."""
     from search.whoosh_store.schema import file_fingerprint
 
     try:
@@ -112,19 +87,20 @@ class WatchReport:
 
 
 class Watcher:
-    """Applies changes of `sources` to the index at `root` until `stop()`; `run()` blocks."""
+    """Applies changes of `sources` to `store` until `stop()`; `run()` blocks. The store's
+    `update` is the one way the watcher changes it (its `rebuild` when there is none yet)."""
 
     def __init__(
         self,
         sources: Iterable[str | Path],
-        root: str | Path,
+        store: Store,
         settings: WatchSettings | None = None,
         on_batch: Callable[[WatchReport], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         on_ready: Callable[[], None] | None = None,
     ):
         self.sources = [Path(s).resolve() for s in sources]
-        self.root = Path(root)
+        self.store = store
         self.settings = settings or WatchSettings()
         self.on_batch = on_batch or (lambda report: None)
         self.on_error = on_error or (lambda message: None)
@@ -249,11 +225,11 @@ class Watcher:
 
         while not self._stopped.is_set():
             try:
-                indexed_files(self.root)
+                self.store.indexed_files()
                 break
             except StoreMissing:
                 try:
-                    self._report(build_index(self.sources, self.root), batch=0, held=0)
+                    self._report(self.store.rebuild(self.sources, procs=1), batch=0, held=0)
                     break
                 except StoreError as exc:  # another build holds it, or no pages yet
                     self._error(str(exc))
@@ -276,7 +252,7 @@ class Watcher:
 
         self._rescan_due = time.monotonic() + self.settings.rescan
         try:
-            indexed = indexed_files(self.root)
+            indexed = self.store.indexed_files()
         except StoreError as exc:
             self._error(str(exc))
             return
@@ -331,7 +307,7 @@ class Watcher:
         # Only what is still being written remains: wait for it (the loop looks again soon).
         while ready and not self._stopped.is_set():
             try:
-                report = apply_update(self.sources, self.root, changed=set(ready), hold=set(held))
+                report = self.store.update(self.sources, changed=set(ready), hold=set(held))
             except BuildInProgress as exc:  # someone ran `sandhan index update`: ours goes next
                 self._error(str(exc))
                 self._stopped.wait(self.settings.retry)

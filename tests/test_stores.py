@@ -6,6 +6,7 @@ cluster has: an unreachable cluster, the build lock, a rebuild killed midway."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import requests
 import test_api
 import test_search_features as features
 from conftest import REPO, SAMPLES, BuildPause, LiveServer, free_port
+from test_watch import page
 
 from search.engine import SearchEngine
 from search.store import StoreQuery
@@ -266,7 +268,12 @@ def test_cli_rebuild_update_stats_and_search(opensearch_url, tmp_path):
     out, _ = _cli("search", "--json", "বৃষ্টি", *cluster).communicate(timeout=60)
     assert json.loads(out)["total"] > 0
     out, _ = _cli("index", "update", "--source", str(SAMPLES), *cluster).communicate(timeout=300)
-    assert b"Updated to generation cli-gen-2" in out, out.decode()
+    assert b"Updated to generation cli-gen-1" in out, out.decode()  # nothing changed: the same
+    pages = tmp_path / "pages"
+    shutil.copytree(SAMPLES, pages)
+    (pages / "new1.txt").write_text(page("নতুন খবর", "নদীর ধারে নতুন খবর দেখা গেল। " * 5), "utf-8")
+    out, _ = _cli("index", "update", "--source", str(pages), *cluster).communicate(timeout=300)
+    assert b"Updated to generation cli-gen-2" in out and b"added:      1" in out, out.decode()
     assert _alias_target(opensearch_url, name) == [f"{name}-gen-2"]
     indices = requests.get(f"{opensearch_url}/_cat/indices/{name}-gen-*?h=index", timeout=10).text.split()
     assert sorted(indices) == [f"{name}-gen-2", f"{name}-gen-2-lexicon"]  # the old generation is gone

@@ -58,7 +58,22 @@ def watching(folder, tmp_path):
     server.stop()
 
 
-def test_dropped_changed_deleted_pages_are_seen_in_search(folder, watching):
+@pytest.fixture(params=["whoosh", "opensearch"])
+def watching_each_store(request, folder, tmp_path):
+    """`serve --watch` over the folder, in each store in turn: the index folder built from it, or
+    an alias of the session's node that the watcher builds on start (there is none yet)."""
+    if request.param == "whoosh":
+        yield request.getfixturevalue("watching")
+        return
+    url = request.getfixturevalue("opensearch_url")
+    args = ("--opensearch", url, "--name", f"watched-{tmp_path.name[-20:].lower()}")
+    server = LiveServer(tmp_path / "unused", args=(*args, "--watch", str(folder), *FAST)).start()
+    yield server
+    server.stop()
+
+
+def test_dropped_changed_deleted_pages_are_seen_in_search(folder, watching_each_store):
+    watching = watching_each_store
     (folder / "live1.txt").write_text(page("ঝিলমিলকপ প্রথম খবর", "নদীর ধারে ঝিলমিলকপ দেখা গেল। " * 5), "utf-8")
     wait_until(lambda: "live1" in found_ids(watching, "ঝিলমিলকপ"), "a dropped page")
 

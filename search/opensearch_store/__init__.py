@@ -2,7 +2,8 @@
 
     cluster.py    the client, retries with backoff, the cluster's errors as the store's (503)
     mapping.py    settings and mappings: our analyzer's terms, the policy's BM25F as Lucene's BM25 per field
-    build.py      rebuild and update: a new generation behind the alias, switched in one call
+    build.py      rebuild: a new generation behind the alias, switched in one call
+    changes.py    update: the pages that changed, applied to a clone of the live generation
     searching.py  a StoreQuery as query DSL, the bonuses, folding and facets: a StoreAnswer
 
 Only this package imports opensearchpy.
@@ -16,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from search.lexicon import Lexicon
-from search.opensearch_store import build, mapping, searching
+from search.opensearch_store import build, changes, mapping, searching
 from search.opensearch_store.cluster import call, check_health, connect, shown_url, unavailable_on_errors
 from search.store import (
     BuildReport,
@@ -89,9 +90,9 @@ class OpenSearchStore:
         return known[1]
 
     def _check_version(self, generation: str) -> None:
-        """StoreUnavailable unless `generation` was built with this code's mapping."""
+        """StoreUnavailable unless `generation` was built with a mapping this code searches."""
         built = self._meta(generation).get("mapping_version")
-        if built != mapping.MAPPING_VERSION:
+        if built not in mapping.SEARCHABLE_VERSIONS:
             raise StoreUnavailable(
                 f"The index {self.name} in the cluster {shown_url(self.url)} was built by another version "
                 f"of Sandhan (mapping {built}, this one {mapping.MAPPING_VERSION}): rebuild it with "
@@ -260,16 +261,27 @@ class OpenSearchStore:
         return report
 
     @unavailable_on_errors
+    def indexed_files(self) -> dict[str, str]:
+        return {path: fp for path, (fp, _) in changes.held_pages(self.client, self.generation()).items()}
+
+    @unavailable_on_errors
     def update(
         self,
         sources: Iterable[str | Path],
         *,
         progress: Progress | None = None,
-        hold: Collection[str] = (),  # noqa: ARG002 (the watcher's, which keeps a Whoosh store)
-        changed: Collection[str] | None = None,  # noqa: ARG002 (every page is compared)
+        hold: Collection[str] = (),
+        changed: Collection[str] | None = None,
     ) -> BuildReport:
-        report = build.update(
-            self.client, self.name, sources, shards=self.shards, replicas=self.replicas, progress=progress
+        report = changes.update(
+            self.client,
+            self.name,
+            sources,
+            shards=self.shards,
+            replicas=self.replicas,
+            progress=progress,
+            hold=hold,
+            changed=changed,
         )
         self._generation = None
         return report

@@ -35,11 +35,11 @@ from opensearchpy import exceptions as os_errors
 from search import duplicates
 from search.analysis import term_ids, vocabulary
 from search.analysis.tokenizer import word_spans
-from search.article import DHAKA, Article, PageRejected
+from search.article import DHAKA, Article
 from search.build_workers import run_shares, split_by_size, test_pause
 from search.opensearch_store import mapping
 from search.opensearch_store.cluster import call, client_copy
-from search.pages import scan_sources
+from search.pages import read_pages, scan_sources
 from search.plan import TEXT_FIELDS, surface_key
 from search.store import BuildInProgress, BuildReport, NothingToIndex, Progress, StoreError
 from search.whoosh_store.schema import body_hash, safe_fingerprint
@@ -148,6 +148,35 @@ def _number(index: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+def next_generation(client: OpenSearch, name: str) -> str:
+    """The name of the generation a build makes next."""
+    return generation_name(name, max([_number(i) for i in _generations(client, name)] + [0]) + 1)
+
+
+def wait_for_shards(client: OpenSearch, index: str, status: str) -> None:
+    """Wait until `index` is `status` (green: every copy; yellow: every primary); StoreError when
+    it does not become so (the alias stays where it was)."""
+    health = call(
+        "wait for the new generation's shards", client.cluster.health, index=index, wait_for_status=status
+    )
+    if health.get("timed_out"):
+        raise StoreError(
+            f"The new generation {index} did not become {status} ({health.get('status')}): the alias stays"
+        )
+
+
+def publish(client: OpenSearch, name: str, generation: str, live: str | None, replicas: int) -> None:
+    """Move the alias from `live` to the complete and refreshed `generation` in one call, once its
+    shards are ready, and remove the generations left behind."""
+    wait_for_shards(client, generation, "yellow" if replicas else "green")
+    test_pause("publish")
+    actions = [{"add": {"index": generation, "alias": name}}]
+    if live:
+        actions.insert(0, {"remove": {"index": live, "alias": name}})
+    call("switch the alias", client.indices.update_aliases, body={"actions": actions})
+    _remove_all_but(client, name, generation)
+
+
 def _remove_all_but(client: OpenSearch, name: str, keep: str | None) -> None:
     """Delete every generation (and its lexicon) but `keep`: leftovers of killed builds, and the
     generation just switched away from."""
@@ -209,15 +238,31 @@ def body_terms_text(paragraphs: list[list[int]]) -> tuple[str, int, int]:
     return " ".join(words), positions, positions + doubled
 
 
+def analyzed_fields(
+    title: str, body: str
+) -> tuple[dict, dict[str, tuple[int, int]], tuple[set[int], set[int]]]:
+    """The fields a title and body are indexed as (our analyzer's terms: never in the source);
+    their lengths (positions holding a term, tokens indexed); and the term numbers (`vocabulary`)
+    the title and the body hold."""
+    title_ids = term_ids(title)
+    title_terms, *title_length = terms_text(title_ids, twice=True)
+    paragraphs = [term_ids(paragraph) for paragraph in body.split("\n\n")]
+    body_terms, *body_length = body_terms_text(paragraphs)
+    fields = {
+        "title_forms": sorted({surface_key(title[a:b]) for a, b in word_spans(title)}),
+        "title_terms": title_terms,
+        "body_terms": body_terms,
+        "body_paragraphs": [" ".join(_term_words(ids)) for ids in paragraphs],
+    }
+    lengths = {"title": tuple(title_length), "body": tuple(body_length)}
+    return fields, lengths, (set(title_ids) - {0}, set().union(*paragraphs) - {0})
+
+
 def article_source(
     article: Article, seq: int
 ) -> tuple[dict, dict[str, tuple[int, int]], tuple[set[int], set[int]]]:
-    """The document an article becomes; its title's and body's lengths (positions holding a
-    term, tokens indexed); and the term numbers (`vocabulary`) its title and its body hold."""
-    title_ids = term_ids(article.title)
-    title_terms, *title_length = terms_text(title_ids, twice=True)
-    paragraphs = [term_ids(paragraph) for paragraph in article.body.split("\n\n")]
-    body_terms, *body_length = body_terms_text(paragraphs)
+    """The document an article becomes, and its `analyzed_fields` lengths and term numbers."""
+    analyzed, lengths, held = analyzed_fields(article.title, article.body)
     published = article.published
     doc = {
         "id": article.id,
@@ -230,13 +275,9 @@ def article_source(
         "path": path_key(article.path),
         "fingerprint": safe_fingerprint(article.path) or "",
         "body_hash": body_hash(article),
-        "title_forms": sorted({surface_key(article.title[a:b]) for a, b in word_spans(article.title)}),
-        "title_terms": title_terms,
-        "body_terms": body_terms,
-        "body_paragraphs": [" ".join(_term_words(ids)) for ids in paragraphs],
+        **analyzed,
     }
-    lengths = {"title": tuple(title_length), "body": tuple(body_length)}
-    return doc, lengths, (set(title_ids) - {0}, set().union(*paragraphs) - {0})
+    return doc, lengths, held
 
 
 def _spool_share(
@@ -249,31 +290,19 @@ def _spool_share(
 ) -> _Spooled:
     """Read and analyze `paths` into a spool file in `folder` (`order`: each page's number in the
     whole build, its `seq`)."""
-    from search.pages import read_page
-
     out = _Spooled(folder / f"share-{share}.jsonl", [], [])
     title_df: Counter = Counter()  # by term number: this process's vocabulary
     body_df: Counter = Counter()
     with open(out.spool, "w", encoding="utf-8") as spool:
-        for path in paths:
-            seq = order[path]
-            try:
-                article = read_page(path, links.get(path))
-            except PageRejected as exc:
-                out.rejected.append((str(path), exc.reason))
-            except Exception as exc:  # a reader bug must cost one page, not the rebuild
-                out.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
-            else:
-                doc, lengths, (title_held, body_held) = article_source(article, seq)
-                title_df.update(title_held)
-                body_df.update(body_held)
-                signature = duplicates.signature(article.body)
-                key = (share, len(out.read))
-                page = _Read(key, doc["id"], doc["body_hash"], article.copy_rank, signature, lengths)
-                out.read.append(page)
-                spool.write(json.dumps(doc, ensure_ascii=False) + "\n")
-            if progress:
-                progress(1)
+        for article in read_pages(paths, links, out.rejected, progress):
+            doc, lengths, (title_held, body_held) = article_source(article, order[Path(article.path)])
+            title_df.update(title_held)
+            body_df.update(body_held)
+            signature = duplicates.signature(article.body)
+            key = (share, len(out.read))
+            page = _Read(key, doc["id"], doc["body_hash"], article.copy_rank, signature, lengths)
+            out.read.append(page)
+            spool.write(json.dumps(doc, ensure_ascii=False) + "\n")
     texts = vocabulary.texts  # numbers differ between processes: the terms go back as text
     out.title_df = Counter({texts[n]: count for n, count in title_df.items()})
     out.body_df = Counter({texts[n]: count for n, count in body_df.items()})
@@ -342,9 +371,7 @@ def rebuild(
             kept = [page for page in read if page.key not in dropped_keys]
             near = _near_duplicates(kept)
             lengths = _average_lengths(kept)
-            generation = generation_name(
-                name, max([_number(i) for i in _generations(client, name)] + [0]) + 1
-            )
+            generation = next_generation(client, name)
             meta = {
                 "generation": generation,
                 "built_at": datetime.now(UTC).astimezone(DHAKA).isoformat(timespec="seconds"),
@@ -371,28 +398,13 @@ def rebuild(
         report.duplicates = sorted(
             (page.rank[2], kept_id) for page, kept_id in dropped
         )  # rank ends in the path
-        _write_lexicon(client, generation, frequencies, replicas)
+        write_lexicon(client, generation, frequencies, replicas)
         call(
             "refresh the new generation",
             client.indices.refresh,
             index=f"{generation},{lexicon_index(generation)}",
         )
-        health = call(
-            "wait for the new generation's shards",
-            client.cluster.health,
-            index=generation,
-            wait_for_status="yellow" if replicas else "green",
-        )
-        if health.get("timed_out"):
-            raise StoreError(
-                f"The new generation {generation} did not become {health.get('status')}: the alias stays"
-            )
-        test_pause("publish")
-        actions = [{"add": {"index": generation, "alias": name}}]
-        if live:
-            actions.insert(0, {"remove": {"index": live, "alias": name}})
-        call("switch the alias", client.indices.update_aliases, body={"actions": actions})
-        _remove_all_but(client, name, generation)
+        publish(client, name, generation, live, replicas)
         report.indexed = len(kept)
         report.generation = generation
         report.seconds = time.monotonic() - started
@@ -433,8 +445,8 @@ def _send(
             for line, text in enumerate(lines):
                 if (share, line) in dropped:
                     doc = json.loads(text)
-                    title_dropped.update(set(_plain_terms(doc["title_terms"])))
-                    body_dropped.update(set(_plain_terms(doc["body_terms"])))
+                    title_dropped.update(set(plain_terms(doc["title_terms"])))
+                    body_dropped.update(set(plain_terms(doc["body_terms"])))
                     continue
                 similar = json.dumps(near.get((share, line), []), ensure_ascii=False)
                 yield ids[line], f'{text.rstrip().removesuffix("}")}, "similar_ids": {similar}}}'
@@ -474,11 +486,11 @@ def _document_frequencies(spooled: list[_Spooled], dropped: list[tuple[Counter, 
     return {t: n for t in title_df.keys() | body_df.keys() if (n := max(title_df[t], body_df[t])) > 0}
 
 
-def _plain_terms(text: str) -> list[str]:
+def plain_terms(text: str) -> list[str]:
     return [w.removesuffix(mapping.TWICE_MARK) for w in text.split() if w != mapping.GAP]
 
 
-def _write_lexicon(client: OpenSearch, generation: str, frequencies: dict[str, int], replicas: int) -> None:
+def write_lexicon(client: OpenSearch, generation: str, frequencies: dict[str, int], replicas: int) -> None:
     index = lexicon_index(generation)
     body = mapping.lexicon_body()
     body["settings"]["number_of_replicas"] = replicas

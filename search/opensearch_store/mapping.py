@@ -29,7 +29,12 @@ TWICE_MARK = "^"
 # What a generation's mapping is: raised when a field is added or indexed otherwise, so that a
 # generation an older build made is refused (rebuild) rather than searched without the field.
 # 2: the body's paragraphs, each a value of `body_paragraphs`.
-MAPPING_VERSION = 2
+# 3: `path` indexed and `path`, `fingerprint` as doc values: an update finds the documents of the
+#    pages that changed without reading every source (changes.py).
+MAPPING_VERSION = 3
+# Generations of these versions are searched as they are (the fields a search reads are alike);
+# an update of one older than MAPPING_VERSION is a rebuild.
+SEARCHABLE_VERSIONS = (2, 3)
 # Positions between two paragraphs of `body_paragraphs`: more than any paragraph's length, so that
 # words found within PARAGRAPH_SLOP of each other stand in one paragraph.
 PARAGRAPH_GAP = 100_000
@@ -112,8 +117,8 @@ def index_body(
                     "format": "date_time_no_millis||date_time||strict_date_optional_time",
                 },
                 "updated": {"type": "keyword", "index": False, "doc_values": False},
-                "path": {"type": "keyword", "index": False, "doc_values": False},
-                "fingerprint": {"type": "keyword", "index": False, "doc_values": False},
+                "path": {"type": "keyword"},  # the page's file: an update asks which changed
+                "fingerprint": {"type": "keyword", "index": False},
                 "body_hash": {"type": "keyword"},
                 # Read for every candidate of a query: doc values, not the (large) source.
                 "similar_ids": {"type": "keyword", "index": False},

@@ -218,6 +218,12 @@ class WhooshStore:
     ) -> BuildReport:
         return build.update(sources, self.root, progress=progress, hold=hold, changed=changed)
 
+    def indexed_files(self) -> dict[str, str]:
+        from search.whoosh_store.generations import read_files
+
+        files = read_files(current_generation(self.root).path)
+        return {path: fingerprint for path, (fingerprint, _) in files.items()}
+
     def operations(self) -> dict:
         """Figures for /metrics: the live generation's build (kind and seconds) and the hits and
         misses of its caches (none open yet: none)."""

@@ -9,15 +9,14 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from whoosh import index
 
 from search import duplicates
-from search.article import Article, PageRejected
+from search.article import fresher
 from search.build_workers import run_shares, split_by_size
-from search.pages import FileId, SourceScan, printable_path, read_page, scan_named, scan_sources
+from search.pages import FileId, SourceScan, printable_path, read_pages, scan_named, scan_sources, under
 from search.store import BuildReport, NothingToIndex, Progress
 from search.whoosh_store import integrity
 from search.whoosh_store.generations import (
@@ -36,21 +35,6 @@ from search.whoosh_store.generations import (
 )
 from search.whoosh_store.schema import article_document, build_schema, safe_fingerprint
 from search.whoosh_store.segments import WRITER_OPTIONS, SegmentBuilder, commit_segments, merge_small_segments
-
-
-def _read_all(
-    paths: Iterable[Path], links: dict[Path, FileId], report: BuildReport, progress: Progress | None
-):
-    """The articles of `paths`, read as scan_sources found them (`links`: SourceScan.links)."""
-    for path in paths:
-        try:
-            yield read_page(path, links.get(path))
-        except PageRejected as exc:
-            report.rejected.append((str(path), exc.reason))
-        except Exception as exc:  # a reader bug must cost one page, not the rebuild
-            report.rejected.append((str(path), f"could not be read ({exc.__class__.__name__})"))
-        if progress:
-            progress(1)
 
 
 @dataclass(frozen=True)
@@ -88,8 +72,7 @@ def _index_share(
     ix = index.open_dir(str(building))
     builder = SegmentBuilder(ix)
     result = _Share([], [], [])
-    read = BuildReport()  # collects the rejected pages
-    for article in _read_all(paths, links, read, progress):
+    for article in read_pages(paths, links, result.rejected, progress):
         doc = article_document(article)
         rank = article.copy_rank
         docnum = builder.add(doc)
@@ -100,7 +83,6 @@ def _index_share(
         if builder.held >= SEGMENT_POSTINGS:
             result.segments.append(builder.finish())
             builder = SegmentBuilder(ix)
-    result.rejected = read.rejected
     if builder.docnum:
         result.segments.append(builder.finish())
     return result
@@ -224,9 +206,7 @@ def update(
         on_disk = {str(p): p for p in scan.pages}
         # A page in a folder that cannot be listed now is not known to be gone: it stays.
         gone = [
-            p
-            for p in candidates
-            if p not in on_disk and _under(p, sources) and not _under(p, scan.unreadable)
+            p for p in candidates if p not in on_disk and under(p, sources) and not under(p, scan.unreadable)
         ]
         fresh = [p for p in on_disk if p not in hold and files.get(p, (None,))[0] != safe_fingerprint(p)]
         # Which file holds each indexed article; SKIPPED marks files read but not indexed
@@ -247,10 +227,10 @@ def update(
                     writer.delete_by_term("id", article_id)
                     del ids[article_id]
             with ix.searcher() as held:
-                for article in _read_all((on_disk[p] for p in fresh), scan.links, report, progress):
+                for article in read_pages((on_disk[p] for p in fresh), scan.links, report.rejected, progress):
                     doc = article_document(article)
                     held_path = ids.get(article.id)
-                    if held_path is not None and not _fresher(article, held.document(id=article.id)):
+                    if held_path is not None and not fresher(article, held.document(id=article.id)):
                         files[doc["path"]] = (doc["fingerprint"], SKIPPED)  # the indexed copy stays
                         continue
                     if held_path is not None:  # this copy is fresher: it replaces the other file's
@@ -283,27 +263,10 @@ def update(
 SKIPPED = None  # the id of a file read but not indexed (rejected, or a duplicate): no name is None
 
 
-def _fresher(article: Article, stored: dict | None) -> bool:
-    """Whether `article` is more recently updated than the indexed copy `stored`."""
-    if stored is None:
-        return True
-    held = stored.get("updated") or stored.get("published")
-    mine = article.freshest
-    if mine is None or held is None:
-        return held is None and mine is not None
-    return mine > datetime.fromisoformat(held)
-
-
 def _named_or_under(files: dict[str, tuple], changed: Collection[str]) -> list[str]:
     """The indexed pages among `changed`, or in a folder among it (removed or moved away)."""
     named = [p for p in changed if p in files]
     folders = [c for c in changed if c not in files and not c.endswith(".txt")]
     if folders:
-        named += [p for p in files if _under(p, folders)]
+        named += [p for p in files if under(p, folders)]
     return named
-
-
-def _under(path: str, folders: Iterable[str | Path]) -> bool:
-    """Whether `path` is in one of `folders`, by its name: a link in a source folder is one of its
-    entries wherever it leads."""
-    return any(Path(path).is_relative_to(folder) for folder in folders)

@@ -1,0 +1,307 @@
+"""An update of the OpenSearch store: the pages that changed since the live generation, applied to
+a clone of it and switched in as a rebuild is (build.py), in seconds at any size.
+
+The live generation is made read-only (only builds write it, under the lock) and cloned: the
+clone's files are hard links, made in about a second whatever the size. Into the clone go the
+removed pages' deletions and the new and changed pages' documents; the near-duplicates of each
+new page are found and every document whose `similar_ids` changed is written again; the
+vocabulary's document frequencies are carried over with what changed. The clone is refreshed and
+the alias moved to it in one call; a failed update leaves the alias where it was, and the next
+build removes the clone.
+
+An update does for the changed pages what a rebuild does for all of them, but three things:
+- two files of one article: the fresher stays (the Whoosh store's update keeps the same rule),
+  where a rebuild also drops a page whose body is another's copy;
+- near-duplicates of a new page are looked for among the documents holding most of its rarest
+  words, then confirmed on their signatures as a rebuild confirms them (search/duplicates.py);
+- the score scales (the fields' average lengths) stay the generation's, and the vocabulary counts
+  a term for a document that holds it in title or body; a rebuild makes both exact again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from opensearchpy import OpenSearch, helpers
+
+from search import duplicates
+from search.analysis import vocabulary
+from search.article import DHAKA, fresher
+from search.opensearch_store import build, mapping
+from search.opensearch_store.cluster import call
+from search.pages import read_pages, scan_named, scan_sources, under
+from search.store import BuildReport, Progress, StoreError, StoreMissing
+from search.whoosh_store.schema import safe_fingerprint
+
+# A new page's near-duplicates are looked for among the documents holding at least half of its
+# NEAR_TERMS rarest body terms: a near-duplicate shares nearly all of its text.
+NEAR_TERMS = 24
+NEAR_CANDIDATES = 50
+# Documents asked for at once by id or path (a terms query's limit is 65,536).
+BATCH = 1000
+# What an update reads of a document it may replace or rewrite: all it stores.
+_STORED = ["id", "seq", "title", "body", "desk", "published", "updated", "path", "fingerprint", "body_hash"]
+
+
+def update(
+    client: OpenSearch,
+    name: str,
+    sources: Iterable[str | Path],
+    *,
+    shards: int = 1,
+    replicas: int = 0,
+    progress: Progress | None = None,
+    hold: Collection[str] = (),
+    changed: Collection[str] | None = None,
+) -> BuildReport:
+    """Bring the live generation in line with `sources` in a new one: new pages added, changed
+    ones indexed again, those whose files are gone removed. `hold`: pages still being written
+    (search/watch.py), left as they were indexed. `changed`: the only paths (pages, or folders of
+    pages) that may have changed, as a watcher heard them; else every page is compared."""
+    sources = [Path(s).resolve() for s in sources]
+    started = time.monotonic()
+    report = BuildReport()
+    live = build.live_generation(client, name)
+    if live is None:
+        raise StoreMissing(f"No index {name} in the cluster yet: run `sandhan index rebuild` first")
+    meta = _meta(client, live)
+    # A generation made before updates could find pages by path is rebuilt; so is one that cannot
+    # be cloned now (a copy of a shard missing: a clone needs the index green).
+    health = call("cluster health", client.cluster.health, index=live)
+    if meta.get("mapping_version") != mapping.MAPPING_VERSION or health.get("status") != "green":
+        return build.update(client, name, sources, shards=shards, replicas=replicas, progress=progress)
+    with build.build_lock(client, name):
+        live = build.live_generation(client, name) or live
+        if changed is None:
+            scan = scan_sources(sources)
+            held = held_pages(client, live)
+        else:
+            held = held_pages(client, live, changed)
+            scan = scan_named(sources, set(changed) | set(held))
+        on_disk = {build.path_key(p): p for p in scan.pages}
+        # A page in a folder that cannot be listed now is not known to be gone: it stays.
+        gone = [p for p in held if p not in on_disk and under(p, sources) and not under(p, scan.unreadable)]
+        fresh = [
+            p for p in on_disk if p not in hold and held.get(p, (None,))[0] != safe_fingerprint(on_disk[p])
+        ]
+        articles = list(read_pages((on_disk[p] for p in fresh), scan.links, report.rejected, progress))
+        report.rejected[:0] = scan.rejected
+        # The documents that go: those of removed pages, and the old versions of changed ones.
+        leaving = {held[p][1]: p for p in gone + [p for p in fresh if p in held]}
+        report.removed = len(gone)
+        if not leaving and not articles:
+            report.generation = live
+            report.indexed = _count(client, live)
+            report.seconds = time.monotonic() - started
+            return report
+        generation, replicas = _clone(client, name, live)
+        stored = _documents(client, live, {a.id for a in articles} | set(leaving))
+        # Two files of one article: the fresher stays (a file of it not changed may be fresher).
+        entering = []
+        for article in articles:
+            other = stored.get(article.id)
+            if other and other["path"] != build.path_key(article.path) and other["id"] not in leaving:
+                if not fresher(article, other):
+                    continue
+                leaving[article.id] = other["path"]
+            entering.append(article)
+            if build.path_key(article.path) in held:
+                report.changed += 1
+            else:
+                report.added += 1
+        frequencies = dict(build.read_lexicon(client, live))
+        _count_terms(frequencies, [stored[i] for i in leaving if i in stored], -1)
+        new_docs = _new_documents(client, live, entering)
+        _count_terms(frequencies, new_docs, +1)
+        rewritten = _near_duplicates(client, live, new_docs, set(leaving), stored, frequencies)
+        _write(
+            client,
+            generation,
+            [i for i in leaving if i not in {d["id"] for d in new_docs}],
+            new_docs + rewritten,
+        )
+        build.write_lexicon(client, generation, {t: n for t, n in frequencies.items() if n > 0}, replicas)
+        call(
+            "refresh the new generation",
+            client.indices.refresh,
+            index=f"{generation},{build.lexicon_index(generation)}",
+        )
+        report.indexed = _count(client, generation)
+        built_at = datetime.now(UTC).astimezone(DHAKA).isoformat(timespec="seconds")
+        meta = {**meta, "generation": generation, "built_at": built_at, "updated_from": live}
+        meta["documents"] = report.indexed
+        call("record the new generation", client.indices.put_mapping, index=generation, body={"_meta": meta})
+        build.publish(client, name, generation, live, replicas)
+        report.generation = generation
+        report.seconds = time.monotonic() - started
+    return report
+
+
+def _meta(client: OpenSearch, index: str) -> dict:
+    found = call("read the generation's record", client.indices.get_mapping, index=index)
+    return next(iter(found.values()))["mappings"].get("_meta", {})
+
+
+def _count(client: OpenSearch, index: str) -> int:
+    return call("count documents", client.count, index=index)["count"]
+
+
+def held_pages(
+    client: OpenSearch, index: str, changed: Collection[str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """Path → (fingerprint, id) of the documents of `index` whose page is among `changed` or in a
+    folder among it (every document when `changed` is None), read from doc values."""
+    if changed is None:
+        queries = [{"match_all": {}}]
+    else:
+        keys = [build.path_key(c) for c in changed]
+        names = [k for k in keys if k.endswith(".txt")]
+        folders = [k for k in keys if not k.endswith(".txt")]
+        queries = [{"terms": {"path": names[at : at + BATCH]}} for at in range(0, len(names), BATCH)]
+        queries += [{"prefix": {"path": folder.rstrip("/") + "/"}} for folder in folders]
+    held = {}
+    for query in queries:
+        body = {"query": query, "_source": False, "docvalue_fields": ["path", "fingerprint", "id"]}
+        for hit in helpers.scan(client, index=index, query=body, size=BATCH):
+            values = hit["fields"]
+            held[values["path"][0]] = (values.get("fingerprint", [""])[0], values["id"][0])
+    return held
+
+
+def _documents(client: OpenSearch, index: str, ids: Iterable[str]) -> dict[str, dict]:
+    """Id → stored fields of the documents of `index` among `ids`."""
+    ids = sorted(ids)
+    out = {}
+    for at in range(0, len(ids), BATCH):
+        found = call(
+            "read documents",
+            client.mget,
+            index=index,
+            body={"ids": ids[at : at + BATCH]},
+            _source_includes=[*_STORED, "similar_ids"],
+        )
+        out.update({d["_id"]: d["_source"] for d in found["docs"] if d.get("found")})
+    return out
+
+
+def _clone(client: OpenSearch, name: str, live: str) -> tuple[str, int]:
+    """A new generation holding what `live` holds (its files hard-linked), writable, with as many
+    replicas (returned) as `live` has."""
+    generation = build.next_generation(client, name)
+    found = call("read the live generation's settings", client.indices.get_settings, index=live)
+    replicas = int(found[live]["settings"]["index"].get("number_of_replicas", 0))
+    call(
+        "make the live generation read-only",
+        client.indices.put_settings,
+        index=live,
+        body={"index.blocks.write": True},
+    )
+    call(
+        "clone the live generation",
+        client.indices.clone,
+        index=live,
+        target=generation,
+        # A clone is given one replica unless told: as many as the live generation.
+        body={"settings": {"index.blocks.write": False, "index.number_of_replicas": replicas}},
+    )
+    build.wait_for_shards(client, generation, "yellow")
+    return generation, replicas
+
+
+def _new_documents(client: OpenSearch, live: str, articles: list) -> list[dict]:
+    """The documents of `articles`, numbered after every document of `live` (ties in the ranking
+    go to the earlier page, as a page indexed later is in the Whoosh store)."""
+    found = call(
+        "read the last page number",
+        client.search,
+        index=live,
+        body={"size": 0, "aggs": {"last": {"max": {"field": "seq"}}}},
+    )
+    last = int(found["aggregations"]["last"]["value"] or 0)
+    return [build.article_source(a, last + 1 + i)[0] for i, a in enumerate(articles)]
+
+
+def _count_terms(frequencies: dict[str, int], documents: list[dict], sign: int) -> None:
+    """Add (sign +1) or take away (-1) the documents' terms, once per document holding a term in
+    its title or body, to the vocabulary's document frequencies."""
+    counts: Counter = Counter()
+    for doc in documents:
+        _, _, (title_held, body_held) = build.analyzed_fields(doc["title"], doc["body"])
+        counts.update(title_held | body_held)
+    texts = vocabulary.texts
+    for number, n in counts.items():
+        term = texts[number]
+        frequencies[term] = frequencies.get(term, 0) + sign * n
+
+
+def _near_duplicates(
+    client: OpenSearch,
+    live: str,
+    new_docs: list[dict],
+    leaving: set[str],
+    stored: dict[str, dict],
+    frequencies: dict[str, int],
+) -> list[dict]:
+    """Set the `similar_ids` of `new_docs` (near-duplicates among them and among the documents of
+    `live` staying), and return the staying documents whose `similar_ids` change (new partners
+    gained, leaving ones lost), read from `live` and analyzed again to be written whole (the
+    analyzed fields are not in the source)."""
+    signatures = {d["id"]: duplicates.signature(d["body"]) for d in new_docs}
+    new_ids = set(signatures)
+    partners: dict[str, set[str]] = {d["id"]: set() for d in new_docs}
+    # Among the new pages themselves.
+    rows = list(signatures)
+    if len(rows) >= 2:
+        table = np.array([signatures[i] for i in rows], dtype=np.uint64)
+        for a, b in duplicates.near_duplicate_pairs(table).tolist():
+            partners[rows[a]].add(rows[b])
+            partners[rows[b]].add(rows[a])
+    # Among the documents staying: those holding most of the page's rarest words.
+    gained: dict[str, set[str]] = {}
+    for doc in new_docs:
+        terms = sorted(set(build.plain_terms(doc["body_terms"])), key=lambda t: (frequencies.get(t, 0), t))
+        rare = terms[:NEAR_TERMS]
+        if not rare or len(signatures[doc["id"]]) != duplicates.SLOTS:
+            continue
+        body = {
+            "size": NEAR_CANDIDATES,
+            "query": {
+                "bool": {
+                    "should": [{"term": {"body_terms": t}} for t in rare],
+                    "minimum_should_match": max(1, len(rare) // 2),
+                    "must_not": [{"ids": {"values": sorted(leaving | new_ids)}}],
+                }
+            },
+            "_source": ["id", "body"],
+        }
+        for hit in call("find near-duplicates", client.search, index=live, body=body)["hits"]["hits"]:
+            other = hit["_source"]
+            if duplicates.near_duplicates(signatures[doc["id"]], duplicates.signature(other["body"])):
+                partners[doc["id"]].add(other["id"])
+                gained.setdefault(other["id"], set()).add(doc["id"])
+    for doc in new_docs:
+        doc["similar_ids"] = sorted(partners[doc["id"]])
+    # The staying documents whose partners change: new ones gained, leaving ones lost.
+    losing = {p for i in leaving if i in stored for p in stored[i].get("similar_ids") or []}
+    touched = sorted((set(gained) | losing) - leaving - new_ids)
+    rewritten = []
+    for doc_id, source in _documents(client, live, touched).items():
+        similar = (set(source.get("similar_ids") or []) - leaving) | gained.get(doc_id, set())
+        analyzed, _, _ = build.analyzed_fields(source["title"], source["body"])
+        rewritten.append({**{k: source.get(k) for k in _STORED}, **analyzed, "similar_ids": sorted(similar)})
+    return rewritten
+
+
+def _write(client: OpenSearch, index: str, deleted: list[str], documents: list[dict]) -> None:
+    actions = [{"_op_type": "delete", "_index": index, "_id": i} for i in deleted]
+    actions += [{"_op_type": "index", "_index": index, "_id": d["id"], "_source": d} for d in documents]
+    for ok, item in helpers.streaming_bulk(
+        client, actions, chunk_size=build.BULK_DOCS, max_retries=5, initial_backoff=1, raise_on_error=False
+    ):
+        if not ok and item.get("delete", {}).get("status") != 404:
+            raise StoreError(f"The cluster refused a change: {str(item)[:300]}")
