@@ -7,6 +7,7 @@ Prints p50/p95/max over the landings and the updates' own durations. The landed 
 at the end (the watcher takes them out of the index again).
 
     python bench/landing_latency.py --source /tmp/pages5k --index /tmp/ix5k --landings 100
+    python bench/landing_latency.py --source /tmp/pages5k --opensearch http://127.0.0.1:9201 --name p5k
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def free_port() -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--source", required=True, help="the folder the index was built from (pages land in it)")
-    ap.add_argument("--index", required=True)
+    ap.add_argument("--index", default="index")
+    ap.add_argument("--opensearch", metavar="URL", help="watch into the OpenSearch store of this cluster")
+    ap.add_argument("--name", default="sandhan", help="with --opensearch: the alias")
     ap.add_argument("--landings", type=int, default=100)
     ap.add_argument(
         "--pause", type=float, default=0.5, help="seconds between a page found and the next landing"
@@ -61,6 +64,8 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "search.cli", "serve", "--index", a.index, "--port", str(port)]
     cmd += ["--workers", str(a.workers), "--watch", a.source, "--log-format", "none"]
+    if a.opensearch:
+        cmd += ["--opensearch", a.opensearch, "--name", a.name]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     stamped: list[str] = []  # the server's lines and the landings, each with the time, for --log

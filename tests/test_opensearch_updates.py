@@ -49,8 +49,15 @@ def pages(tmp_path):
 
 def test_an_update_applies_the_changes_as_a_rebuild_would(opensearch_url, pages, request):
     store = OpenSearchStore(opensearch_url, f"upd-{request.node.name[:20].lower()}")
-    store.rebuild([pages])
+    # A file that is no page, and a copy of a page under another name: read, not indexed, and
+    # listed so that an update does not read them again.
+    (pages / "broken.txt").write_bytes(b"no bangla here at all\n")
+    shutil.copy(sorted(pages.glob("0005_*.txt"))[0], pages / "copy1.txt")
+    report = store.rebuild([pages])
+    assert (report.indexed, len(report.rejected), len(report.duplicates)) == (18, 1, 1)
+    assert set(store.indexed_files()) == {str(p) for p in pages.iterdir()}
     before = store.generation()
+    assert store.update([pages]).generation == before  # nothing read again, nothing changed
     old_sample = sorted(pages.glob("0001_*.txt"))[0]
     near_of = sorted(pages.glob("0004_*.txt"))[0]  # a long body: one sentence more is near
     changed_page = sorted(pages.glob("0003_*.txt"))[0]

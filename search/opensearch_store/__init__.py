@@ -262,7 +262,9 @@ class OpenSearchStore:
 
     @unavailable_on_errors
     def indexed_files(self) -> dict[str, str]:
-        return {path: fp for path, (fp, _) in changes.held_pages(self.client, self.generation()).items()}
+        generation = self.generation()
+        held = changes.held_pages(self.client, generation)
+        return {**build.read_skipped(self.client, generation), **{p: fp for p, (fp, _) in held.items()}}
 
     @unavailable_on_errors
     def update(

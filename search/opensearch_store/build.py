@@ -365,7 +365,8 @@ def rebuild(
 
             spooled = run_shares(spool, split_by_size(paths, procs), progress)
             read = [page for share in spooled for page in share.read]
-            report.rejected = scan.rejected + [r for share in spooled for r in share.rejected]
+            read_rejected = [r for share in spooled for r in share.rejected]
+            report.rejected = scan.rejected + read_rejected
             dropped = duplicates.copies_to_drop(read, lambda p: p.key)
             dropped_keys = {page.key for page, _ in dropped}
             kept = [page for page in read if page.key not in dropped_keys]
@@ -398,7 +399,14 @@ def rebuild(
         report.duplicates = sorted(
             (page.rank[2], kept_id) for page, kept_id in dropped
         )  # rank ends in the path
-        write_lexicon(client, generation, frequencies, replicas)
+        skipped = [path for path, _ in read_rejected] + [page.rank[2] for page, _ in dropped]
+        write_lexicon(
+            client,
+            generation,
+            frequencies,
+            replicas,
+            {path_key(p): safe_fingerprint(p) or "" for p in skipped},
+        )
         call(
             "refresh the new generation",
             client.indices.refresh,
@@ -490,31 +498,68 @@ def plain_terms(text: str) -> list[str]:
     return [w.removesuffix(mapping.TWICE_MARK) for w in text.split() if w != mapping.GAP]
 
 
-def write_lexicon(client: OpenSearch, generation: str, frequencies: dict[str, int], replicas: int) -> None:
+# The lexicon index's documents with these ids list the files a generation read but did not index
+# (rejected, or copies of other pages), each with its fingerprint, so that an update or a watcher
+# does not read them again until they change (the Whoosh store's `files.jsonl` lists them too).
+SKIPPED_FILES = "files-"
+
+
+def write_lexicon(
+    client: OpenSearch, generation: str, frequencies: dict[str, int], replicas: int, skipped: dict[str, str]
+) -> None:
+    """The generation's side index: its vocabulary, chunks of "term\tdf" lines, and the files it
+    skipped (`skipped`: path → fingerprint), chunks of JSON lines."""
     index = lexicon_index(generation)
     body = mapping.lexicon_body()
     body["settings"]["number_of_replicas"] = replicas
     call("create the lexicon index", client.indices.create, index=index, body=body)
     lines = [f"{t}\t{df}" for t, df in sorted(frequencies.items())]
+    files = [json.dumps([path, fingerprint]) for path, fingerprint in sorted(skipped.items())]
     chunks = [
-        {"_index": index, "_id": str(i), "_source": {"lines": "\n".join(lines[at : at + LEXICON_CHUNK])}}
-        for i, at in enumerate(range(0, len(lines), LEXICON_CHUNK))
+        {
+            "_index": index,
+            "_id": f"{prefix}{i}",
+            "_source": {"lines": "\n".join(part[at : at + LEXICON_CHUNK])},
+        }
+        for prefix, part in (("", lines), (SKIPPED_FILES, files))
+        for i, at in enumerate(range(0, len(part), LEXICON_CHUNK))
     ]
     helpers.bulk(client, chunks, max_retries=5, initial_backoff=1)
 
 
-def read_lexicon(client: OpenSearch, generation: str) -> list[tuple[str, int]]:
-    index = lexicon_index(generation)
+def _side_documents(client: OpenSearch, generation: str, files: bool) -> list[str]:
+    """The `lines` of the lexicon index's vocabulary documents, or of its skipped files'."""
     found = call(
-        "read the lexicon", client.search, index=index, body={"size": 10_000, "query": {"match_all": {}}}
+        "read the lexicon",
+        client.search,
+        index=lexicon_index(generation),
+        body={"size": 10_000, "query": {"match_all": {}}},
     )
+    return [
+        hit["_source"]["lines"]
+        for hit in found["hits"]["hits"]
+        if hit["_id"].startswith(SKIPPED_FILES) == files
+    ]
+
+
+def read_lexicon(client: OpenSearch, generation: str) -> list[tuple[str, int]]:
     pairs = []
-    for hit in found["hits"]["hits"]:
-        for line in hit["_source"]["lines"].split("\n"):
+    for lines in _side_documents(client, generation, files=False):
+        for line in lines.split("\n"):
             term, _, df = line.rpartition("\t")
             if term:
                 pairs.append((term, int(df)))
     return pairs
+
+
+def read_skipped(client: OpenSearch, generation: str) -> dict[str, str]:
+    """Path → fingerprint of the files the generation read but did not index."""
+    return dict(
+        json.loads(line)
+        for lines in _side_documents(client, generation, files=True)
+        for line in lines.split("\n")
+        if line
+    )
 
 
 def update(

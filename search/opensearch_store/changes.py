@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,24 +77,31 @@ def update(
         return build.update(client, name, sources, shards=shards, replicas=replicas, progress=progress)
     with build.build_lock(client, name):
         live = build.live_generation(client, name) or live
+        # Path → (fingerprint, id) of what the generation read: its documents' pages, and the files
+        # it skipped (rejected, or copies), id None; of the `changed` paths only, when given.
+        skipped = build.read_skipped(client, live)
         if changed is None:
             scan = scan_sources(sources)
-            held = held_pages(client, live)
+            known = {**{p: (f, None) for p, f in skipped.items()}, **held_pages(client, live)}
         else:
-            held = held_pages(client, live, changed)
-            scan = scan_named(sources, set(changed) | set(held))
+            among = _among([build.path_key(c) for c in changed])
+            known = {p: (f, None) for p, f in skipped.items() if among(p)}
+            known.update(held_pages(client, live, changed))
+            scan = scan_named(sources, set(changed) | set(known))
         on_disk = {build.path_key(p): p for p in scan.pages}
         # A page in a folder that cannot be listed now is not known to be gone: it stays.
-        gone = [p for p in held if p not in on_disk and under(p, sources) and not under(p, scan.unreadable)]
+        gone = [p for p in known if p not in on_disk and under(p, sources) and not under(p, scan.unreadable)]
         fresh = [
-            p for p in on_disk if p not in hold and held.get(p, (None,))[0] != safe_fingerprint(on_disk[p])
+            p for p in on_disk if p not in hold and known.get(p, (None,))[0] != safe_fingerprint(on_disk[p])
         ]
         articles = list(read_pages((on_disk[p] for p in fresh), scan.links, report.rejected, progress))
-        report.rejected[:0] = scan.rejected
+        still_skipped = {p: f for p, f in skipped.items() if p not in gone and p not in fresh}
+        still_skipped.update({build.path_key(p): safe_fingerprint(p) or "" for p, _ in report.rejected})
+        report.rejected[:0] = scan.rejected  # not read, so not listed: found again next time
         # The documents that go: those of removed pages, and the old versions of changed ones.
-        leaving = {held[p][1]: p for p in gone + [p for p in fresh if p in held]}
+        leaving = {known[p][1]: p for p in gone + fresh if p in known and known[p][1] is not None}
         report.removed = len(gone)
-        if not leaving and not articles:
+        if not leaving and not articles and still_skipped == skipped:
             report.generation = live
             report.indexed = _count(client, live)
             report.seconds = time.monotonic() - started
@@ -104,13 +111,16 @@ def update(
         # Two files of one article: the fresher stays (a file of it not changed may be fresher).
         entering = []
         for article in articles:
+            path = build.path_key(article.path)
             other = stored.get(article.id)
-            if other and other["path"] != build.path_key(article.path) and other["id"] not in leaving:
+            if other and other["path"] != path and other["id"] not in leaving:
                 if not fresher(article, other):
+                    still_skipped[path] = safe_fingerprint(article.path) or ""
                     continue
                 leaving[article.id] = other["path"]
+                still_skipped[other["path"]] = other["fingerprint"]
             entering.append(article)
-            if build.path_key(article.path) in held:
+            if path in known:
                 report.changed += 1
             else:
                 report.added += 1
@@ -125,7 +135,8 @@ def update(
             [i for i in leaving if i not in {d["id"] for d in new_docs}],
             new_docs + rewritten,
         )
-        build.write_lexicon(client, generation, {t: n for t, n in frequencies.items() if n > 0}, replicas)
+        frequencies = {t: n for t, n in frequencies.items() if n > 0}
+        build.write_lexicon(client, generation, frequencies, replicas, still_skipped)
         call(
             "refresh the new generation",
             client.indices.refresh,
@@ -140,6 +151,13 @@ def update(
         report.generation = generation
         report.seconds = time.monotonic() - started
     return report
+
+
+def _among(changed: list[str]) -> Callable[[str], bool]:
+    """Whether a path is among `changed` (pages, or folders of pages)."""
+    names = {c for c in changed if c.endswith(".txt")}
+    folders = [c for c in changed if not c.endswith(".txt")]
+    return lambda path: path in names or under(path, folders)
 
 
 def _meta(client: OpenSearch, index: str) -> dict:

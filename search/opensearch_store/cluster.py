@@ -8,6 +8,7 @@ Only this package imports opensearchpy.
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -22,6 +23,11 @@ RETRY_STATUSES = (429, 502, 503, 504)
 RETRIES = 5
 BACKOFF_SECONDS = 0.5  # doubled after each retry: 0.5, 1, 2, 4, 8 s
 TIMEOUT_SECONDS = 30
+
+# The client logs each failed request with a traceback (a node lost under load filled a server's
+# log with hundreds); the store says what failed once, as a 503 or a build's error: only the
+# client's errors are kept.
+logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 
 def nodes(url: str) -> list[str]:
