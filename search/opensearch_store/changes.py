@@ -33,7 +33,7 @@ from search import duplicates
 from search.analysis import vocabulary
 from search.article import DHAKA, fresher
 from search.opensearch_store import build, mapping
-from search.opensearch_store.cluster import call
+from search.opensearch_store.cluster import call, msearch
 from search.pages import read_pages, scan_named, scan_sources, under
 from search.store import BuildReport, Progress, StoreError, StoreMissing
 from search.whoosh_store.schema import safe_fingerprint
@@ -42,6 +42,7 @@ from search.whoosh_store.schema import safe_fingerprint
 # NEAR_TERMS rarest body terms: a near-duplicate shares nearly all of its text.
 NEAR_TERMS = 24
 NEAR_CANDIDATES = 50
+NEAR_ASKED = 50
 # Documents asked for at once by id or path (a terms query's limit is 65,536).
 BATCH = 1000
 # What an update reads of a document it may replace or rewrite: all it stores.
@@ -279,29 +280,34 @@ def _near_duplicates(
         for a, b in duplicates.near_duplicate_pairs(table).tolist():
             partners[rows[a]].add(rows[b])
             partners[rows[b]].add(rows[a])
-    # Among the documents staying: those holding most of the page's rarest words.
+    # Among the documents staying: those holding most of the page's rarest words (asked NEAR_ASKED
+    # pages at a time: a burst of a thousand is twenty requests, not a thousand).
     gained: dict[str, set[str]] = {}
+    asked = []
     for doc in new_docs:
         terms = sorted(set(build.plain_terms(doc["body_terms"])), key=lambda t: (frequencies.get(t, 0), t))
         rare = terms[:NEAR_TERMS]
         if not rare or len(signatures[doc["id"]]) != duplicates.SLOTS:
             continue
-        body = {
-            "size": NEAR_CANDIDATES,
-            "query": {
-                "bool": {
-                    "should": [{"term": {"body_terms": t}} for t in rare],
-                    "minimum_should_match": max(1, len(rare) // 2),
-                    "must_not": [{"ids": {"values": sorted(leaving | new_ids)}}],
-                }
-            },
-            "_source": ["id", "body"],
+        query = {
+            "bool": {
+                "should": [{"term": {"body_terms": t}} for t in rare],
+                "minimum_should_match": max(1, len(rare) // 2),
+                "must_not": [{"ids": {"values": sorted(leaving)}}],  # the new pages are not in `live`
+            }
         }
-        for hit in call("find near-duplicates", client.search, index=live, body=body)["hits"]["hits"]:
-            other = hit["_source"]
-            if duplicates.near_duplicates(signatures[doc["id"]], duplicates.signature(other["body"])):
-                partners[doc["id"]].add(other["id"])
-                gained.setdefault(other["id"], set()).add(doc["id"])
+        asked.append((doc["id"], {"size": NEAR_CANDIDATES, "query": query, "_source": ["id", "body"]}))
+    for at in range(0, len(asked), NEAR_ASKED):
+        part = asked[at : at + NEAR_ASKED]
+        answers = call(
+            "find near-duplicates", msearch, client, live, [(body, ["hits.hits._source"]) for _, body in part]
+        )
+        for (doc_id, _), answer in zip(part, answers, strict=True):
+            for hit in answer.get("hits", {}).get("hits", []):
+                other = hit["_source"]
+                if duplicates.near_duplicates(signatures[doc_id], duplicates.signature(other["body"])):
+                    partners[doc_id].add(other["id"])
+                    gained.setdefault(other["id"], set()).add(doc_id)
     for doc in new_docs:
         doc["similar_ids"] = sorted(partners[doc["id"]])
     # The staying documents whose partners change: new ones gained, leaving ones lost.
