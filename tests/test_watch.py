@@ -100,7 +100,8 @@ def test_dropped_changed_deleted_pages_are_seen_in_search(folder, watching_each_
     assert re.search(r"1 × not a Bangla page.*\n\s+\S*broken\.txt", watching.output)
 
 
-def test_a_burst_of_a_thousand_pages_is_batched(folder, watching):
+def test_a_burst_of_a_thousand_pages_is_batched(folder, watching_each_store):
+    watching = watching_each_store
     for i in range(1000):
         (folder / f"burst{i:04d}.txt").write_text(
             page(f"ঝাঁকবন্দি খবর {i}", f"ঝাঁকবন্দি প্রতিবেদন, ক্রম {i}। নদীর ধারে মেলা বসেছে।"), "utf-8"
