@@ -161,7 +161,8 @@ class Store(Protocol):
         hold: Collection[str] = (),
         changed: Collection[str] | None = None,
     ) -> BuildReport:
-        """Apply added, changed and removed pages into a new generation, switched atomically;
+        """Apply added, changed and removed pages into a new generation, switched atomically (when
+        nothing changed, a store may keep the live one);
         the pages in `hold` (still being written) are left as they were indexed; `changed`, when
         given, names the only paths that may have changed (a store may still look at all)."""
 
