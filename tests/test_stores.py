@@ -490,3 +490,45 @@ def test_candidates_found_tier_by_tier_are_the_unions_best(opensearch_url, tmp_p
             (h.fields["id"], h.score) for h in union.hits
         ]
         assert len(tiered.hits) == limit
+
+
+def test_bonus_checks_asked_of_the_candidates_each_bonus_may_reach(opensearch_url, tmp_path, monkeypatch):
+    """The later bonuses' checks (pairs, forms, paragraph) are asked of the best few candidates
+    only, and again of a candidate the whole-query bonus lifts into them: the answer is the one
+    of asking every check of every candidate."""
+    import random
+
+    from search.opensearch_store import OpenSearchStore, searching
+    from tests.whoosh_store.test_build import write_page
+
+    rng = random.Random(11)
+    digits = "০১২৩৪৫৬৭৮৯"
+
+    def numbers(n: int) -> str:
+        return " ".join("".join(rng.choice(digits) for _ in range(6)) for _ in range(n))
+
+    # Ten pages hold the three words apart, often (high scores, no phrase); two hold them once, as
+    # the phrase, far down the body (low scores, lifted by the whole-query bonus).
+    for i in range(10):
+        scattered = " ".join(f"নদী {numbers(3)} গাছ {numbers(3)} পাখি {numbers(3)}" for _ in range(4))
+        write_page(tmp_path / "pages", f"apart-{i}", f"প্রতিবেদন {i}", f"{scattered} {numbers(20)}")
+    for i in range(2):
+        write_page(tmp_path / "pages", f"phrase-{i}", f"খবর {i}", f"{numbers(60)} নদী গাছ পাখি {numbers(5)}")
+    store = OpenSearchStore(opensearch_url, "checks")
+    store.rebuild([tmp_path / "pages"])
+    for name in ("PROXIMITY_DEPTH", "EXACT_FORM_DEPTH", "PARAGRAPH_DEPTH"):
+        monkeypatch.setattr(searching, name, 3)
+    planned = SearchEngine(store)._plan(parse_request({"q": "নদী গাছ পাখি"}))[1]
+
+    asked = []
+    real_matched = searching._matched
+    monkeypatch.setattr(searching, "_matched", lambda *a: asked.append(a[2]) or real_matched(*a))
+    split = store.search(StoreQuery(planned, limit=12))
+    lifted = [c.id for c in asked[-1][0][0]] if len(asked) == 2 else []
+
+    real_checks = searching._checks
+    monkeypatch.setattr(searching, "_checks", lambda p: (*real_checks(p)[:2], searching.PHRASE_DEPTH))
+    every = store.search(StoreQuery(planned, limit=12))
+    assert [(h.fields["id"], h.score) for h in split.hits] == [(h.fields["id"], h.score) for h in every.hits]
+    assert split.hits[0].fields["id"].startswith("phrase-")
+    assert lifted and set(lifted) <= {"phrase-0", "phrase-1"}  # the second request was needed

@@ -341,24 +341,55 @@ def _shards_missing(answer: dict) -> bool:
 
 
 def _check(client, index: str, candidates: list[_Candidate], planned: PlannedQuery) -> None:
-    """Which bonus checks (`_checks`) each of the best PHRASE_DEPTH candidates passes, asked of
-    those candidates only: the `ids` filter leads, so a phrase is never looked for elsewhere."""
-    checks = _checks(planned)
-    best = heapq.nsmallest(PHRASE_DEPTH, candidates, key=_Candidate.key)
-    if not checks or not best:
+    """Which bonus checks (`_checks`) the best candidates pass, each asked only of the candidates
+    its bonus may look at, an `ids` filter leading (so a phrase is never looked for elsewhere):
+    the whole query of the best PHRASE_DEPTH; the later bonuses' checks (pairs, forms, paragraph)
+    of the best `later_depth`, and, when the whole-query bonus lifts a candidate from beyond them
+    into them, of that one too (a second request, seldom needed). The later bonuses only raise
+    candidates among the best so many, so none they do not look at can come into them."""
+    whole, later, later_depth = _checks(planned)
+    ranked = heapq.nsmallest(PHRASE_DEPTH if whole else later_depth, candidates, key=_Candidate.key)
+    if not ranked:
         return
-    body = {
-        "query": {"bool": {"filter": [{"ids": {"values": [c.id for c in best]}}], "should": checks}},
-        "sort": ["_doc"],  # unscored: the checks are matched for the named queries only
-        "size": len(best),
-        "stored_fields": "_none_",
-        "docvalue_fields": ["id"],
-    }
-    read = ["hits.hits.fields", "hits.hits.matched_queries"]
-    found = client.search(index=index, body=body, filter_path=read)
-    passed = {h["fields"]["id"][0]: h.get("matched_queries", []) for h in _hits(found)}
-    for c in best:
+    asked = [(ranked, whole)] if whole else []
+    asked += [(ranked[:later_depth], later)] if later else []
+    passed = _matched(client, index, asked)
+    for c in ranked:
         c.checks = passed.get(c.id, [])
+    if whole and later:
+
+        def lifted_key(c: _Candidate) -> tuple:
+            lift = 1 + FULL_PHRASE_WEIGHT if any(n.startswith(CHECK + "all") for n in c.checks) else 1
+            return (-c.coord, -c.score * lift, c.seq)
+
+        looked_at = {c.id for c in ranked[:later_depth]}
+        lifted = [c for c in heapq.nsmallest(later_depth, ranked, key=lifted_key) if c.id not in looked_at]
+        if lifted:
+            more = _matched(client, index, [(lifted, later)])
+            for c in lifted:
+                c.checks = c.checks + more.get(c.id, [])
+
+
+def _matched(client, index: str, asked: list[tuple[list[_Candidate], list[dict]]]) -> dict[str, list[str]]:
+    """Id → names of the checks each candidate passes: one search per (candidates, checks), all
+    in one `_msearch`."""
+    searches = []
+    for candidates, checks in asked:
+        body = {
+            "query": {
+                "bool": {"filter": [{"ids": {"values": [c.id for c in candidates]}}], "should": checks}
+            },
+            "sort": ["_doc"],  # unscored: the checks are matched for the named queries only
+            "size": len(candidates),
+            "stored_fields": "_none_",
+            "docvalue_fields": ["id"],
+        }
+        searches.append((body, ["hits.hits.fields", "hits.hits.matched_queries"]))
+    passed: dict[str, list[str]] = {}
+    for found in msearch(client, index, searches):
+        for hit in _hits(found):
+            passed.setdefault(hit["fields"]["id"][0], []).extend(hit.get("matched_queries", []))
+    return passed
 
 
 def _fold(ranked: list[_Candidate], limit: int) -> list[tuple[_Candidate, set[str]]]:
@@ -391,26 +422,29 @@ def _fetch(client, index: str, ids: list[str]) -> dict[str, dict]:
     return out
 
 
-def _checks(planned: PlannedQuery) -> list[dict]:
-    """Named queries saying of each candidate what the bonuses ask (the whole query together,
-    each adjacent word pair together, each query word in the headline in the form typed); their
-    names begin with CHECK and say which bonus each is for."""
+def _checks(planned: PlannedQuery) -> tuple[list[dict], list[dict], int]:
+    """Named queries saying of a candidate what the bonuses ask: the whole query together; and
+    the later bonuses' (each adjacent word pair together, each query word in the headline in the
+    form typed, every word within one body paragraph), with the depth of candidates the later
+    bonuses look within. Their names begin with CHECK and say which bonus each is for."""
     words = [u.variants[0] for u in planned.sequence]
-    checks = []
-    if len(words) >= 3:
-        checks += [_phrase_in(words, (f,), f"{CHECK}all_{f}") for f in TEXT_FIELDS]
+    whole = [_phrase_in(words, (f,), f"{CHECK}all_{f}") for f in TEXT_FIELDS] if len(words) >= 3 else []
+    later, depths = [], [0]
     for i, pair in enumerate(zip(words, words[1:], strict=False)):
-        checks += [_phrase_in(pair, (f,), f"{CHECK}pair{i}_{f}") for f in TEXT_FIELDS]
+        later += [_phrase_in(pair, (f,), f"{CHECK}pair{i}_{f}") for f in TEXT_FIELDS]
+        depths.append(PROXIMITY_DEPTH)
     for i, form in enumerate(sorted(planned.surface_forms)):
-        checks.append({"term": {"title_forms": {"value": form, "_name": f"{CHECK}form{i}"}}})
+        later.append({"term": {"title_forms": {"value": form, "_name": f"{CHECK}form{i}"}}})
+        depths.append(EXACT_FORM_DEPTH)
     if len(planned.terms) >= 2:  # every query word within one body paragraph
-        words = [
+        spans = [
             {"span_or": {"clauses": [{"span_term": {"body_paragraphs": v}} for v in spellings]}}
             for spellings in (t.unit.variants + t.unit.respellings for t in planned.terms)
         ]
-        near = {"clauses": words, "slop": mapping.PARAGRAPH_SLOP, "in_order": False}
-        checks.append({"span_near": {**near, "_name": f"{CHECK}para"}})
-    return checks
+        near = {"clauses": spans, "slop": mapping.PARAGRAPH_SLOP, "in_order": False}
+        later.append({"span_near": {**near, "_name": f"{CHECK}para"}})
+        depths.append(PARAGRAPH_DEPTH)
+    return whole, later, max(depths)
 
 
 def _bonus_depth(planned: PlannedQuery) -> int:
