@@ -31,12 +31,9 @@ if TYPE_CHECKING:
 
 def fingerprint(path: str) -> str | None:
     """What a store's `indexed_files` records of a file now (None: gone)."""
-    from search.whoosh_store.schema import file_fingerprint
+    from search.whoosh_store.schema import safe_fingerprint  # imported here: see above
 
-    try:
-        return file_fingerprint(path)
-    except OSError:
-        return None
+    return safe_fingerprint(path)
 
 
 def _empty(path: str) -> bool:

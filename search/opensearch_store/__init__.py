@@ -198,8 +198,7 @@ class OpenSearchStore:
         return held[1]
 
     def _meta(self, generation: str) -> dict:
-        found = call("read the generation's record", self.client.indices.get_mapping, index=generation)
-        return found[generation]["mappings"].get("_meta", {})
+        return build.generation_meta(self.client, generation)
 
     def warm(self) -> None:
         self.lexicon()

@@ -527,39 +527,41 @@ def write_lexicon(
     helpers.bulk(client, chunks, max_retries=5, initial_backoff=1)
 
 
-def _side_documents(client: OpenSearch, generation: str, files: bool) -> list[str]:
-    """The `lines` of the lexicon index's vocabulary documents, or of its skipped files'."""
+def read_side_index(client: OpenSearch, generation: str) -> tuple[list[tuple[str, int]], dict[str, str]]:
+    """The generation's side index in one read: its vocabulary as (term, df) pairs, and the files
+    it skipped (path → fingerprint)."""
     found = call(
         "read the lexicon",
         client.search,
         index=lexicon_index(generation),
         body={"size": 10_000, "query": {"match_all": {}}},
     )
-    return [
-        hit["_source"]["lines"]
-        for hit in found["hits"]["hits"]
-        if hit["_id"].startswith(SKIPPED_FILES) == files
-    ]
-
-
-def read_lexicon(client: OpenSearch, generation: str) -> list[tuple[str, int]]:
-    pairs = []
-    for lines in _side_documents(client, generation, files=False):
-        for line in lines.split("\n"):
+    pairs, skipped = [], {}
+    for hit in found["hits"]["hits"]:
+        lines = hit["_source"]["lines"].split("\n")
+        if hit["_id"].startswith(SKIPPED_FILES):
+            skipped.update(json.loads(line) for line in lines if line)
+            continue
+        for line in lines:
             term, _, df = line.rpartition("\t")
             if term:
                 pairs.append((term, int(df)))
-    return pairs
+    return pairs, skipped
+
+
+def read_lexicon(client: OpenSearch, generation: str) -> list[tuple[str, int]]:
+    return read_side_index(client, generation)[0]
 
 
 def read_skipped(client: OpenSearch, generation: str) -> dict[str, str]:
     """Path → fingerprint of the files the generation read but did not index."""
-    return dict(
-        json.loads(line)
-        for lines in _side_documents(client, generation, files=True)
-        for line in lines.split("\n")
-        if line
-    )
+    return read_side_index(client, generation)[1]
+
+
+def generation_meta(client: OpenSearch, generation: str) -> dict:
+    """What the build recorded of a generation (its mapping's `_meta`)."""
+    found = call("read the generation's record", client.indices.get_mapping, index=generation)
+    return next(iter(found.values()))["mappings"].get("_meta", {})
 
 
 def update(

@@ -1,8 +1,9 @@
 """An update of the OpenSearch store: the pages that changed since the live generation, applied to
-a clone of it and switched in as a rebuild is (build.py), in seconds at any size.
+a clone of it and switched in as a rebuild is (build.py): 1.3–1.4 s for one page at 100,000
+(BENCHMARKS.md), where a rebuild takes minutes.
 
 The live generation is made read-only (only builds write it, under the lock) and cloned: the
-clone's files are hard links, made in about a second whatever the size. Into the clone go the
+clone's files are hard links (0.3 s at 100,000 documents), not a copy. Into the clone go the
 removed pages' deletions and the new and changed pages' documents; the near-duplicates of each
 new page are found and every document whose `similar_ids` changed is written again; the
 vocabulary's document frequencies are carried over with what changed. The clone is refreshed and
@@ -70,7 +71,7 @@ def update(
     live = build.live_generation(client, name)
     if live is None:
         raise StoreMissing(f"No index {name} in the cluster yet: run `sandhan index rebuild` first")
-    meta = _meta(client, live)
+    meta = build.generation_meta(client, live)
     # A generation made before updates could find pages by path is rebuilt; so is one that cannot
     # be cloned now (a copy of a shard missing: a clone needs the index green).
     health = call("cluster health", client.cluster.health, index=live)
@@ -80,7 +81,7 @@ def update(
         live = build.live_generation(client, name) or live
         # Path → (fingerprint, id) of what the generation read: its documents' pages, and the files
         # it skipped (rejected, or copies), id None; of the `changed` paths only, when given.
-        skipped = build.read_skipped(client, live)
+        vocabulary_pairs, skipped = build.read_side_index(client, live)
         if changed is None:
             scan = scan_sources(sources)
             known = {**{p: (f, None) for p, f in skipped.items()}, **held_pages(client, live)}
@@ -125,10 +126,10 @@ def update(
                 report.changed += 1
             else:
                 report.added += 1
-        frequencies = dict(build.read_lexicon(client, live))
-        _count_terms(frequencies, [stored[i] for i in leaving if i in stored], -1)
-        new_docs = _new_documents(client, live, entering)
-        _count_terms(frequencies, new_docs, +1)
+        frequencies = dict(vocabulary_pairs)
+        _count_terms(frequencies, [_held_terms(stored[i]) for i in leaving if i in stored], -1)
+        new_docs, new_terms = _new_documents(client, live, entering)
+        _count_terms(frequencies, new_terms, +1)
         rewritten = _near_duplicates(client, live, new_docs, set(leaving), stored, frequencies)
         _write(
             client,
@@ -159,11 +160,6 @@ def _among(changed: list[str]) -> Callable[[str], bool]:
     names = {c for c in changed if c.endswith(".txt")}
     folders = [c for c in changed if not c.endswith(".txt")]
     return lambda path: path in names or under(path, folders)
-
-
-def _meta(client: OpenSearch, index: str) -> dict:
-    found = call("read the generation's record", client.indices.get_mapping, index=index)
-    return next(iter(found.values()))["mappings"].get("_meta", {})
 
 
 def _count(client: OpenSearch, index: str) -> int:
@@ -234,9 +230,10 @@ def _clone(client: OpenSearch, name: str, live: str) -> tuple[str, int]:
     return generation, replicas
 
 
-def _new_documents(client: OpenSearch, live: str, articles: list) -> list[dict]:
+def _new_documents(client: OpenSearch, live: str, articles: list) -> tuple[list[dict], list[set[int]]]:
     """The documents of `articles`, numbered after every document of `live` (ties in the ranking
-    go to the earlier page, as a page indexed later is in the Whoosh store)."""
+    go to the earlier page, as a page indexed later is in the Whoosh store), and the term numbers
+    each holds in title or body."""
     found = call(
         "read the last page number",
         client.search,
@@ -244,16 +241,25 @@ def _new_documents(client: OpenSearch, live: str, articles: list) -> list[dict]:
         body={"size": 0, "aggs": {"last": {"max": {"field": "seq"}}}},
     )
     last = int(found["aggregations"]["last"]["value"] or 0)
-    return [build.article_source(a, last + 1 + i)[0] for i, a in enumerate(articles)]
+    docs, terms = [], []
+    for i, article in enumerate(articles):
+        doc, _, (title_held, body_held) = build.article_source(article, last + 1 + i)
+        docs.append(doc)
+        terms.append(title_held | body_held)
+    return docs, terms
 
 
-def _count_terms(frequencies: dict[str, int], documents: list[dict], sign: int) -> None:
-    """Add (sign +1) or take away (-1) the documents' terms, once per document holding a term in
-    its title or body, to the vocabulary's document frequencies."""
-    counts: Counter = Counter()
-    for doc in documents:
-        _, _, (title_held, body_held) = build.analyzed_fields(doc["title"], doc["body"])
-        counts.update(title_held | body_held)
+def _held_terms(source: dict) -> set[int]:
+    """The term numbers a stored document holds in title or body (analyzed again: the analyzed
+    fields are not in the source)."""
+    _, _, (title_held, body_held) = build.analyzed_fields(source["title"], source["body"])
+    return title_held | body_held
+
+
+def _count_terms(frequencies: dict[str, int], held: list[set[int]], sign: int) -> None:
+    """Add (sign +1) or take away (-1) documents' terms (`held`: the term numbers of each) to the
+    vocabulary's document frequencies."""
+    counts = Counter(number for numbers in held for number in numbers)
     texts = vocabulary.texts
     for number, n in counts.items():
         term = texts[number]

@@ -4,16 +4,17 @@ ranking policy (search/policy.py) as the Whoosh store does (search/whoosh_store/
     score = COORD · words matched + BM25F(title^FIELD_WEIGHT, body)
 
 where a headline's part of BM25F counts for the share of the query words it holds. Ranked by
-relevance, a query is three requests, none of which scores every match of a large archive:
+relevance, a query is a few requests, none of which scores every match of a large archive:
 
 1. one `_msearch` of two searches, run side by side in the cluster: the count and the desk and
    month facets over every match, unscored; and the best candidates among the documents that hold
    every query word (a conjunction, far fewer than the words' union; they rank before any other
    match, so when there are enough of them they are the union's best too);
-2. only when too few documents hold every word: the best candidates of the whole union;
-3. the bonus checks on the best candidates only (an `ids` filter leading): whether each holds the
-   whole query or adjacent query words together (match_phrase), which query words its headline
-   holds in the form typed, every word in one paragraph (named queries).
+2. only when too few documents hold every word: the best candidates of those holding TIER_SHARE
+   of the words, and only when those are too few, of the whole union;
+3. the bonus checks, each on the candidates its bonus may reach (an `ids` filter leading):
+   whether each holds the whole query or adjacent query words together (match_phrase), which
+   query words its headline holds in the form typed, every word in one paragraph (named queries).
 
 The phrase, proximity and exact-form bonuses, the order, and the folding of near-duplicates
 (each document stores its near-duplicates' ids, found at build time) are then done here, on the
@@ -359,8 +360,7 @@ def _check(client, index: str, candidates: list[_Candidate], planned: PlannedQue
     if whole and later:
 
         def lifted_key(c: _Candidate) -> tuple:
-            lift = 1 + FULL_PHRASE_WEIGHT if any(n.startswith(CHECK + "all") for n in c.checks) else 1
-            return (-c.coord, -c.score * lift, c.seq)
+            return (-c.coord, -c.score * _whole_query_lift(c), c.seq)
 
         looked_at = {c.id for c in ranked[:later_depth]}
         lifted = [c for c in heapq.nsmallest(later_depth, ranked, key=lifted_key) if c.id not in looked_at]
@@ -459,6 +459,17 @@ def _bonus_depth(planned: PlannedQuery) -> int:
     return max(EXACT_FORM_DEPTH if planned.surface_forms else 0, paragraph)
 
 
+def _held(c: _Candidate, kind: str) -> int:
+    """How many of the bonus checks of `kind` ("all", "pair", "form", "para") `c` passed."""
+    return sum(1 for name in c.checks if name.startswith(CHECK + kind))
+
+
+def _whole_query_lift(c: _Candidate) -> float:
+    """What the whole-query bonus multiplies `c`'s score by: `_bonuses` applies it, and `_check`
+    foresees it."""
+    return 1 + FULL_PHRASE_WEIGHT if _held(c, "all") else 1.0
+
+
 def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
     """The phrase, proximity, exact-form and paragraph bonuses of search/whoosh_store/searching.py, on the
     best candidates, from what `_checks` found in each."""
@@ -468,26 +479,22 @@ def _bonuses(candidates: list[_Candidate], planned: PlannedQuery) -> None:
     pairs = len(planned.sequence) - 1
     forms = len(planned.surface_forms)
 
-    def held(c: _Candidate, kind: str) -> int:
-        return sum(1 for name in c.checks if name.startswith(CHECK + kind))
-
     if pairs >= 2:  # three words or more
         for c in top:
-            if held(c, "all"):
-                c.score *= 1 + FULL_PHRASE_WEIGHT
+            c.score *= _whole_query_lift(c)
     if pairs >= 1:
         for c in heapq.nsmallest(PROXIMITY_DEPTH, top, key=_Candidate.key):
-            n = held(c, "pair")
+            n = _held(c, "pair")
             if n:
                 c.score *= 1 + PROXIMITY_WEIGHT * n / pairs
     if forms:
         for c in heapq.nsmallest(EXACT_FORM_DEPTH, top, key=_Candidate.key):
-            n = held(c, "form")
+            n = _held(c, "form")
             if n:
                 c.score *= 1 + EXACT_FORM_WEIGHT * n / forms
     if len(planned.terms) >= 2:
         for c in heapq.nsmallest(PARAGRAPH_DEPTH, top, key=_Candidate.key):
-            if held(c, "para"):
+            if _held(c, "para"):
                 c.score *= 1 + PARAGRAPH_WEIGHT
 
 
