@@ -446,8 +446,8 @@ def test_a_shard_without_a_copy_makes_the_answer_partial_not_silently_short(open
 
 def test_candidates_found_tier_by_tier_are_the_unions_best(opensearch_url, tmp_path, monkeypatch):
     """The cluster ranks the documents holding every query word first (or nearly every word) and
-    scores the union only when they are too few for the candidates: in each case the page, the
-    scores, the total and the facets are those of scoring the whole union."""
+    scores the union only when they are too few for the candidates and for the page: in each case
+    the page, the scores, the total and the facets are those of scoring the whole union."""
     import random
 
     from search.opensearch_store import OpenSearchStore, searching
@@ -479,8 +479,10 @@ def test_candidates_found_tier_by_tier_are_the_unions_best(opensearch_url, tmp_p
         ranked = [b for b in requests_made if "sort" in b and b["sort"][0] == {"_score": "desc"}]
         return found, len(ranked)
 
-    # 20 candidates: the 30 holding every word; 40: and the 20 holding two; 60: the union.
-    for limit, tiers_asked in ((5, 0), (15, 1), (25, 2)):
+    # Candidates are 2 × page + 10. A page of 5 (20 candidates): the 30 holding every word fill
+    # them. 25 (60): the 30 are all that hold every word, fewer than the candidates, yet they fill
+    # the page. 35: the 50 holding two words or more fill it; 55: the union.
+    for limit, tiers_asked in ((5, 0), (25, 0), (35, 1), (55, 2)):
         tiered, asked = answer(limit, [3, 2, 0])
         union, _ = answer(limit, [0])
         assert asked == tiers_asked  # ranking requests after the first (in the _msearch)

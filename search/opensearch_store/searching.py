@@ -10,8 +10,9 @@ relevance, a query is a few requests, none of which scores every match of a larg
    month facets over every match, unscored; and the best candidates among the documents that hold
    every query word (a conjunction, far fewer than the words' union; they rank before any other
    match, so when there are enough of them they are the union's best too);
-2. only when too few documents hold every word: the best candidates of those holding TIER_SHARE
-   of the words, and only when those are too few, of the whole union;
+2. only when too few documents hold every word, both for the candidates and for the page: the
+   best candidates of those holding TIER_SHARE of the words, and only when those are too few, of
+   the whole union;
 3. the bonus checks, each on the candidates its bonus may reach (an `ids` filter leading):
    whether each holds the whole query or adjacent query words together (match_phrase), which
    query words its headline holds in the form typed, every word in one paragraph (named queries).
@@ -246,11 +247,9 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
         "docvalue_fields": ["id", "similar_ids"],
     }
     if sort == "relevance":
-        counted, answers = _best_by_relevance(client, index, query, weights, candidate_fields, depth)
-        candidates = [_Candidate(h) for h in _hits(answers[-1])]
-        _check(client, index, candidates, planned)
-        _bonuses(candidates, planned)
-        candidates.sort(key=_Candidate.key)
+        counted, answers, candidates = _best_by_relevance(
+            client, index, query, weights, candidate_fields, depth
+        )
     else:
         direction = "desc" if sort == "newest" else "asc"
         body = {
@@ -287,12 +286,15 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
 
 def _best_by_relevance(
     client, index: str, query: StoreQuery, weights: dict[str, float], candidate_fields: dict, depth: int
-) -> tuple[dict, list[dict]]:
-    """The count and facets over every match (unscored), and the best candidates by relevance.
-    The matches holding more query words rank first, so when the documents holding every word
-    (or all but one) fill the candidates, they are the best of the union, found without scoring
-    the rest; the union itself is scored only when they are too few. Returns the counting answer
-    and the ranking answers, the last one holding the candidates."""
+) -> tuple[dict, list[dict], list[_Candidate]]:
+    """The count and facets over every match (unscored), and the best candidates by relevance,
+    ranked. The matches holding more query words rank first, so when the documents holding every
+    word (or TIER_SHARE of them) fill the candidates, they are the best of the union, found
+    without scoring the rest. A tier that holds all its matches yet fewer than the candidates
+    ends the search too when they fill the page: the bonuses scale the BM25F part, never the words
+    matched, and each match's bonuses and folding depend only on the matches ranked before it, so
+    no match holding fewer words can change that page. The union itself is scored only when every
+    tier falls short. Returns the counting answer, the ranking answers and the candidates."""
     planned = query.planned
     size = max(depth, _bonus_depth(planned))
     counting = {
@@ -315,12 +317,25 @@ def _best_by_relevance(
     counted, ranked = msearch(client, index, [(counting, _COUNTED), (ranked_at(tiers[0]), _RANKED)])
     answers = [counted, ranked]
     total = counted["hits"]["total"]["value"]
+    end = query.start + query.limit
     for at_least in tiers[1:]:
         held = len(_hits(answers[-1]))
         if held >= size or held >= total:
             break
+        candidates = _ranked(client, index, answers[-1], planned)
+        if len(_fold(candidates, end)) == end:
+            return counted, answers, candidates
         answers.append(client.search(index=index, body=ranked_at(at_least), filter_path=_RANKED))
-    return counted, answers
+    return counted, answers, _ranked(client, index, answers[-1], planned)
+
+
+def _ranked(client, index: str, answer: dict, planned: PlannedQuery) -> list[_Candidate]:
+    """The candidates of a ranking answer in the ranking's order, their bonuses given."""
+    candidates = [_Candidate(h) for h in _hits(answer)]
+    _check(client, index, candidates, planned)
+    _bonuses(candidates, planned)
+    candidates.sort(key=_Candidate.key)
+    return candidates
 
 
 def _tiers(planned: PlannedQuery) -> list[int]:
