@@ -27,6 +27,11 @@ class Article:
         return "\n\n".join(self.paragraphs)
 
     @property
+    def month(self) -> str | None:
+        """The month it was published in, in Dhaka (yyyy-mm): its place in the months facet."""
+        return self.published.astimezone(DHAKA).strftime("%Y-%m") if self.published else None
+
+    @property
     def freshest(self) -> datetime | None:
         """When this copy was last touched: the update time, else the publication time."""
         return self.updated or self.published

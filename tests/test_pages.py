@@ -8,7 +8,7 @@ import random
 import re
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -431,6 +431,15 @@ def test_crawl_date_is_never_the_publication_date() -> None:
     assert article.published is None and article.updated is None
     assert article.freshest is None
     assert article.extra["crawled"] == date(2025, 5, 9)
+
+
+def test_the_month_is_dhakas() -> None:
+    """Published at 02:00 on the first of March in Dhaka is March, though it is February in UTC;
+    an undated article has no month."""
+    article = parse(replace(BASIC, published=datetime(2024, 3, 1, 2, 0, tzinfo=DHAKA)))
+    assert article.month == "2024-03"
+    assert article.published.astimezone(UTC).month == 2
+    assert parse(replace(BASIC, published=None, updated=None)).month is None
 
 
 def test_html_in_title_is_kept_as_text() -> None:

@@ -534,3 +534,23 @@ def test_bonus_checks_asked_of_the_candidates_each_bonus_may_reach(opensearch_ur
     assert [(h.fields["id"], h.score) for h in split.hits] == [(h.fields["id"], h.score) for h in every.hits]
     assert split.hits[0].fields["id"].startswith("phrase-")
     assert lifted and set(lifted) <= {"phrase-0", "phrase-1"}  # the second request was needed
+
+
+def test_months_by_the_month_keyword_are_the_date_histograms(sample_cluster):
+    """A generation of mapping 4 counts its months by the `month` keyword (faster); an older one
+    by a date histogram over `published` in Dhaka. Both give the same months, ranked or by date,
+    for a query and for every article."""
+    from search.opensearch_store import OpenSearchStore, mapping, searching
+    from search.plan import PlannedQuery, Term, Unit
+
+    store = OpenSearchStore(*sample_cluster)
+    assert store._record_of(store.generation())["mapping_version"] >= mapping.MONTH_KEYWORD
+    word = PlannedQuery([Term(Unit(("বৃষ্টি",), False), ("title", "body"))], [], [], set())
+    everything = PlannedQuery([], [], [], set())
+    for planned in (word, everything):
+        for sort in ("relevance", "newest"):
+            query = StoreQuery(planned, sort=sort)
+            by_keyword = searching.search(store.client, store.name, query, {}, month_keyword=True)
+            by_date = searching.search(store.client, store.name, query, {}, month_keyword=False)
+            assert len(by_keyword.months) >= 2
+            assert by_keyword.months == by_date.months

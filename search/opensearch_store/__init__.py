@@ -64,7 +64,7 @@ class OpenSearchStore:
         self._lock = threading.Lock()
         self._generation: tuple[float, str] | None = None  # (when read, index name)
         self._lexicon: tuple[str, Lexicon] | None = None
-        self._scales: tuple[str, dict[str, float]] | None = None  # (index name, score scales)
+        self._record: tuple[str, dict] | None = None  # (index name, its _meta)
         self.warm_on_switch = warm_on_switch  # a server: read each new generation's lexicon at once
 
     def __repr__(self) -> str:
@@ -109,8 +109,10 @@ class OpenSearchStore:
 
     @unavailable_on_errors
     def search(self, query: StoreQuery) -> StoreAnswer:
-        scales = self.score_scales(self.generation())
-        return call("search", searching.search, self.client, self.name, query, scales)
+        generation = self.generation()
+        month_keyword = self._record_of(generation).get("mapping_version", 0) >= mapping.MONTH_KEYWORD
+        scales = self.score_scales(generation)
+        return call("search", searching.search, self.client, self.name, query, scales, month_keyword)
 
     def _source(self, article_id: str, fields: list[str]) -> dict | None:
         """`fields` of an article's source, or None when there is no such article."""
@@ -192,9 +194,13 @@ class OpenSearchStore:
     def score_scales(self, generation: str) -> dict[str, float]:
         """What each field's boost is multiplied by in this generation (mapping.score_scales),
         read from its record once."""
-        held = self._scales
+        return self._record_of(generation).get("score_scales", {})
+
+    def _record_of(self, generation: str) -> dict:
+        """The generation's record (`_meta`), read once."""
+        held = self._record
         if held is None or held[0] != generation:
-            held = self._scales = (generation, self._meta(generation).get("score_scales", {}))
+            held = self._record = (generation, self._meta(generation))
         return held[1]
 
     def _meta(self, generation: str) -> dict:

@@ -271,6 +271,7 @@ def article_source(
         "body": article.body,
         "desk": article.desk,
         "published": published.isoformat() if published else None,  # as the Whoosh store shows it
+        "month": article.month,
         "updated": article.updated.isoformat() if article.updated else None,
         "path": path_key(article.path),
         "fingerprint": safe_fingerprint(article.path) or "",

@@ -47,7 +47,19 @@ NEAR_ASKED = 50
 # Documents asked for at once by id or path (a terms query's limit is 65,536).
 BATCH = 1000
 # What an update reads of a document it may replace or rewrite: all it stores.
-_STORED = ["id", "seq", "title", "body", "desk", "published", "updated", "path", "fingerprint", "body_hash"]
+_STORED = [
+    "id",
+    "seq",
+    "title",
+    "body",
+    "desk",
+    "published",
+    "month",
+    "updated",
+    "path",
+    "fingerprint",
+    "body_hash",
+]
 
 
 def update(

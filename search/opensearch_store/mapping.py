@@ -31,10 +31,14 @@ TWICE_MARK = "^"
 # 2: the body's paragraphs, each a value of `body_paragraphs`.
 # 3: `path` indexed and `path`, `fingerprint` as doc values: an update finds the documents of the
 #    pages that changed without reading every source (changes.py).
-MAPPING_VERSION = 3
-# Generations of these versions are searched as they are (the fields a search reads are alike);
-# an update of one older than MAPPING_VERSION is a rebuild.
-SEARCHABLE_VERSIONS = (2, 3)
+# 4: `month` (its month in Dhaka) as a keyword: the months facet counted by its ordinals, a third of
+#    the time of a date histogram over `published` at a million pages (BENCHMARKS.md).
+MAPPING_VERSION = 4
+# Generations of these versions are searched as they are (the fields a search reads are alike; one
+# older than MONTH_KEYWORD counts its months by a date histogram); an update of one older than
+# MAPPING_VERSION is a rebuild.
+SEARCHABLE_VERSIONS = (2, 3, 4)
+MONTH_KEYWORD = 4
 # Positions between two paragraphs of `body_paragraphs`: more than any paragraph's length, so that
 # words found within PARAGRAPH_SLOP of each other stand in one paragraph.
 PARAGRAPH_GAP = 100_000
@@ -116,6 +120,7 @@ def index_body(
                     "type": "date",
                     "format": "date_time_no_millis||date_time||strict_date_optional_time",
                 },
+                "month": {"type": "keyword", "index": False},  # counted, never searched
                 "updated": {"type": "keyword", "index": False, "doc_values": False},
                 "path": {"type": "keyword"},  # the page's file: an update asks which changed
                 "fingerprint": {"type": "keyword", "index": False},

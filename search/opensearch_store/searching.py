@@ -57,6 +57,7 @@ TIER_SHARE = 0.7
 SHOWN = ["id", "title", "body", "desk", "published", "updated"]
 CHECK = "~"  # the names of the bonuses' named queries begin with it
 DESKS = 1000  # desk facet values counted (an archive has tens)
+MONTHS = 12_000  # month facet values counted: a thousand years
 
 
 def _field(name: str) -> str:
@@ -183,10 +184,13 @@ def query_dsl(planned: PlannedQuery, filters: Filters, weights: dict[str, float]
     }
 
 
-def _aggregations() -> dict:
-    return {
-        "desks": {"terms": {"field": "desk", "size": DESKS, "order": [{"_count": "desc"}, {"_key": "asc"}]}},
-        "months": {
+def _aggregations(month_keyword: bool) -> dict:
+    """The desk and month facets; the months by the `month` keyword's ordinals when the generation
+    has one (mapping.MONTH_KEYWORD), else by a date histogram."""
+    if month_keyword:
+        months = {"terms": {"field": "month", "size": MONTHS, "order": {"_key": "asc"}}}
+    else:
+        months = {
             "date_histogram": {
                 "field": "published",
                 "calendar_interval": "month",
@@ -194,7 +198,10 @@ def _aggregations() -> dict:
                 "format": "yyyy-MM",
                 "min_doc_count": 1,
             }
-        },
+        }
+    return {
+        "desks": {"terms": {"field": "desk", "size": DESKS, "order": [{"_count": "desc"}, {"_key": "asc"}]}},
+        "months": months,
     }
 
 
@@ -234,8 +241,13 @@ def field_weights(scales: dict[str, float]) -> dict[str, float]:
     return {f: FIELD_WEIGHT[f] * scales.get(f, 1.0) for f in FIELD_WEIGHT}
 
 
-def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> StoreAnswer:
+def search(
+    client, index: str, query: StoreQuery, scales: dict[str, float], month_keyword: bool = True
+) -> StoreAnswer:
+    """`scales`: the generation's score scales (`field_weights`); `month_keyword`: whether it has
+    the `month` keyword (`_aggregations`)."""
     planned = query.planned
+    aggregations = _aggregations(month_keyword)
     end = query.start + query.limit
     depth = end * 2 + 10  # a margin beyond the page: folded near-duplicates free places
     sort = query.sort if not planned.empty else ("newest" if query.sort == "relevance" else query.sort)
@@ -248,7 +260,7 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
     }
     if sort == "relevance":
         counted, answers, candidates = _best_by_relevance(
-            client, index, query, weights, candidate_fields, depth
+            client, index, query, weights, candidate_fields, aggregations, depth
         )
     else:
         direction = "desc" if sort == "newest" else "asc"
@@ -259,7 +271,7 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
             "track_total_hits": True,
             "track_scores": not planned.empty,
             **candidate_fields,
-            "aggs": _aggregations(),
+            "aggs": aggregations,
         }
         counted = client.search(index=index, body=body, filter_path=_RANKED + _COUNTED)
         answers = [counted]
@@ -273,7 +285,10 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
     ]
     aggs = counted["aggregations"]
     desks = [{"value": b["key"], "count": b["doc_count"]} for b in aggs["desks"]["buckets"] if b["key"]]
-    months = [{"value": b["key_as_string"], "count": b["doc_count"]} for b in aggs["months"]["buckets"]]
+    months = [
+        {"value": b.get("key_as_string", b["key"]), "count": b["doc_count"]}
+        for b in aggs["months"]["buckets"]
+    ]
     return StoreAnswer(
         total=counted["hits"]["total"]["value"],
         hits=hits,
@@ -285,7 +300,13 @@ def search(client, index: str, query: StoreQuery, scales: dict[str, float]) -> S
 
 
 def _best_by_relevance(
-    client, index: str, query: StoreQuery, weights: dict[str, float], candidate_fields: dict, depth: int
+    client,
+    index: str,
+    query: StoreQuery,
+    weights: dict[str, float],
+    candidate_fields: dict,
+    aggregations: dict,
+    depth: int,
 ) -> tuple[dict, list[dict], list[_Candidate]]:
     """The count and facets over every match (unscored), and the best candidates by relevance,
     ranked. The matches holding more query words rank first, so when the documents holding every
@@ -301,7 +322,7 @@ def _best_by_relevance(
         "query": {"constant_score": {"filter": query_dsl(planned, query.filters, weights)}},
         "size": 0,
         "track_total_hits": True,
-        "aggs": _aggregations(),
+        "aggs": aggregations,
     }
     ranking = {
         "sort": [{"_score": "desc"}, {"seq": "asc"}],

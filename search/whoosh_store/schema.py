@@ -21,7 +21,7 @@ from whoosh import columns, fields, formats
 
 from search import duplicates
 from search.analysis import bangla_analyzer, paragraph_starts, term_ids, vocabulary
-from search.article import DHAKA, Article
+from search.article import Article
 from search.policy import LEAD_WEIGHT, TITLE_OCCURRENCE_WEIGHT
 
 # 3: no lead field, lead words weigh more; 4: new signatures, packed positions; 5: the size and
@@ -193,7 +193,7 @@ def article_document(article: Article) -> dict:
         doc["desk"] = article.desk
     if published:
         doc["published"] = published.isoformat()
-        doc["month"] = published.astimezone(DHAKA).strftime("%Y-%m").encode()
+        doc["month"] = article.month.encode()
     if article.updated:
         doc["updated"] = article.updated.isoformat()
     return doc
