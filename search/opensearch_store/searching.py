@@ -343,6 +343,7 @@ def _best_by_relevance(
         held = len(_hits(answers[-1]))
         if held >= size or held >= total:
             break
+        # Fewer than asked: every match holding so many words is here.
         candidates = _ranked(client, index, answers[-1], planned)
         if len(_fold(candidates, end)) == end:
             return counted, answers, candidates
