@@ -472,9 +472,14 @@ def test_candidates_found_tier_by_tier_are_the_unions_best(opensearch_url, tmp_p
         store.client, "search", lambda **kw: requests_made.append(kw["body"]) or real_search(**kw)
     )
 
+    checked = []
+    real_check = searching._check
+    monkeypatch.setattr(searching, "_check", lambda *a: checked.append(a) or real_check(*a))
+
     def answer(limit: int, tiers: list[int]):
         monkeypatch.setattr(searching, "_tiers", lambda planned: tiers)
         requests_made.clear()
+        checked.clear()
         found = store.search(StoreQuery(planned, limit=limit))
         ranked = [b for b in requests_made if "sort" in b and b["sort"][0] == {"_score": "desc"}]
         return found, len(ranked)
@@ -484,6 +489,8 @@ def test_candidates_found_tier_by_tier_are_the_unions_best(opensearch_url, tmp_p
     # the page. 35: the 50 holding two words or more fill it; 55: the union.
     for limit, tiers_asked in ((5, 0), (25, 0), (35, 1), (55, 2)):
         tiered, asked = answer(limit, [3, 2, 0])
+        # The bonus checks are asked once: a tier too small to fill the page is not ranked.
+        assert len(checked) == 1
         union, _ = answer(limit, [0])
         assert asked == tiers_asked  # ranking requests after the first (in the _msearch)
         assert tiered.total == union.total == 70

@@ -343,10 +343,12 @@ def _best_by_relevance(
         held = len(_hits(answers[-1]))
         if held >= size or held >= total:
             break
-        # Fewer than asked: every match holding so many words is here.
-        candidates = _ranked(client, index, answers[-1], planned)
-        if len(_fold(candidates, end)) == end:
-            return counted, answers, candidates
+        # Fewer than asked: every match holding so many words is here. Ranking them asks the bonus
+        # checks, so only when they may fill the page (folding only takes places away).
+        if held >= end:
+            candidates = _ranked(client, index, answers[-1], planned)
+            if len(_fold(candidates, end)) == end:
+                return counted, answers, candidates
         answers.append(client.search(index=index, body=ranked_at(at_least), filter_path=_RANKED))
     return counted, answers, _ranked(client, index, answers[-1], planned)
 
