@@ -109,9 +109,9 @@ class OpenSearchStore:
 
     @unavailable_on_errors
     def search(self, query: StoreQuery) -> StoreAnswer:
-        generation = self.generation()
-        month_keyword = self._record_of(generation).get("mapping_version", 0) >= mapping.MONTH_KEYWORD
-        scales = self.score_scales(generation)
+        record = self._record_of(self.generation())
+        scales = record.get("score_scales", {})
+        month_keyword = record.get("mapping_version", 0) >= mapping.MONTH_KEYWORD
         return call("search", searching.search, self.client, self.name, query, scales, month_keyword)
 
     def _source(self, article_id: str, fields: list[str]) -> dict | None:

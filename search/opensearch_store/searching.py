@@ -242,7 +242,7 @@ def field_weights(scales: dict[str, float]) -> dict[str, float]:
 
 
 def search(
-    client, index: str, query: StoreQuery, scales: dict[str, float], month_keyword: bool = True
+    client, index: str, query: StoreQuery, scales: dict[str, float], month_keyword: bool
 ) -> StoreAnswer:
     """`scales`: the generation's score scales (`field_weights`); `month_keyword`: whether it has
     the `month` keyword (`_aggregations`)."""
